@@ -1,0 +1,53 @@
+import type { ParseArgsConfig } from 'node:util';
+import { ApiClient } from './client.js';
+import { resolveTarget, type Target } from './target.js';
+
+export type Flags = Record<string, string | boolean | undefined>;
+
+export interface Context {
+  positionals: string[];
+  flags: Flags;
+  cwd: string;
+  /** the workspace root found from cwd */
+  root: string;
+  env: NodeJS.ProcessEnv;
+  json: boolean;
+  isTTY: boolean;
+  /** for long-running commands (serve) that report while they run */
+  print(line: string): void;
+}
+
+/** What a command returns; main renders `text`, or `data` with --json. */
+export interface Output {
+  data: Record<string, unknown>;
+  text: string;
+  /** false: the operation failed (exit 1), the text goes to stderr */
+  ok: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(ctx: Context): Promise<Output>;
+}
+
+export const SERVER_OPTIONS = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+export function target(ctx: Context): Target {
+  return resolveTarget({
+    ...(typeof ctx.flags.server === 'string' ? { server: ctx.flags.server } : {}),
+    ...(typeof ctx.flags.token === 'string' ? { token: ctx.flags.token } : {}),
+    root: ctx.root,
+    env: ctx.env,
+  });
+}
+
+export function client(ctx: Context): ApiClient {
+  const t = target(ctx);
+  return new ApiClient(t.url, t.token);
+}

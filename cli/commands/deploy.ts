@@ -1,0 +1,33 @@
+import { GitRepo, findGitdir } from '../../server/git/repo.js';
+import type { DeploymentPlan, DeploymentRecord } from '../../server/deploy/record.js';
+import { renderDeploy, renderPlan } from '../render.js';
+import { uncommittedFiles } from '../git-status.js';
+import { client, SERVER_OPTIONS, type Command } from '../command.js';
+
+/** HEAD of the local workspace as a SHA, so the server deploys exactly what this checkout has. */
+export async function localHead(root: string): Promise<string | null> {
+  if (!findGitdir(root)) return null;
+  return new GitRepo(root).head();
+}
+
+export const deploy: Command = {
+  name: 'deploy',
+  summary: 'deploy a commit (default: HEAD) and wait for the outcome',
+  usage: 'caxton deploy [--ref REF] [--dry-run] [--partial] [--json]',
+  options: { ...SERVER_OPTIONS, ref: { type: 'string' }, 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' } },
+  async run(ctx) {
+    const explicit = typeof ctx.flags.ref === 'string' ? ctx.flags.ref : undefined;
+    const ref = explicit ?? (await localHead(ctx.root)) ?? 'HEAD';
+    const uncommitted = explicit ? [] : await uncommittedFiles(ctx.root);
+    const body = { ref, dryRun: !!ctx.flags['dry-run'], partial: !!ctx.flags.partial, trigger: 'cli' };
+    const result = await client(ctx).post<DeploymentRecord | DeploymentPlan>('/api/v1/deployments', body);
+    const note = uncommitted.length
+      ? `\nNot deployed (uncommitted): ${uncommitted.slice(0, 10).join(', ')}${uncommitted.length > 10 ? ` and ${uncommitted.length - 10} more` : ''}\n  → commit them to deploy them: git add -A && git commit`
+      : '';
+    if ('dryRun' in result) {
+      return { data: { ...result, uncommitted }, text: renderPlan(result) + note, ok: true };
+    }
+    const ok = result.status === 'succeeded' || result.status === 'partial';
+    return { data: { ...result, uncommitted }, text: renderDeploy(result) + note, ok };
+  },
+};

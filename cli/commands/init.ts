@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pc from 'picocolors';
+import { simpleGit } from 'simple-git';
+import { CaxtonError } from '../../server/errors.js';
+import { findTemplate, listTemplates, templateFiles } from '../templates.js';
+import type { Command } from '../command.js';
+
+const GITIGNORE = '# Caxton data folder: event log, token, deployment cache\n.caxton/\nnode_modules/\n';
+
+/** A commit even where git has no identity configured (fresh machines, CI). */
+export async function commitAll(dir: string, message: string): Promise<string> {
+  const git = simpleGit({ baseDir: dir });
+  const name = (await git.getConfig('user.name')).value;
+  const email = (await git.getConfig('user.email')).value;
+  const identity = [...(name ? [] : ['-c', 'user.name=Caxton']), ...(email ? [] : ['-c', 'user.email=caxton@localhost'])];
+  await git.add(['-A']);
+  await git.raw([...identity, 'commit', '--no-gpg-sign', '--quiet', '-m', message]);
+  return (await git.revparse(['HEAD'])).trim();
+}
+
+export const init: Command = {
+  name: 'init',
+  summary: 'create a workspace from a template, git init, first commit',
+  usage: 'caxton init [DIR] [--template ID] [--yes] [--force]',
+  options: { template: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
+  async run(ctx) {
+    const dir = path.resolve(ctx.cwd, ctx.positionals[0] ?? '.');
+    const templateId = typeof ctx.flags.template === 'string' ? ctx.flags.template : (listTemplates().find((t) => t.default)?.id ?? 'task-automator');
+    const template = findTemplate(templateId);
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new CaxtonError('CAX_DIR_NOT_EMPTY', { dir });
+    const existing = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== '.git') : [];
+    if (existing.length && !ctx.flags.force) throw new CaxtonError('CAX_DIR_NOT_EMPTY', { dir });
+
+    const createdAt = new Date().toISOString();
+    const vars = { workspace_name: path.basename(dir), created_at: createdAt, template_id: template.id, agent_name: template.id };
+    const files = templateFiles(template, vars);
+    const written: string[] = [];
+    for (const [rel, content] of files) {
+      const target = path.join(dir, rel);
+      if (fs.existsSync(target) && !ctx.flags.force) continue;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+      written.push(rel);
+    }
+    const ignore = path.join(dir, '.gitignore');
+    if (!fs.existsSync(ignore)) {
+      fs.writeFileSync(ignore, GITIGNORE);
+      written.push('.gitignore');
+    }
+    const git = simpleGit({ baseDir: dir });
+    if (!fs.existsSync(path.join(dir, '.git'))) await git.raw(['init', '--quiet', '--initial-branch=main']);
+    const sha = await commitAll(dir, `caxton init from template ${template.id}`);
+
+    const rel = path.relative(ctx.cwd, dir) || '.';
+    const lines = [
+      ...written.sort().map((f) => `  ${pc.green('+')} ${f}`),
+      `${pc.green('✓')} Created workspace ${pc.bold(rel)} from ${template.id} (commit ${sha.slice(0, 7)})`,
+      '',
+      'Next steps:',
+      ...(rel === '.' ? [] : [`  cd ${rel}`]),
+      '  caxton serve            # in one terminal',
+      '  caxton deploy           # in another',
+      `  caxton send --capability ${template.capabilities[0] ?? 'automate-task'} "plan my week"`,
+    ];
+    return { data: { workspace: dir, template: template.id, files: written.sort(), commit: sha }, text: lines.join('\n'), ok: true };
+  },
+};
+
+export const templates: Command = {
+  name: 'templates',
+  summary: 'the template gallery',
+  usage: 'caxton templates [--json]',
+  options: {},
+  async run() {
+    const list = listTemplates().map(({ dir: _dir, ...meta }) => meta);
+    const lines = list.map((t) => `${pc.bold(t.id)}${t.default ? pc.dim(' (default)') : ''} — ${t.name}: ${t.description}\n  ${t.category}, ${t.complexity}; ${t.use_cases.join('; ')}`);
+    return { data: { templates: list }, text: lines.join('\n'), ok: true };
+  },
+};

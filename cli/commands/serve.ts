@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { parse as parseToml } from 'smol-toml';
+import { CaxtonError } from '../../server/errors.js';
+import { startServer } from '../../server/serve.js';
+import type { Command } from '../command.js';
+
+function tomlServer(root: string): { host?: string; port?: number } {
+  try {
+    const doc = parseToml(fs.readFileSync(path.join(root, 'caxton.toml'), 'utf8')) as { server?: { host?: unknown; port?: unknown } };
+    return {
+      ...(typeof doc.server?.host === 'string' ? { host: doc.server.host } : {}),
+      ...(typeof doc.server?.port === 'number' ? { port: doc.server.port } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'start the server on a workspace repository (local or --repo URL)',
+  usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L]',
+  options: {
+    workspace: { type: 'string' },
+    repo: { type: 'string' },
+    branch: { type: 'string' },
+    data: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+  async run(ctx) {
+    const f = ctx.flags;
+    if (f.workspace && f.repo) throw new CaxtonError('CAX_USAGE', { detail: '--workspace and --repo exclude each other', hint: 'Pass one of them.' });
+    const workspace = typeof f.workspace === 'string' ? path.resolve(ctx.cwd, f.workspace) : ctx.root;
+    const fromToml = typeof f.repo === 'string' ? {} : tomlServer(workspace);
+    const port = typeof f.port === 'string' ? Number(f.port) : (fromToml.port ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CaxtonError('CAX_USAGE', { detail: `--port ${String(f.port)} is not a port number`, hint: 'Use 0–65535, e.g. --port 8080' });
+    const level = typeof f['log-level'] === 'string' ? f['log-level'] : (ctx.env.CAXTON_LOG_LEVEL ?? 'info');
+    const logger = pino({ level, redact: ['req.headers.authorization'] }, pino.destination(2));
+    const server = await startServer({
+      ...(typeof f.repo === 'string' ? { repo: f.repo } : { workspace }),
+      ...(typeof f.branch === 'string' ? { branch: f.branch } : {}),
+      ...(typeof f.data === 'string' ? { dataDir: path.resolve(ctx.cwd, f.data) } : {}),
+      ...(typeof f.token === 'string' ? { token: f.token } : {}),
+      port,
+      host: typeof f.host === 'string' ? f.host : (fromToml.host ?? '127.0.0.1'),
+      logger,
+    });
+    const deployed = server.deployer.snapshot;
+    ctx.print(`Caxton ready on ${server.url}`);
+    ctx.print(deployed ? `Serving ${deployed.sha.slice(0, 7)}: ${deployed.agents.size} agents, ${deployed.tools.size} tools` : 'Nothing deployed yet: run "caxton deploy" in the workspace');
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    logger.info({ signal }, 'shutting down');
+    await server.close();
+    return { data: { stopped: true, signal }, text: 'Caxton stopped', ok: true };
+  },
+};

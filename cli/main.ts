@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Parses, dispatches, renders. The only file that calls process.exit.
+import { parseArgs } from 'node:util';
+import { CaxtonError, toCaxtonError } from '../server/errors.js';
+import { workspaceRoot } from './paths.js';
+import { renderError } from './render.js';
+import type { Command, Context, Flags } from './command.js';
+import { deploy } from './commands/deploy.js';
+import { status } from './commands/status.js';
+import { history } from './commands/history.js';
+import { rollback } from './commands/rollback.js';
+import { agents, tools } from './commands/registry.js';
+import { lock, unlock } from './commands/lock.js';
+import { validate } from './commands/validate.js';
+import { serve } from './commands/serve.js';
+import { init, templates } from './commands/init.js';
+
+const JSON_VERSION = 1;
+const COMMANDS: Command[] = [init, templates, validate, serve, deploy, status, rollback, history, agents, tools, lock, unlock];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'caxton — agents and WebAssembly tools deployed from git',
+    '',
+    'Usage: caxton <command> [options]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global: --json (one JSON document on stdout), --server URL, --token TOKEN, --help',
+    'Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 server unreachable',
+  ].join('\n');
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (text) stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = rest.includes('--json');
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    write(process.stdout, help());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    const { packageRoot } = await import('./paths.js');
+    const { readFileSync } = await import('node:fs');
+    write(process.stdout, (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!command) {
+      const { nearest } = await import('../server/util/nearest.js');
+      const near = nearest(name, COMMANDS.map((c) => c.name), 1);
+      throw new CaxtonError('CAX_USAGE', {
+        detail: `Unknown command "${name}"`,
+        hint: near.length ? `Did you mean "caxton ${near[0]}"?` : 'Run "caxton --help" for the commands.',
+      });
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      write(process.stdout, `${command.summary}\n\nUsage: ${command.usage}`);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...command.options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new CaxtonError('CAX_USAGE', { detail: (err as Error).message.split('\n')[0], hint: `Usage: ${command.usage}` });
+    }
+    const ctx: Context = {
+      positionals: parsed.positionals,
+      flags: parsed.values as Flags,
+      cwd: process.cwd(),
+      root: workspaceRoot(process.cwd()),
+      env: process.env,
+      json: !!parsed.values.json,
+      isTTY: !!process.stdin.isTTY,
+      print: (line) => write(process.stdout, line),
+    };
+    const out = await command.run(ctx);
+    if (ctx.json) write(process.stdout, JSON.stringify({ version: JSON_VERSION, ok: out.ok, ...out.data }, null, 2));
+    else write(out.ok ? process.stdout : process.stderr, out.text);
+    return out.ok ? 0 : 1;
+  } catch (err) {
+    const e = toCaxtonError(err);
+    if (wantsJson) write(process.stdout, JSON.stringify({ version: JSON_VERSION, ok: false, ...e.toJSON() }, null, 2));
+    else write(process.stderr, renderError(e));
+    if (e.code === 'CAX_INTERNAL' && process.env.CAXTON_DEBUG) write(process.stderr, String((err as Error).stack));
+    return e.exitCode;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // serve and open handles end on their own; short commands must not wait for idle sockets.
+    if (process.argv[2] !== 'serve') setImmediate(() => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  },
+);

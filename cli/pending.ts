@@ -1,0 +1,53 @@
+// The pending changeset: the workspace's HEAD against what is deployed, computed locally from tree
+// ids (only modified entities are read, for their field diffs).
+import { GitRepo, findGitdir } from '../server/git/repo.js';
+import { readWorkspaceIndex } from '../server/git/tree-index.js';
+import { computeChangeset, type EntityOids } from '../server/git/changeset.js';
+import { EntityCache } from '../server/workspace/load.js';
+import { describeChanges, type PlanEntity, type PlanSide } from '../server/deploy/plan.js';
+import type { AgentFile, ToolFile } from '../server/workspace/schema.js';
+import type { Changes } from '../server/deploy/record.js';
+
+export interface DeployedEntities {
+  sha: string | null;
+  configOid: string | null;
+  agents: Array<{ name: string; oid: string }>;
+  tools: Array<{ name: string; oid: string; wasmOid?: string }>;
+}
+
+export interface Pending {
+  headSha: string;
+  changes: Changes;
+}
+
+export async function pendingChanges(root: string, deployed: DeployedEntities): Promise<Pending | null> {
+  if (!findGitdir(root)) return null;
+  const repo = new GitRepo(root);
+  const head = await repo.head();
+  if (!head) return null;
+  const index = await readWorkspaceIndex(repo, head);
+  const from: EntityOids = {
+    config: deployed.configOid,
+    agents: new Map(deployed.agents.map((a) => [a.name, a.oid])),
+    tools: new Map(deployed.tools.map((t) => [t.name, t.oid])),
+  };
+  const cs = computeChangeset({ from, to: index });
+  const cache = new EntityCache(repo);
+  const modified = new Set(cs.modified.map((m) => `${m.kind}:${m.name}`));
+  const side = async (oids: EntityOids, sha: string): Promise<PlanSide> => {
+    const agents = new Map<string, PlanEntity<AgentFile>>();
+    for (const [name, oid] of oids.agents) {
+      const spec = modified.has(`agent:${name}`) ? ((await cache.agent(name, oid).catch(() => null))?.parsed?.value ?? null) : null;
+      agents.set(name, { oid, spec, sha });
+    }
+    const tools = new Map<string, PlanEntity<ToolFile>>();
+    for (const [name, oid] of oids.tools) {
+      const t = modified.has(`tool:${name}`) ? await cache.tool(name, oid).catch(() => null) : null;
+      const spec = t?.parsed?.value ?? null;
+      tools.set(name, { oid, spec, sha, wasmOid: spec ? (t?.files.get(spec.wasm) ?? null) : null });
+    }
+    return { config: oids.config, agents, tools };
+  };
+  const changes = describeChanges(await side(from, deployed.sha ?? ''), await side(index, head));
+  return { headSha: head, changes };
+}

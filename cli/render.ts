@@ -1,0 +1,135 @@
+// Human output, as pure functions of data → string. `--json` bypasses all of it.
+import pc from 'picocolors';
+import type { ChangeItem, Changes, DeploymentPlan, DeploymentRecord, HeldBack, RecordIssue } from '../server/deploy/record.js';
+import type { CaxtonError } from '../server/errors.js';
+
+export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
+
+export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'code'>): string {
+  const lines = [`${pc.red('✗')} ${e.message} ${pc.dim(`[${e.code}]`)}`];
+  for (const s of e.suggestions) lines.push(`  ${pc.cyan('→')} ${s}`);
+  return lines.join('\n');
+}
+
+function describeItem(c: ChangeItem): string {
+  const label = `${c.kind} ${pc.bold(c.name)}`;
+  if (!c.fields?.length) return label;
+  const parts = c.fields.map((f) => {
+    const what = f.removed?.length ? `-${f.removed.join(',')}` : f.added?.length ? `+${f.added.join(',')}` : '';
+    const colour = f.impact === 'breaking' ? pc.red : f.impact === 'compatible' ? pc.yellow : pc.dim;
+    return colour(`${f.field}${what ? ` ${what}` : ''} (${f.impact})`);
+  });
+  return `${label}: ${parts.join(', ')}`;
+}
+
+export function renderChanges(changes: Changes, indent = '  '): string[] {
+  return [
+    ...changes.added.map((c) => `${indent}${pc.green('+')} ${describeItem(c)}`),
+    ...changes.modified.map((c) => `${indent}${pc.yellow('~')} ${describeItem(c)}`),
+    ...changes.removed.map((c) => `${indent}${pc.red('-')} ${describeItem(c)}`),
+  ];
+}
+
+export function countChanges(c: Changes): number {
+  return c.added.length + c.modified.length + c.removed.length;
+}
+
+export function renderIssue(i: RecordIssue): string {
+  const where = i.file ? `${i.file}:${i.line ?? 1}:${i.column ?? 1} ` : '';
+  const sev = i.severity === 'warning' ? pc.yellow('warning') : pc.red('error');
+  return `${where}${sev} ${i.message}${i.suggestion ? `\n    ${pc.cyan('→')} ${i.suggestion}` : ''}`;
+}
+
+function renderHeldBack(h: HeldBack): string {
+  const kept = h.kept === 'previous' ? `keeps ${short(h.keptSha)}` : 'not deployed';
+  return `  ${pc.yellow('!')} ${h.kind} ${pc.bold(h.name)} held back (${kept}): ${h.reason}`;
+}
+
+export function renderDeploy(r: DeploymentRecord): string {
+  const n = countChanges(r.changes);
+  const range = `${short(r.fromSha)} → ${short(r.toSha)}`;
+  const lines: string[] = [];
+  if (r.status === 'failed' || r.status === 'rolled_back') {
+    lines.push(`${pc.red('✗')} Deployment ${r.id} of ${r.ref} (${range}) ${r.status === 'failed' ? 'failed' : 'was rolled back'}; the previous deployment keeps serving.`);
+    lines.push(...r.errors.map((e) => `  ${renderIssue(e)}`));
+    if (n) lines.push(pc.dim('  Not deployed:'), ...renderChanges(r.changes, '    '));
+    return lines.join('\n');
+  }
+  if (r.noop) return `${pc.green('✓')} Already at ${short(r.toSha)}: nothing to change ${pc.dim(`(recorded as ${r.id}, ${r.durationMs} ms)`)}`;
+  lines.push(...renderChanges(r.changes));
+  lines.push(...r.heldBack.map(renderHeldBack));
+  lines.push(...r.warnings.map((w) => `  ${renderIssue(w)}`));
+  const verb = r.status === 'partial' ? pc.yellow('◐ Partially deployed') : `${pc.green('✓')} Deployed`;
+  lines.push(`${verb} ${n} change${n === 1 ? '' : 's'} in ${r.durationMs} ms ${pc.dim(`(${range}, ${r.id})`)}`);
+  return lines.join('\n');
+}
+
+export function renderPlan(p: DeploymentPlan): string {
+  const n = countChanges(p.changes);
+  const lines = [`Plan for ${p.ref} (${short(p.fromSha)} → ${short(p.toSha)}): ${n} change${n === 1 ? '' : 's'}, would end ${p.outcome}`];
+  lines.push(...renderChanges(p.changes));
+  lines.push(...p.heldBack.map(renderHeldBack));
+  lines.push(...p.errors.map((e) => `  ${renderIssue(e)}`));
+  lines.push(pc.dim('Dry run: nothing was deployed.'));
+  return lines.join('\n');
+}
+
+export function table(rows: string[][], header: string[]): string {
+  const all = [header, ...rows];
+  // eslint-disable-next-line no-control-regex
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const widths = header.map((_, i) => Math.max(...all.map((r) => visible(r[i] ?? ''))));
+  const fmt = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - visible(c))).join('  ').trimEnd();
+  return [pc.bold(fmt(header)), ...rows.map(fmt)].join('\n');
+}
+
+const STATUS_COLOUR: Record<string, (s: string) => string> = {
+  succeeded: pc.green,
+  partial: pc.yellow,
+  failed: pc.red,
+  rolled_back: pc.red,
+};
+
+export function renderHistory(records: DeploymentRecord[]): string {
+  if (!records.length) return 'No deployments yet. Deploy with: caxton deploy';
+  return table(
+    records.map((r) => [
+      r.id,
+      (STATUS_COLOUR[r.status] ?? ((s: string) => s))(r.status),
+      r.trigger,
+      `${short(r.fromSha)} → ${short(r.toSha)}`,
+      String(countChanges(r.changes)),
+      `${r.durationMs} ms`,
+      r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      r.ref,
+    ]),
+    ['ID', 'STATUS', 'TRIGGER', 'SHA', 'CHANGES', 'TIME', 'STARTED', 'REF'],
+  );
+}
+
+export function renderAgents(agents: Array<{ name: string; capabilities: string[]; tools: string[]; sha: string; description: string }>): string {
+  if (!agents.length) return 'No agents are deployed. Deploy with: caxton deploy';
+  return table(agents.map((a) => [a.name, a.capabilities.join(', '), a.tools.join(', ') || '—', short(a.sha), a.description]), ['AGENT', 'CAPABILITIES', 'TOOLS', 'SHA', 'DESCRIPTION']);
+}
+
+export function renderTools(tools: Array<{ name: string; functions: Array<{ name: string }>; sha: string; description: string; limits: { timeout_ms: number; memory_mb: number } }>): string {
+  if (!tools.length) return 'No tools are deployed.';
+  return table(
+    tools.map((t) => [t.name, t.functions.map((f) => f.name).join(', '), `${t.limits.timeout_ms} ms / ${t.limits.memory_mb} MiB`, short(t.sha), t.description]),
+    ['TOOL', 'FUNCTIONS', 'LIMITS', 'SHA', 'DESCRIPTION'],
+  );
+}
+
+/** An issue with the offending source line and a caret under its column. */
+export function renderIssueWithSource(i: RecordIssue, source: string | undefined): string {
+  const head = `${i.file}:${i.line ?? 1}:${i.column ?? 1} ${i.severity === 'warning' ? pc.yellow('warning') : pc.red('error')} ${i.message}`;
+  const lines = [head];
+  const text = source?.split(/\r?\n/)[(i.line ?? 1) - 1];
+  if (text !== undefined && text.trim()) {
+    const num = String(i.line ?? 1);
+    lines.push(pc.dim(`  ${num} | `) + text);
+    lines.push(pc.dim(`  ${' '.repeat(num.length)} | `) + ' '.repeat(Math.max(0, (i.column ?? 1) - 1)) + pc.red('^'));
+  }
+  if (i.suggestion) lines.push(`  ${pc.cyan('→')} ${i.suggestion}`);
+  return lines.join('\n');
+}

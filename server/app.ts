@@ -1,0 +1,80 @@
+// buildServer: wires the adapters into Fastify and returns it unlistened (only `serve` listens).
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CaxtonError, toCaxtonError } from './errors.js';
+import { tokenChecker } from './auth.js';
+import type { Deployer } from './deploy/deployer.js';
+import type { EventLog } from './events/log.js';
+import type { Metrics } from './metrics.js';
+import healthRoutes from './routes/health.js';
+import deploymentRoutes from './routes/deployments.js';
+import statusRoutes from './routes/status.js';
+import registryRoutes from './routes/registry.js';
+import eventRoutes from './routes/events.js';
+import lockRoutes from './routes/lock.js';
+
+export interface ServerDeps {
+  deployer: Deployer;
+  events: EventLog;
+  metrics: Metrics;
+  token: string;
+  logger: Logger;
+  /** What a deployment without a ref deploys: HEAD of a local workspace, the branch of a remote one. */
+  defaultRef: string;
+  bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: ServerDeps;
+  }
+}
+
+/** Fastify's own errors, as catalogue errors. */
+function fromFastify(err: FastifyError, limit: number): CaxtonError {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new CaxtonError('CAX_PAYLOAD_TOO_LARGE', { limit });
+  if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new CaxtonError('CAX_BAD_REQUEST', { detail: `the body is not valid JSON (${err.message})` });
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new CaxtonError('CAX_BAD_REQUEST', { detail: err.message });
+  return toCaxtonError(err);
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    bodyLimit,
+    disableRequestLogging: false,
+    // Request ids without headers: nothing from a client is echoed into logs as an id.
+    genReqId: (() => {
+      let n = 0;
+      return () => `req-${(++n).toString(36)}`;
+    })(),
+  });
+  app.decorate('deps', deps);
+
+  const check = tokenChecker(deps.token);
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/')) check(req.headers.authorization);
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const e = err instanceof CaxtonError ? err : fromFastify(err, bodyLimit);
+    if (e.status >= 500) req.log.error({ err }, e.message);
+    else req.log.info({ code: e.code }, e.message);
+    void reply.status(e.status).type('application/json; charset=utf-8').send(e.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new CaxtonError('CAX_ROUTE_NOT_FOUND', { method: req.method, url: req.url.split('?')[0] });
+    void reply.status(e.status).send(e.toJSON());
+  });
+
+  await app.register(healthRoutes);
+  await app.register(deploymentRoutes, { prefix: '/api/v1' });
+  await app.register(statusRoutes, { prefix: '/api/v1' });
+  await app.register(registryRoutes, { prefix: '/api/v1' });
+  await app.register(eventRoutes, { prefix: '/api/v1' });
+  await app.register(lockRoutes, { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,232 @@
+// Every error Caxton can answer with, defined once: code, HTTP status, CLI exit code, message and
+// suggestions. Routes, the CLI and the Action render these the same way; docs/errors.md lists them
+// (a test keeps the two in step). Codes are never reused.
+
+type Data = Record<string, unknown>;
+
+interface ErrorDef {
+  status: number;
+  exit: 1 | 2 | 3;
+  message: (d: Data) => string;
+  suggestions: (d: Data) => string[];
+}
+
+const list = (v: unknown): string => (Array.isArray(v) && v.length ? v.join(', ') : 'none');
+
+export const ERRORS = {
+  CAX_INTERNAL: {
+    status: 500,
+    exit: 1,
+    message: (d) => `Internal error: ${String(d.detail ?? 'unexpected fault')}`,
+    suggestions: () => ['This is a bug in Caxton; please report it with the server log around this time.'],
+  },
+  CAX_UNAUTHORIZED: {
+    status: 401,
+    exit: 1,
+    message: (d) => (d.reason === 'missing' ? 'Missing bearer token' : 'Invalid bearer token'),
+    suggestions: () => [
+      'Send "Authorization: Bearer <token>"; the CLI reads --token, then CAXTON_TOKEN, then .caxton/token.',
+      'The server writes its token to <data>/token when CAXTON_TOKEN is not set.',
+    ],
+  },
+  CAX_BAD_REQUEST: {
+    status: 400,
+    exit: 2,
+    message: (d) => `Invalid request: ${String(d.detail)}`,
+    suggestions: () => ['Check the request body against docs/api.md.'],
+  },
+  CAX_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    exit: 2,
+    message: (d) => `Request body is larger than the limit of ${String(d.limit)} bytes`,
+    suggestions: () => ['Send a smaller body; the limit is the server option bodyLimit.'],
+  },
+  CAX_ROUTE_NOT_FOUND: {
+    status: 404,
+    exit: 2,
+    message: (d) => `No route ${String(d.method)} ${String(d.url)}`,
+    suggestions: () => ['See docs/api.md for the routes; the API lives under /api/v1.'],
+  },
+  CAX_USAGE: {
+    status: 400,
+    exit: 2,
+    message: (d) => String(d.detail),
+    suggestions: (d) => [String(d.hint ?? 'Run "caxton --help" for usage.')],
+  },
+  CAX_INVALID_NAME: {
+    status: 400,
+    exit: 2,
+    message: (d) => `Invalid ${String(d.kind ?? 'name')} "${String(d.name)}": names match ^[a-z][a-z0-9-]{0,62}$`,
+    suggestions: () => ['Use lower-case letters, digits and dashes, starting with a letter (e.g. "data-analyzer").'],
+  },
+  CAX_NOT_A_REPOSITORY: {
+    status: 422,
+    exit: 1,
+    message: (d) => `${String(d.dir)} is not a git repository`,
+    suggestions: (d) => [
+      `Run "caxton init ${String(d.dir)}" to create a workspace, or "git init" there and commit your agents.`,
+    ],
+  },
+  CAX_EMPTY_REPOSITORY: {
+    status: 422,
+    exit: 1,
+    message: (d) => `The repository at ${String(d.dir)} has no commits yet`,
+    suggestions: () => ['Commit your workspace first: git add -A && git commit -m "first agents"'],
+  },
+  CAX_REF_NOT_FOUND: {
+    status: 404,
+    exit: 1,
+    message: (d) => `Ref "${String(d.ref)}" does not name a commit in the workspace repository`,
+    suggestions: (d) => {
+      const near = (d.nearest as string[] | undefined) ?? [];
+      return [
+        ...(near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : []),
+        'Use a branch, a tag, a full or short SHA, or HEAD~N; "git log --oneline" lists commits.',
+      ];
+    },
+  },
+  CAX_REMOTE_FAILED: {
+    status: 502,
+    exit: 1,
+    message: (d) => `Git remote operation failed: ${String(d.detail)}`,
+    suggestions: () => ['Check the repository URL and credentials (git credential helper or token in the environment).'],
+  },
+  CAX_DEPLOY_BUSY: {
+    status: 409,
+    exit: 1,
+    message: (d) => `Deployment ${String(d.runningId)} is running; deployments never interleave`,
+    suggestions: () => ['Wait for it to finish ("caxton history") and try again.'],
+  },
+  CAX_DEPLOY_LOCKED: {
+    status: 423,
+    exit: 1,
+    message: (d) => `Deployments from ${String(d.trigger)} are locked: ${String(d.reason)}`,
+    suggestions: () => ['"caxton unlock" lifts the lock; "caxton deploy" from the CLI still works while locked.'],
+  },
+  CAX_DEPLOYMENT_NOT_FOUND: {
+    status: 404,
+    exit: 1,
+    message: (d) => `No deployment with id "${String(d.id)}"`,
+    suggestions: () => ['"caxton history" lists deployments.'],
+  },
+  CAX_NO_ROLLBACK_TARGET: {
+    status: 409,
+    exit: 1,
+    message: () => 'There is no earlier successful deployment to roll back to',
+    suggestions: () => ['Name a commit with "caxton rollback --to <sha>", or deploy one with "caxton deploy --ref <sha>".'],
+  },
+  CAX_WORKSPACE_INVALID: {
+    status: 422,
+    exit: 1,
+    message: (d) => `The workspace has ${String(d.count)} problem(s)`,
+    suggestions: () => ['Fix the problems listed; "caxton validate" shows each with its position.'],
+  },
+  CAX_SERVER_UNREACHABLE: {
+    status: 503,
+    exit: 3,
+    message: (d) => `Cannot reach the Caxton server at ${String(d.url)}`,
+    suggestions: (d) => [
+      'Start one in the workspace: caxton serve',
+      `Or point the CLI at a running server: --server URL or CAXTON_URL (tried ${String(d.url)})`,
+    ],
+  },
+  CAX_PORT_IN_USE: {
+    status: 500,
+    exit: 1,
+    message: (d) => `Port ${String(d.port)} on ${String(d.host)} is already in use`,
+    suggestions: (d) => [
+      `Choose another port: caxton serve --port ${Number(d.port) + 1}`,
+      `See which process holds it: lsof -i :${String(d.port)} (or ss -ltnp 'sport = :${String(d.port)}')`,
+    ],
+  },
+  CAX_TOOL_INVALID: {
+    status: 422,
+    exit: 1,
+    message: (d) => `Tool "${String(d.name)}" cannot be deployed: ${String(d.detail)}`,
+    suggestions: (d) => [`Rebuild tools/${String(d.name)}/ and commit the plugin; its exports must include every [[functions]] name.`],
+  },
+  CAX_BUILD_FAILED: {
+    status: 500,
+    exit: 1,
+    message: (d) => `Could not start ${String(d.kind)} "${String(d.name)}": ${String(d.detail)}`,
+    suggestions: () => ['Nothing was changed; fix the cause and deploy again. The server log has the details.'],
+  },
+  CAX_STATE_WRITE_FAILED: {
+    status: 500,
+    exit: 1,
+    message: (d) => `Could not record the deployed state: ${String(d.detail)}`,
+    suggestions: () => ['Check that the data folder is writable and has free space; the previous deployment keeps serving.'],
+  },
+  CAX_DIR_NOT_EMPTY: {
+    status: 400,
+    exit: 1,
+    message: (d) => `${String(d.dir)} is not empty`,
+    suggestions: () => ['Choose a new folder, or pass --force to add the workspace files anyway.'],
+  },
+  CAX_TEMPLATE_NOT_FOUND: {
+    status: 404,
+    exit: 2,
+    message: (d) => `No template "${String(d.id)}"`,
+    suggestions: (d) => [`Templates: ${list(d.available)}. "caxton templates" describes them.`],
+  },
+  CAX_AGENT_EXISTS: {
+    status: 409,
+    exit: 1,
+    message: (d) => `agents/${String(d.name)}/ already exists`,
+    suggestions: () => ['Choose another name, or edit the existing agent.'],
+  },
+  CAX_NOT_FOUND: {
+    status: 404,
+    exit: 1,
+    message: (d) => `No ${String(d.kind)} "${String(d.name)}" is deployed`,
+    suggestions: (d) => [`Deployed: ${list(d.available)}.`],
+  },
+} satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  code: ErrorCode | string;
+  message: string;
+  suggestions: string[];
+  [extra: string]: unknown;
+}
+
+/** The one error type: a code from the catalogue, the offending values, and how to fix it. */
+export class CaxtonError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Data;
+  readonly suggestions: string[];
+  readonly status: number;
+  readonly exitCode: 1 | 2 | 3;
+  /** Extra fields merged into the JSON body (e.g. `runningId`, `issues`). */
+  readonly details: Data;
+
+  constructor(code: ErrorCode, data: Data = {}, opts: { cause?: unknown; details?: Data } = {}) {
+    const def: ErrorDef = ERRORS[code];
+    super(def.message(data), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CaxtonError';
+    this.code = code;
+    this.data = data;
+    this.suggestions = def.suggestions(data);
+    this.status = def.status;
+    this.exitCode = def.exit;
+    this.details = opts.details ?? {};
+  }
+
+  toJSON(): { error: ErrorBody } {
+    return { error: { code: this.code, message: this.message, suggestions: this.suggestions, ...this.details } };
+  }
+}
+
+/** Anything thrown becomes a CaxtonError; unknown faults are CAX_INTERNAL. */
+export function toCaxtonError(err: unknown): CaxtonError {
+  if (err instanceof CaxtonError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new CaxtonError('CAX_INTERNAL', { detail }, { cause: err });
+}
+
+export function isErrorBody(v: unknown): v is { error: ErrorBody } {
+  const e = (v as { error?: unknown } | null)?.error as Partial<ErrorBody> | undefined;
+  return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string';
+}

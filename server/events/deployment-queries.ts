@@ -1,0 +1,74 @@
+// Deployment history and its statistics, as SQL over the event log.
+import type { EventLog } from './log.js';
+import { TERMINAL_DEPLOYMENT_EVENTS } from './types.js';
+import { DeploymentRecord } from '../deploy/record.js';
+
+const TERMINAL = TERMINAL_DEPLOYMENT_EVENTS.map((t) => `'${t}'`).join(', ');
+
+function parse(rows: Array<{ payload: string }>): DeploymentRecord[] {
+  return rows.map((r) => DeploymentRecord.parse(JSON.parse(r.payload)));
+}
+
+/** Deployment records, newest first. */
+export async function listDeployments(log: EventLog, { limit = 50, offset = 0 } = {}): Promise<DeploymentRecord[]> {
+  const rows = await log.query<{ payload: string }>(
+    `SELECT payload FROM events WHERE type IN (${TERMINAL}) ORDER BY seq DESC LIMIT $limit OFFSET $offset`,
+    { limit: Math.max(1, Math.min(limit, 1000)), offset: Math.max(0, offset) },
+  );
+  return parse(rows);
+}
+
+export async function findDeployment(log: EventLog, id: string): Promise<DeploymentRecord | null> {
+  const rows = await log.query<{ payload: string }>(
+    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND deployment_id = $id ORDER BY seq DESC LIMIT 1`,
+    { id },
+  );
+  return parse(rows)[0] ?? null;
+}
+
+/** Successful deployments (succeeded or partial), newest first. */
+export async function successfulDeployments(log: EventLog, limit = 100): Promise<DeploymentRecord[]> {
+  const rows = await log.query<{ payload: string }>(
+    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND payload->>'status' IN ('succeeded', 'partial')
+     ORDER BY seq DESC LIMIT $limit`,
+    { limit },
+  );
+  return parse(rows);
+}
+
+export interface DeploymentStats {
+  total: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  rolledBack: number;
+  successRate: number | null;
+  avgDurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
+  const [r] = await log.query<Record<string, string | number | null>>(
+    `SELECT count(*) AS total,
+            count(*) FILTER (WHERE payload->>'status' = 'succeeded') AS succeeded,
+            count(*) FILTER (WHERE payload->>'status' = 'partial') AS partial,
+            count(*) FILTER (WHERE payload->>'status' = 'failed') AS failed,
+            count(*) FILTER (WHERE payload->>'status' = 'rolled_back') AS rolled_back,
+            avg(CAST(payload->>'durationMs' AS DOUBLE)) AS avg_ms,
+            quantile_cont(CAST(payload->>'durationMs' AS DOUBLE), 0.95) AS p95_ms
+     FROM events WHERE type IN (${TERMINAL})`,
+  );
+  const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+  const total = n(r?.total);
+  const ok = n(r?.succeeded) + n(r?.partial);
+  return {
+    total,
+    succeeded: n(r?.succeeded),
+    partial: n(r?.partial),
+    failed: n(r?.failed),
+    rolledBack: n(r?.rolled_back),
+    successRate: total ? ok / total : null,
+    avgDurationMs: r?.avg_ms == null ? null : Number(r.avg_ms),
+    p95DurationMs: r?.p95_ms == null ? null : Number(r.p95_ms),
+  };
+}

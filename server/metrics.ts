@@ -1,0 +1,38 @@
+// Prometheus metrics on a registry of the server's own (never the global one, so apps in one
+// process stay apart).
+import client from 'prom-client';
+import type { DeploymentRecord } from './deploy/record.js';
+import type { Snapshot } from './deploy/snapshot.js';
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  private readonly deployments = new client.Counter({
+    name: 'caxton_deployments_total',
+    help: 'Deployments by final status and trigger',
+    labelNames: ['status', 'trigger'] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new client.Histogram({
+    name: 'caxton_deployment_duration_seconds',
+    help: 'Server-side deployment duration',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly agents = new client.Gauge({ name: 'caxton_agents_deployed', help: 'Agents in the live snapshot', registers: [this.registry] });
+  private readonly tools = new client.Gauge({ name: 'caxton_tools_deployed', help: 'Tools in the live snapshot', registers: [this.registry] });
+
+  constructor({ defaults = true }: { defaults?: boolean } = {}) {
+    if (defaults) client.collectDefaultMetrics({ register: this.registry, prefix: 'caxton_' });
+  }
+
+  deployment(r: DeploymentRecord): void {
+    this.deployments.inc({ status: r.status, trigger: r.trigger });
+    this.duration.observe({ status: r.status }, r.durationMs / 1000);
+  }
+
+  snapshot(s: Snapshot | null): void {
+    this.agents.set(s?.agents.size ?? 0);
+    this.tools.set(s?.tools.size ?? 0);
+  }
+}

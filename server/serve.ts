@@ -1,0 +1,173 @@
+// Starting a Caxton server: data folder, token, event log, repository, deployer, restore of the last
+// deployment, then listen. `caxton serve` and the tests call this; it never calls process.exit.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './app.js';
+import { CaxtonError } from './errors.js';
+import { loadOrCreateToken } from './auth.js';
+import { EventLog } from './events/log.js';
+import { EventType } from './events/types.js';
+import { successfulDeployments } from './events/deployment-queries.js';
+import { GitRepo, findGitdir } from './git/repo.js';
+import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
+import { Deployer } from './deploy/deployer.js';
+import { StateStore, writeFileAtomic } from './deploy/state-store.js';
+import { basicFactory } from './deploy/basic-factory.js';
+import type { RuntimeFactory } from './deploy/runtime-factory.js';
+import { Metrics } from './metrics.js';
+
+export interface ServeOptions {
+  /** a local workspace repository (default: the current directory) */
+  workspace?: string;
+  /** a remote repository URL, cloned into the data folder */
+  repo?: string;
+  branch?: string;
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  token?: string;
+  logger?: Logger;
+  logLevel?: string;
+  factory?: RuntimeFactory;
+  /** skip the start-up redeploy (tests of an empty server) */
+  restore?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  token: string;
+  dataDir: string;
+  deployer: Deployer;
+  events: EventLog;
+  close(): Promise<void>;
+}
+
+/** Keeps the data folder out of `git status` without touching the user's .gitignore. */
+function excludeDataDir(gitdir: string, workspace: string, dataDir: string): void {
+  const rel = path.relative(workspace, dataDir);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const file = path.join(gitdir, 'info', 'exclude');
+  const line = `/${rel.split(path.sep).join('/')}/`;
+  try {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (text.split(/\r?\n/).includes(line)) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+  } catch {
+    /* a read-only repository still works */
+  }
+}
+
+async function openEventLog(file: string, logger: Logger): Promise<EventLog> {
+  try {
+    return await EventLog.open({ file, logger });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/lock/i.test(msg)) {
+      throw new CaxtonError('CAX_USAGE', {
+        detail: `The event log ${file} is in use by another process (is another caxton server running on this data folder?)`,
+        hint: 'Stop the other server, or start this one with --data DIR',
+      });
+    }
+    throw err;
+  }
+}
+
+export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: opts.logLevel ?? process.env.CAXTON_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'headers.authorization'] });
+  const branch = opts.branch ?? 'main';
+  let workspace: string;
+  let repo: GitRepo;
+  let beforeResolve: ((ref: string) => Promise<void>) | undefined;
+  let dataDir: string;
+
+  if (opts.repo) {
+    dataDir = path.resolve(opts.dataDir ?? '.caxton');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const gitdir = await ensureMirror(opts.repo, path.join(dataDir, 'repo.git'));
+    workspace = redact(opts.repo);
+    repo = new GitRepo(gitdir, gitdir);
+    // A remote workspace is fetched before every deployment, so the newest pushes are there.
+    beforeResolve = () => fetchAll(gitdir, { mirror: true });
+  } else {
+    workspace = path.resolve(opts.workspace ?? '.');
+    if (!fs.existsSync(workspace)) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: workspace });
+    const gitdir = findGitdir(workspace);
+    if (!gitdir) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: workspace });
+    dataDir = path.resolve(opts.dataDir ?? path.join(workspace, '.caxton'));
+    fs.mkdirSync(dataDir, { recursive: true });
+    excludeDataDir(gitdir, workspace, dataDir);
+    repo = new GitRepo(workspace, gitdir);
+    if (await hasRemote(workspace)) {
+      // Fetch from origin only when a ref is not here yet.
+      beforeResolve = async (ref) => {
+        const known = await repo.resolve(ref).then(() => true, () => false);
+        if (!known) await fetchAll(gitdir, { mirror: false }).catch((err: unknown) => logger.warn({ err }, 'fetch failed'));
+      };
+    }
+  }
+
+  const { token } = loadOrCreateToken(dataDir, opts.token ?? process.env.CAXTON_TOKEN);
+  const events = await openEventLog(path.join(dataDir, 'events.duckdb'), logger);
+  const metrics = new Metrics();
+  const deployer = new Deployer({
+    repo,
+    events,
+    state: new StateStore(dataDir),
+    factory: opts.factory ?? basicFactory,
+    logger,
+    successfulDeployments: () => successfulDeployments(events),
+    ...(beforeResolve ? { beforeResolve } : {}),
+    onRecord: (r) => metrics.deployment(r),
+    onSwap: (next) => metrics.snapshot(next),
+    workspaceLabel: workspace,
+  });
+
+  let app: FastifyInstance | null = null;
+  const close = async () => {
+    await app?.close();
+    events.append(EventType.ServerStopped, {});
+    await events.close();
+    fs.rmSync(path.join(dataDir, 'server.json'), { force: true });
+  };
+
+  try {
+    if (opts.restore !== false) {
+      try {
+        const restored = await deployer.restore();
+        if (restored) logger.info({ sha: restored.toSha, status: restored.status }, 'restored the last successful deployment');
+      } catch (err) {
+        logger.error({ err }, 'could not restore the last deployment; serving nothing until the next deployment');
+      }
+    }
+    app = await buildServer({
+      deployer,
+      events,
+      metrics,
+      token,
+      logger,
+      defaultRef: opts.repo ? branch : 'HEAD',
+    });
+    const host = opts.host ?? '127.0.0.1';
+    const port = opts.port ?? 8080;
+    try {
+      await app.listen({ host, port });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CaxtonError('CAX_PORT_IN_USE', { host, port });
+      throw err;
+    }
+    const addr = app.server.address() as AddressInfo;
+    const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${shownHost}:${addr.port}`;
+    events.append(EventType.ServerStarted, { url, pid: process.pid, workspace, deployedSha: deployer.snapshot?.sha ?? null });
+    writeFileAtomic(path.join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
+    return { app, url, token, dataDir, deployer, events, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+// Field-level differences between two versions of an agent or tool, each with its impact on
+// whoever depends on it. Pure.
+import { isDeepStrictEqual } from 'node:util';
+import type { AgentFile, ToolFile } from './schema.js';
+
+export type Impact = 'breaking' | 'compatible' | 'cosmetic';
+
+export interface FieldChange {
+  field: string;
+  impact: Impact;
+  before?: unknown;
+  after?: unknown;
+  added?: string[];
+  removed?: string[];
+  /** A short human reason, e.g. "capability removed". */
+  note?: string;
+}
+
+const IMPACT_ORDER: Record<Impact, number> = { breaking: 0, compatible: 1, cosmetic: 2 };
+
+/** The worst impact among changes, or null when there are none. */
+export function overallImpact(changes: readonly FieldChange[]): Impact | null {
+  return changes.reduce<Impact | null>((w, c) => (w === null || IMPACT_ORDER[c.impact] < IMPACT_ORDER[w] ? c.impact : w), null);
+}
+
+export function sortByImpact(changes: FieldChange[]): FieldChange[] {
+  return changes.sort((a, b) => IMPACT_ORDER[a.impact] - IMPACT_ORDER[b.impact] || a.field.localeCompare(b.field));
+}
+
+function setDiff(field: string, before: readonly string[], after: readonly string[], removedNote: string, addedNote: string): FieldChange[] {
+  const b = new Set(before);
+  const a = new Set(after);
+  const removed = [...b].filter((x) => !a.has(x));
+  const added = [...a].filter((x) => !b.has(x));
+  const out: FieldChange[] = [];
+  if (removed.length) out.push({ field, impact: 'breaking', removed, note: removedNote });
+  if (added.length) out.push({ field, impact: 'compatible', added, note: addedNote });
+  return out;
+}
+
+function scalar(field: string, before: unknown, after: unknown, impact: Impact, note?: string): FieldChange[] {
+  if (isDeepStrictEqual(before, after)) return [];
+  return [{ field, impact, before, after, ...(note ? { note } : {}) }];
+}
+
+const AGENT_COSMETIC = ['description', 'system_prompt', 'user_prompt_template', 'version', 'tags', 'metadata'] as const;
+const AGENT_BEHAVIOUR = ['runtime', 'behavior', 'llm'] as const;
+
+/** What changed in an agent: capabilities removed / tools revoked break callers; additions do not. */
+export function diffAgent(before: AgentFile, after: AgentFile): FieldChange[] {
+  const out = [
+    ...setDiff('capabilities', before.capabilities, after.capabilities, 'capability removed', 'capability added'),
+    ...setDiff('tools', before.tools, after.tools, 'tool revoked', 'tool granted'),
+    ...AGENT_BEHAVIOUR.flatMap((f) => scalar(f, before[f], after[f], 'compatible', 'behaviour changed')),
+    ...AGENT_COSMETIC.flatMap((f) => scalar(f, before[f], after[f], 'cosmetic')),
+  ];
+  return sortByImpact(out);
+}
+
+/** What changed in a tool: functions removed or their input schema changed break callers. */
+export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: string; after: string }): FieldChange[] {
+  const fb = new Map(before.functions.map((f) => [f.name, f]));
+  const fa = new Map(after.functions.map((f) => [f.name, f]));
+  const out = setDiff('functions', [...fb.keys()], [...fa.keys()], 'function removed', 'function added');
+  for (const [name, f] of fa) {
+    const old = fb.get(name);
+    if (!old) continue;
+    out.push(...scalar(`functions.${name}.input_schema`, old.input_schema, f.input_schema, 'breaking', 'input schema changed'));
+    out.push(...scalar(`functions.${name}.description`, old.description, f.description, 'cosmetic'));
+  }
+  out.push(...scalar('limits', before.limits, after.limits, 'compatible', 'limits changed'));
+  out.push(...setDiff('allowed_hosts', before.allowed_hosts, after.allowed_hosts, 'host access revoked', 'host access granted'));
+  out.push(...scalar('allowed_paths', before.allowed_paths, after.allowed_paths, 'compatible', 'file access changed'));
+  out.push(...scalar('config', before.config, after.config, 'compatible'));
+  out.push(...scalar('wasm', before.wasm, after.wasm, 'compatible', 'plugin path changed'));
+  if (wasm && wasm.before !== wasm.after) out.push({ field: 'plugin', impact: 'compatible', before: wasm.before, after: wasm.after, note: 'plugin binary changed' });
+  out.push(...scalar('description', before.description, after.description, 'cosmetic'));
+  out.push(...scalar('version', before.version, after.version, 'cosmetic'));
+  out.push(...scalar('metadata', before.metadata, after.metadata, 'cosmetic'));
+  return sortByImpact(out);
+}

@@ -1,0 +1,44 @@
+/** One problem in a workspace file, located and with a fix. */
+export interface Issue {
+  file: string;
+  line: number;
+  column: number;
+  code: IssueCode;
+  message: string;
+  suggestion: string;
+  severity: 'error' | 'warning';
+  /** The agent or tool the problem belongs to; absent for workspace-wide problems. */
+  entity?: EntityRef;
+}
+
+export interface EntityRef {
+  kind: 'agent' | 'tool';
+  name: string;
+}
+
+export type IssueCode =
+  | 'toml-syntax'
+  | 'unknown-key'
+  | 'missing-field'
+  | 'wrong-type'
+  | 'invalid-value'
+  | 'invalid-name'
+  | 'name-mismatch'
+  | 'unknown-tool'
+  | 'duplicate-name'
+  | 'duplicate-entry'
+  | 'missing-manifest'
+  | 'missing-file'
+  | 'stray-file'
+  | 'held-back-dependency';
+
+/** `path:line:column message`, the one-line form every surface prints. */
+export function formatIssue(i: Issue): string {
+  return `${i.file}:${i.line}:${i.column} ${i.message}`;
+}
+
+export function sortIssues(issues: Issue[]): Issue[] {
+  return [...issues].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
+  );
+}

@@ -1,0 +1,185 @@
+// One workspace file → its typed value plus every problem in it, located. Pure: the deployer caches
+// results by blob id, so a file whose id did not change is never parsed twice.
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { AgentFile, CaxtonFile, ToolFile, NAME_RE } from './schema.js';
+import { TomlPositions } from './toml-position.js';
+import type { EntityRef, Issue, IssueCode } from './issue.js';
+import { nearest } from '../util/nearest.js';
+
+export interface SourceFile {
+  path: string;
+  source: string;
+}
+
+export interface Parsed<T> {
+  folder: string;
+  path: string;
+  value: T | null;
+  /** the TOML document as parsed, before the schema (null on a syntax error) */
+  raw: unknown;
+  issues: Issue[];
+  positions: TomlPositions | null;
+}
+
+type Kind = 'agent' | 'tool' | 'config';
+const SCHEMAS = { agent: AgentFile, tool: ToolFile, config: CaxtonFile } as const;
+
+/** Turns a bad name into the nearest valid one, for suggestions. */
+export function slugify(name: string): string {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .slice(0, 63);
+  return s || 'my-agent';
+}
+
+/** The zod schema found by walking `path` through objects, arrays, optionals and defaults. */
+function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): z.ZodType | null {
+  let cur: z.ZodType | null = schema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let t = s;
+    while (t instanceof z.ZodOptional || t instanceof z.ZodDefault || t instanceof z.ZodNullable) {
+      t = (t as unknown as { unwrap(): z.ZodType }).unwrap();
+    }
+    return t;
+  };
+  for (const seg of path) {
+    if (!cur) return null;
+    cur = unwrap(cur);
+    if (cur instanceof z.ZodObject) cur = (cur.shape as Record<string, z.ZodType>)[String(seg)] ?? null;
+    else if (cur instanceof z.ZodArray) cur = cur.element as z.ZodType;
+    else if (cur instanceof z.ZodRecord) cur = cur.valueType as z.ZodType;
+    else return null;
+  }
+  return cur ? unwrap(cur) : null;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+function typeName(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return 'a date';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a table';
+  if (typeof v === 'bigint') return 'an integer';
+  return `a ${typeof v}`;
+}
+
+function dotted(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+const EXAMPLES: Record<string, string> = {
+  array: '["a", "b"]',
+  string: '"text"',
+  number: '1000',
+  int: '1000',
+  boolean: 'true',
+  object: '{ key = "value" }',
+  record: '{ key = "value" }',
+};
+
+/** zod's issues as located workspace issues, with a fix for each. */
+function schemaIssues(
+  kind: Kind,
+  file: SourceFile,
+  data: unknown,
+  error: z.ZodError,
+  pos: TomlPositions,
+  entity: EntityRef | undefined,
+): Issue[] {
+  const out: Issue[] = [];
+  const schema = SCHEMAS[kind] as z.ZodType;
+  const push = (path: ReadonlyArray<PropertyKey>, which: 'key' | 'value', code: IssueCode, message: string, suggestion: string) => {
+    const p = pos.locate(path as Array<string | number>, which);
+    out.push({ file: file.path, line: p.line, column: p.column, code, message, suggestion, severity: 'error', ...(entity ? { entity } : {}) });
+  };
+  for (const iss of error.issues) {
+    const path = iss.path;
+    const field = dotted(path);
+    if (iss.code === 'unrecognized_keys') {
+      const container = schemaAt(schema, path);
+      const allowed = container instanceof z.ZodObject ? Object.keys(container.shape) : [];
+      for (const key of iss.keys) {
+        const near = nearest(key, allowed, 1);
+        const where = path.length ? ` in [${dotted(path)}]` : '';
+        push([...path, key], 'key', 'unknown-key', `unknown key "${key}"${where}`,
+          near.length ? `did you mean "${near[0]}"?` : `remove it; allowed keys: ${allowed.join(', ')}`);
+      }
+    } else if (iss.code === 'invalid_type') {
+      const actual = valueAt(data, path);
+      if (actual === undefined) {
+        const example = EXAMPLES[iss.expected] ?? `a ${iss.expected}`;
+        push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`,
+          `add ${String(path[path.length - 1])} = ${example}`);
+      } else {
+        const expected = iss.expected === 'object' ? 'a table' : `${/^[aeiou]/.test(iss.expected) ? 'an' : 'a'} ${iss.expected}`;
+        push(path, 'value', 'wrong-type', `"${field}" must be ${expected}, not ${typeName(actual)}`,
+          `write it as ${EXAMPLES[iss.expected] ?? expected}`);
+      }
+    } else if (iss.code === 'invalid_value') {
+      const values = (iss as { values?: unknown[] }).values ?? [];
+      const actual = valueAt(data, path);
+      const near = typeof actual === 'string' ? nearest(actual, values.map(String), 1) : [];
+      push(path, 'value', 'invalid-value', `"${field}" is ${JSON.stringify(actual)}, not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+        near.length ? `did you mean "${near[0]}"?` : `use one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+    } else if (iss.code === 'invalid_format' && (iss as { pattern?: string }).pattern === String(NAME_RE)) {
+      const actual = String(valueAt(data, path));
+      push(path, 'value', 'invalid-name', `"${field}" ${JSON.stringify(actual)} ${iss.message}`, `rename it to "${slugify(actual)}"`);
+    } else {
+      const actual = valueAt(data, path);
+      push(path, 'value', 'invalid-value', `"${field}" ${iss.message.replace(/^Invalid (input|string): /, '')}`,
+        actual === undefined ? `set ${field}` : `change ${field} (now ${JSON.stringify(actual)})`);
+    }
+  }
+  // "capabilites" unknown + "capabilities" missing is one mistake: keep the did-you-mean only.
+  const misspelt = new Set(out.filter((i) => i.code === 'unknown-key').map((i) => /did you mean "([^"]+)"/.exec(i.suggestion)?.[1]).filter(Boolean));
+  return out.filter((i) => !(i.code === 'missing-field' && misspelt.has(/missing required field "(?:.*\.)?([^".]+)"/.exec(i.message)?.[1])));
+}
+
+function syntaxIssue(file: SourceFile, err: unknown, entity: EntityRef | undefined): Issue {
+  const e = err as TomlError & { line?: number; column?: number };
+  const first = String(e.message ?? err).split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+  return {
+    file: file.path,
+    line: e.line ?? 1,
+    column: e.column ?? 1,
+    code: 'toml-syntax',
+    message: `TOML syntax error: ${first}`,
+    suggestion: 'fix the TOML syntax at this position (strings need quotes; arrays use [ ] and commas)',
+    severity: 'error',
+    ...(entity ? { entity } : {}),
+  };
+}
+
+function parseFile<T>(kind: Kind, folder: string, file: SourceFile): Parsed<T> {
+  const entity: EntityRef | undefined = kind === 'config' ? undefined : { kind, name: folder };
+  let data: unknown;
+  try {
+    data = parseToml(file.source);
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    return { folder, path: file.path, value: null, raw: null, issues: [syntaxIssue(file, err, entity)], positions: null };
+  }
+  const positions = new TomlPositions(file.source);
+  const res = (SCHEMAS[kind] as z.ZodType).safeParse(data);
+  if (!res.success) {
+    return { folder, path: file.path, value: null, raw: data, issues: schemaIssues(kind, file, data, res.error, positions, entity), positions };
+  }
+  return { folder, path: file.path, value: res.data as T, raw: data, issues: [], positions };
+}
+
+export const parseAgentSource = (folder: string, file: SourceFile): Parsed<AgentFile> => parseFile('agent', folder, file);
+export const parseToolSource = (folder: string, file: SourceFile): Parsed<ToolFile> => parseFile('tool', folder, file);
+export const parseConfigSource = (file: SourceFile): Parsed<CaxtonFile> => parseFile('config', '', file);

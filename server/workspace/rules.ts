@@ -1,0 +1,153 @@
+// Small named checks over parsed files; each pushes issues and decides nothing else.
+import type { AgentFile, ToolFile } from './schema.js';
+import { NAME_RE } from './schema.js';
+import type { Issue, IssueCode, EntityRef } from './issue.js';
+import type { Parsed } from './parse.js';
+import { slugify } from './parse.js';
+import { nearest } from '../util/nearest.js';
+
+export interface AgentEntry {
+  folder: string;
+  /** null when the folder has no agent.toml */
+  parsed: Parsed<AgentFile> | null;
+}
+
+export interface ToolEntry {
+  folder: string;
+  parsed: Parsed<ToolFile> | null;
+  /** Paths of the files in the tool's folder, relative to it. */
+  files: readonly string[];
+}
+
+type Push = (i: Issue) => void;
+
+function at<T>(
+  p: Parsed<T>,
+  path: Array<string | number>,
+  code: IssueCode,
+  message: string,
+  suggestion: string,
+  entity: EntityRef,
+  severity: Issue['severity'] = 'error',
+): Issue {
+  const pos = p.positions?.locate(path) ?? { line: 1, column: 1 };
+  return { file: p.path, line: pos.line, column: pos.column, code, message, suggestion, severity, entity };
+}
+
+export function folderNames(kind: 'agent' | 'tool', folders: readonly string[], push: Push): void {
+  for (const folder of folders) {
+    if (NAME_RE.test(folder)) continue;
+    push({
+      file: `${kind}s/${folder}/`,
+      line: 1,
+      column: 1,
+      code: 'invalid-name',
+      message: `folder name "${folder}" is not a valid ${kind} name (^[a-z][a-z0-9-]{0,62}$)`,
+      suggestion: `rename the folder to ${kind}s/${slugify(folder)}/`,
+      severity: 'error',
+      entity: { kind, name: folder },
+    });
+  }
+}
+
+export function manifestPresent(kind: 'agent' | 'tool', entries: ReadonlyArray<{ folder: string; parsed: unknown }>, push: Push): void {
+  const file = kind === 'agent' ? 'agent.toml' : 'tool.toml';
+  for (const e of entries) {
+    if (e.parsed) continue;
+    push({
+      file: `${kind}s/${e.folder}/${file}`,
+      line: 1,
+      column: 1,
+      code: 'missing-manifest',
+      message: `${kind}s/${e.folder}/ has no ${file}`,
+      suggestion: kind === 'agent' ? `create it with "caxton agent new ${e.folder}", or remove the folder` : `add ${file} describing the plugin, or remove the folder`,
+      severity: 'error',
+      entity: { kind, name: e.folder },
+    });
+  }
+}
+
+export function nameMatchesFolder(kind: 'agent' | 'tool', p: Parsed<{ name: string }>, push: Push): void {
+  if (!p.value || p.value.name === p.folder) return;
+  push(at(p, ['name'], 'name-mismatch', `name "${p.value.name}" differs from its folder "${p.folder}"`,
+    `set name = "${p.folder}", or rename the folder to ${kind}s/${p.value.name}/`, { kind, name: p.folder }));
+}
+
+export function noDuplicateEntries(p: Parsed<AgentFile>, push: Push): void {
+  if (!p.value) return;
+  for (const field of ['capabilities', 'tools'] as const) {
+    const seen = new Set<string>();
+    p.value[field].forEach((v, i) => {
+      if (seen.has(v)) {
+        push(at(p, [field, i], 'duplicate-entry', `"${v}" is listed twice in ${field}`, `remove the second "${v}"`,
+          { kind: 'agent', name: p.folder }, 'warning'));
+      }
+      seen.add(v);
+    });
+  }
+}
+
+export function uniqueFunctions(p: Parsed<ToolFile>, push: Push): void {
+  if (!p.value) return;
+  const seen = new Set<string>();
+  p.value.functions.forEach((f, i) => {
+    if (seen.has(f.name)) {
+      push(at(p, ['functions', i, 'name'], 'duplicate-name', `function "${f.name}" is declared twice`,
+        'give each [[functions]] entry its own name', { kind: 'tool', name: p.folder }));
+    }
+    seen.add(f.name);
+  });
+}
+
+export function wasmPresent(t: ToolEntry, push: Push): void {
+  const v = t.parsed?.value;
+  if (!v || t.files.includes(v.wasm)) return;
+  const wasmFiles = t.files.filter((f) => f.endsWith('.wasm'));
+  push(at(t.parsed!, ['wasm'], 'missing-file', `wasm file "${v.wasm}" is not committed in tools/${t.folder}/`,
+    wasmFiles.length ? `did you mean "${wasmFiles[0]}"?` : `build the plugin and commit tools/${t.folder}/${v.wasm}`,
+    { kind: 'tool', name: t.folder }));
+}
+
+export function toolsExist(p: Parsed<AgentFile>, tools: ReadonlySet<string>, push: Push): void {
+  // Checked on the raw document too, so a schema error elsewhere does not hide a missing tool.
+  const listed = p.value?.tools ?? (p.raw as { tools?: unknown } | null)?.tools;
+  if (!Array.isArray(listed)) return;
+  listed.forEach((tool: unknown, i) => {
+    if (typeof tool !== 'string' || tools.has(tool)) return;
+    const near = nearest(tool, tools, 1);
+    push(at(p, ['tools', i], 'unknown-tool', `tool "${tool}" does not exist at this commit`,
+      near.length ? `did you mean "${near[0]}"?` : `add tools/${tool}/tool.toml, or remove "${tool}" from tools`,
+      { kind: 'agent', name: p.folder }));
+  });
+}
+
+export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed<{ name: string }>>, push: Push): void {
+  const byName = new Map<string, Parsed<{ name: string }>>();
+  for (const p of parsed) {
+    if (!p.value) continue;
+    const first = byName.get(p.value.name);
+    if (!first) {
+      byName.set(p.value.name, p);
+      continue;
+    }
+    push(at(p, ['name'], 'duplicate-name', `${kind} name "${p.value.name}" is already used by ${first.path}`,
+      `give each ${kind} a unique name equal to its folder ("${p.folder}")`, { kind, name: p.folder }));
+  }
+}
+
+export function strayFiles(paths: readonly string[], push: Push): void {
+  for (const path of paths) {
+    const [dir, file] = path.split('/');
+    const kind = dir === 'agents' ? 'agent' : 'tool';
+    const stem = (file ?? '').replace(/\.[^.]*$/, '');
+    push({
+      file: path,
+      line: 1,
+      column: 1,
+      code: 'stray-file',
+      message: `${path} is not inside a ${kind} folder and is ignored`,
+      suggestion: `move it to ${dir}/${slugify(stem)}/${kind}.toml`,
+      severity: 'warning',
+    });
+  }
+}

@@ -1,0 +1,119 @@
+// The on-disk shape of a workspace, as zod schemas. Each schema is at once the TypeScript type,
+// the validator and (through scripts/generate-schemas.ts) the JSON Schema in schemas/.
+import { z } from 'zod';
+
+export const NAME_PATTERN = '^[a-z][a-z0-9-]{0,62}$';
+export const NAME_RE = new RegExp(NAME_PATTERN);
+
+export const Name = z
+  .string()
+  .regex(NAME_RE, { message: `must match ${NAME_PATTERN} (lower-case letters, digits and dashes, starting with a letter)` });
+
+/** WebAssembly export names, as Extism plugins name their functions. */
+const FunctionName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be a WebAssembly export name ([A-Za-z_][A-Za-z0-9_]*)' });
+
+/** A path inside the entity's own folder: relative, no "..", no absolute paths. */
+const InnerPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), {
+    message: 'must be a relative path inside the folder (no "/" prefix, no "..")',
+  });
+
+export const LlmConfig = z.strictObject({
+  provider: z.enum(['openai-compatible', 'openai', 'anthropic', 'ollama', 'replay']).default('openai-compatible'),
+  model: z.string().min(1),
+  base_url: z.string().url().optional(),
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' }).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  timeout_ms: z.number().int().positive().max(600_000).optional(),
+  max_turns: z.number().int().min(1).max(32).optional(),
+  replay_file: InnerPath.optional(),
+});
+
+/** One step of the offline behaviour: call a tool, or ask another capability through the router. */
+export const BehaviorStep = z.strictObject({
+  id: Name.optional(),
+  tool: Name.optional(),
+  function: FunctionName.optional(),
+  ask: Name.optional(),
+  input: z.unknown().optional(),
+  content: z.string().optional(),
+});
+
+export const Behavior = z.strictObject({
+  steps: z.array(BehaviorStep).default([]),
+  reply: z.string().default('{{content}}'),
+});
+
+export const AgentFile = z.strictObject({
+  name: Name,
+  description: z.string().min(1, { message: 'must not be empty' }),
+  capabilities: z.array(Name).min(1, { message: 'must list at least one capability' }),
+  tools: z.array(Name).default([]),
+  version: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  runtime: z.enum(['offline', 'llm']).default('offline'),
+  system_prompt: z.string().optional(),
+  user_prompt_template: z.string().optional(),
+  behavior: Behavior.optional(),
+  llm: LlmConfig.optional(),
+  /** Free-form fields for the user's own tooling; Caxton ignores them. */
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type AgentFile = z.output<typeof AgentFile>;
+
+export const ToolFunction = z.strictObject({
+  name: FunctionName,
+  description: z.string().default(''),
+  input_schema: z.record(z.string(), z.unknown()).default({ type: 'object' }),
+});
+
+export const ToolLimits = z.strictObject({
+  timeout_ms: z.number().int().min(1).max(600_000).default(1000),
+  memory_mb: z.number().int().min(1).max(4096).default(16),
+  max_output_bytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
+});
+
+export const ToolFile = z.strictObject({
+  name: Name,
+  description: z.string().min(1, { message: 'must not be empty' }),
+  version: z.string().optional(),
+  wasm: InnerPath.default('plugin.wasm'),
+  limits: ToolLimits.default({ timeout_ms: 1000, memory_mb: 16, max_output_bytes: 1024 * 1024 }),
+  functions: z.array(ToolFunction).min(1, { message: 'must list at least one function' }),
+  allowed_hosts: z.array(z.string()).default([]),
+  /** Host path → guest path, as Extism's allowedPaths. */
+  allowed_paths: z.record(z.string(), z.string()).default({}),
+  config: z.record(z.string(), z.string()).default({}),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type ToolFile = z.output<typeof ToolFile>;
+
+export const CaxtonFile = z.strictObject({
+  name: z.string().optional(),
+  server: z
+    .strictObject({
+      url: z.string().url().optional(),
+      host: z.string().optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .optional(),
+  deploy: z
+    .strictObject({
+      branch: z.string().optional(),
+    })
+    .optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type CaxtonFile = z.output<typeof CaxtonFile>;
+
+/** Published JSON Schemas: file name → zod schema. */
+export const PUBLISHED_SCHEMAS = {
+  'agent.schema.json': AgentFile,
+  'tool.schema.json': ToolFile,
+  'caxton.schema.json': CaxtonFile,
+} as const;
