@@ -29,7 +29,7 @@ export async function findDeployment(log: EventLog, id: string): Promise<Deploym
 /** Successful deployments (succeeded or partial), newest first. */
 export async function successfulDeployments(log: EventLog, limit = 100): Promise<DeploymentRecord[]> {
   const rows = await log.query<{ payload: string }>(
-    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND payload->>'status' IN ('succeeded', 'partial')
+    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND (payload->>'status') IN ('succeeded', 'partial')
      ORDER BY seq DESC LIMIT $limit`,
     { limit },
   );
@@ -50,12 +50,12 @@ export interface DeploymentStats {
 export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
   const [r] = await log.query<Record<string, string | number | null>>(
     `SELECT count(*) AS total,
-            count(*) FILTER (WHERE payload->>'status' = 'succeeded') AS succeeded,
-            count(*) FILTER (WHERE payload->>'status' = 'partial') AS partial,
-            count(*) FILTER (WHERE payload->>'status' = 'failed') AS failed,
-            count(*) FILTER (WHERE payload->>'status' = 'rolled_back') AS rolled_back,
-            avg(CAST(payload->>'durationMs' AS DOUBLE)) AS avg_ms,
-            quantile_cont(CAST(payload->>'durationMs' AS DOUBLE), 0.95) AS p95_ms
+            count(*) FILTER (WHERE (payload->>'status') = 'succeeded') AS succeeded,
+            count(*) FILTER (WHERE (payload->>'status') = 'partial') AS partial,
+            count(*) FILTER (WHERE (payload->>'status') = 'failed') AS failed,
+            count(*) FILTER (WHERE (payload->>'status') = 'rolled_back') AS rolled_back,
+            avg(CAST((payload->>'durationMs') AS DOUBLE)) AS avg_ms,
+            quantile_cont(CAST((payload->>'durationMs') AS DOUBLE), 0.95) AS p95_ms
      FROM events WHERE type IN (${TERMINAL})`,
   );
   const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));

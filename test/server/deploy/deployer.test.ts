@@ -1,0 +1,290 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { Deployer } from '../../../server/deploy/deployer.js';
+import { StateStore } from '../../../server/deploy/state-store.js';
+import { basicFactory } from '../../../server/deploy/basic-factory.js';
+import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
+import type { DeploymentRecord } from '../../../server/deploy/record.js';
+import { EventLog } from '../../../server/events/log.js';
+import { successfulDeployments, listDeployments } from '../../../server/events/deployment-queries.js';
+import { GitRepo } from '../../../server/git/repo.js';
+import { CaxtonError } from '../../../server/errors.js';
+import { makeRepo, type TestRepo } from '../../util/repo.js';
+import { tmpDir, rm } from '../../util/tmp.js';
+import { agentFiles, manyAgents, toolFiles } from '../../util/workspace.js';
+import { BROKEN_WASM } from '../../util/wasm.js';
+
+interface Ctx {
+  repo: TestRepo;
+  data: string;
+  log: EventLog;
+  deployer: Deployer;
+}
+
+async function setup(files: Parameters<typeof makeRepo>[0], factory: RuntimeFactory = basicFactory): Promise<Ctx> {
+  const repo = makeRepo(files);
+  const data = tmpDir('caxton-data-');
+  const log = await EventLog.open({ file: path.join(data, 'events.duckdb') });
+  const deployer = newDeployer(repo, data, log, factory);
+  return { repo, data, log, deployer };
+}
+
+function newDeployer(repo: TestRepo, data: string, log: EventLog, factory: RuntimeFactory = basicFactory): Deployer {
+  return new Deployer({
+    repo: new GitRepo(repo.dir),
+    events: log,
+    state: new StateStore(data),
+    factory,
+    logger: pino({ level: 'silent' }),
+    successfulDeployments: () => successfulDeployments(log),
+  });
+}
+
+async function teardown(c: Ctx): Promise<void> {
+  await c.log.close();
+  c.repo.remove();
+  rm(c.data);
+}
+
+const deploy = (d: Deployer, ref = 'HEAD', extra: { partial?: boolean } = {}) =>
+  d.deploy({ ref, trigger: 'api', ...extra }) as Promise<DeploymentRecord>;
+
+// ---
+
+const Atomic = suite('Deployer.deploy :: atomic');
+
+Atomic('a 10-agent change deploys as one deployment', async () => {
+  const c = await setup(agentFiles('seed'));
+  try {
+    const first = await deploy(c.deployer);
+    assert.is(first.status, 'succeeded');
+    const sha = c.repo.commit(manyAgents(10));
+    const r = await deploy(c.deployer);
+    assert.is(r.status, 'succeeded');
+    assert.is(r.toSha, sha);
+    assert.is(r.changes.added.length, 10);
+    assert.is(c.deployer.snapshot!.sha, sha);
+    assert.is(c.deployer.snapshot!.agents.size, 11);
+    const history = await listDeployments(c.log);
+    assert.is(history.length, 2, 'one record per deployment');
+  } finally {
+    await teardown(c);
+  }
+});
+
+Atomic('one broken agent in a change leaves everything as it was', async () => {
+  const c = await setup({ ...agentFiles('alpha'), ...agentFiles('beta') });
+  try {
+    const good = await deploy(c.deployer);
+    const before = c.deployer.snapshot!;
+    c.repo.commit({
+      ...agentFiles('alpha', { description: 'changed' }),
+      ...manyAgents(3, 'new'),
+      'agents/beta/agent.toml': 'name = "beta"\ncapabilites = ["x"]\n',
+    });
+    const r = await deploy(c.deployer);
+    assert.is(r.status, 'failed');
+    assert.ok(r.errors.some((e) => e.code === 'unknown-key' && e.file === 'agents/beta/agent.toml'));
+    assert.is(c.deployer.snapshot, before, 'the same snapshot object keeps serving');
+    assert.is(c.deployer.snapshot!.sha, good.toSha);
+    const state = JSON.parse(fs.readFileSync(path.join(c.data, 'deployment.json'), 'utf8'));
+    assert.is(state.deployedSha, good.toSha, 'the durable state is unchanged');
+    assert.is(state.lastDeployment.status, 'failed');
+  } finally {
+    await teardown(c);
+  }
+});
+
+Atomic('a tool that fails to compile mid-deploy changes nothing', async () => {
+  const c = await setup({ ...toolFiles('good-tool'), ...agentFiles('a', { tools: ['good-tool'] }) });
+  try {
+    const good = await deploy(c.deployer);
+    const before = c.deployer.snapshot!;
+    c.repo.commit({ ...agentFiles('b'), ...toolFiles('bad-tool', ['run'], BROKEN_WASM) });
+    const r = await deploy(c.deployer);
+    assert.is(r.status, 'failed');
+    assert.is(r.errors[0]?.code, 'CAX_TOOL_INVALID');
+    assert.is(c.deployer.snapshot, before);
+    assert.is(c.deployer.snapshot!.sha, good.toSha);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Atomic('a failure after the swap restores the previous snapshot (rolled_back)', async () => {
+  const c = await setup(agentFiles('a'));
+  try {
+    await deploy(c.deployer);
+    const before = c.deployer.snapshot!;
+    let calls = 0;
+    const d2 = new Deployer({
+      repo: new GitRepo(c.repo.dir),
+      events: c.log,
+      state: new StateStore(c.data),
+      factory: basicFactory,
+      logger: pino({ level: 'silent' }),
+      successfulDeployments: () => successfulDeployments(c.log),
+      onSwap: () => {
+        calls++;
+        if (calls === 2) throw new Error('router rebuild failed');
+      },
+    });
+    const first = await deploy(d2);
+    assert.is(first.status, 'succeeded');
+    const kept = d2.snapshot!;
+    c.repo.commit(agentFiles('b'));
+    const r = await deploy(d2);
+    assert.is(r.status, 'rolled_back');
+    assert.is(d2.snapshot, kept);
+    assert.ok(before);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Atomic.run();
+
+// ---
+
+const Live = suite('Deployer.deploy :: live instances');
+
+Live('unchanged agents and tools keep their live instances', async () => {
+  const c = await setup({ ...agentFiles('keep'), ...agentFiles('change'), ...toolFiles('t') });
+  try {
+    await deploy(c.deployer);
+    const s1 = c.deployer.snapshot!;
+    c.repo.commit(agentFiles('change', { description: 'new text' }));
+    const r = await deploy(c.deployer);
+    const s2 = c.deployer.snapshot!;
+    assert.is(s2.agents.get('keep'), s1.agents.get('keep'));
+    assert.is(s2.tools.get('t'), s1.tools.get('t'));
+    assert.is.not(s2.agents.get('change'), s1.agents.get('change'));
+    assert.equal(r.changes.modified.map((m) => m.name), ['change']);
+    assert.is(r.changes.modified[0]!.impact, 'cosmetic');
+  } finally {
+    await teardown(c);
+  }
+});
+
+Live('a redeploy of the deployed SHA is a recorded no-op', async () => {
+  const c = await setup(agentFiles('a'));
+  try {
+    const first = await deploy(c.deployer);
+    const s1 = c.deployer.snapshot;
+    const again = await deploy(c.deployer, first.toSha);
+    assert.is(again.status, 'succeeded');
+    assert.ok(again.noop);
+    assert.is(c.deployer.snapshot, s1);
+    assert.is((await listDeployments(c.log)).length, 2);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Live.run();
+
+// ---
+
+const Lock = suite('Deployer.deploy :: one at a time');
+
+Lock('a second deployment while one runs is refused with the running id', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const slow: RuntimeFactory = { ...basicFactory, createAgent: async ({ name }) => { await gate; return { name }; } };
+  const c = await setup(agentFiles('a'), slow);
+  try {
+    const first = deploy(c.deployer);
+    await new Promise((r) => setTimeout(r, 20));
+    const running = c.deployer.running!;
+    assert.ok(running);
+    try {
+      await deploy(c.deployer);
+      assert.unreachable('second deployment should be refused');
+    } catch (err) {
+      assert.instance(err, CaxtonError);
+      assert.is((err as CaxtonError).code, 'CAX_DEPLOY_BUSY');
+      assert.is((err as CaxtonError).details.runningId, running.id);
+    }
+    release();
+    assert.is((await first).id, running.id);
+    assert.is(c.deployer.running, null);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Lock.run();
+
+// ---
+
+const Partial = suite('Deployer.deploy :: partial');
+
+Partial('deploys the valid part and holds back the invalid agent at its previous version', async () => {
+  const c = await setup({ ...agentFiles('ok'), ...agentFiles('shaky') });
+  try {
+    const first = await deploy(c.deployer);
+    c.repo.commit({
+      ...agentFiles('ok', { capabilities: ['ok', 'more'] }),
+      ...agentFiles('fresh'),
+      ...{ 'agents/shaky/agent.toml': 'name = "shaky"\ndescription = 3\ncapabilities = ["shaky"]\n' },
+      ...{ 'agents/newbad/agent.toml': 'name = "newbad"\n' },
+    });
+    const r = await deploy(c.deployer, 'HEAD', { partial: true });
+    assert.is(r.status, 'partial');
+    const held = Object.fromEntries(r.heldBack.map((h) => [h.name, h]));
+    assert.is(held.shaky?.kept, 'previous');
+    assert.is(held.shaky?.keptSha, first.toSha);
+    assert.is(held.newbad?.kept, 'none');
+    const s = c.deployer.snapshot!;
+    assert.is(s.agents.get('shaky')!.sha, first.toSha);
+    assert.ok(s.agents.has('fresh'));
+    assert.not.ok(s.agents.has('newbad'));
+    assert.equal(s.agents.get('ok')!.spec.capabilities, ['ok', 'more']);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Partial.run();
+
+// ---
+
+const Restore = suite('Deployer.restore');
+
+Restore('a new deployer on the same data serves the last successful deployment', async () => {
+  const c = await setup(agentFiles('a'));
+  try {
+    const good = await deploy(c.deployer);
+    c.repo.commit({ 'agents/a/agent.toml': 'broken = [' });
+    assert.is((await deploy(c.deployer)).status, 'failed');
+    const fresh = newDeployer(c.repo, c.data, c.log);
+    const r = await fresh.restore();
+    assert.is(r?.trigger, 'startup');
+    assert.is(fresh.snapshot!.sha, good.toSha);
+    assert.ok(fresh.snapshot!.agents.has('a'));
+  } finally {
+    await teardown(c);
+  }
+});
+
+Restore('rollback deploys the previous successful SHA', async () => {
+  const c = await setup(agentFiles('a'));
+  try {
+    const one = await deploy(c.deployer);
+    c.repo.commit(agentFiles('b'));
+    const two = await deploy(c.deployer);
+    assert.is.not(one.toSha, two.toSha);
+    const back = await c.deployer.rollback();
+    assert.is(back.trigger, 'rollback');
+    assert.is(back.toSha, one.toSha);
+    assert.is(c.deployer.snapshot!.sha, one.toSha);
+    assert.not.ok(c.deployer.snapshot!.agents.has('b'));
+  } finally {
+    await teardown(c);
+  }
+});
+
+Restore.run();

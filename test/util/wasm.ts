@@ -1,0 +1,31 @@
+// Minimal WebAssembly modules assembled by hand: each export is a function () -> i32 returning 0.
+// Enough for deployment tests (compile + export checks) without a toolchain.
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+export function wasmModule(exports: string[] = ['run']): Uint8Array {
+  const n = exports.length;
+  const type = section(1, [1, 0x60, 0, 1, 0x7f]);
+  const funcs = section(3, [...uleb(n), ...exports.map(() => 0)]);
+  const enc = new TextEncoder();
+  const exp = section(7, [...uleb(n), ...exports.flatMap((name, i) => { const b = [...enc.encode(name)]; return [...uleb(b.length), ...b, 0x00, ...uleb(i)]; })]);
+  const body = [0x00, 0x41, 0x00, 0x0b];
+  const code = section(10, [...uleb(n), ...exports.flatMap(() => [...uleb(body.length), ...body])]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...funcs, ...exp, ...code]);
+}
+
+/** Bytes that are not a WebAssembly module, for build failures. */
+export const BROKEN_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff]);
