@@ -56,7 +56,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const check = tokenChecker(deps.token);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/')) check(req.headers.authorization);
+    // The matched route decides, not only the raw URL: the router percent-decodes the path, so
+    // "/%61pi/v1/status" reaches /api/v1/status without starting with "/api/". The raw-URL check
+    // stays so unknown /api/* paths answer 401 (not 404) without a token.
+    if (req.url.startsWith('/api/') || req.routeOptions.url?.startsWith('/api/')) check(req.headers.authorization);
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

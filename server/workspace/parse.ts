@@ -101,9 +101,14 @@ function schemaIssues(
 ): Issue[] {
   const out: Issue[] = [];
   const schema = SCHEMAS[kind] as z.ZodType;
-  const push = (path: ReadonlyArray<PropertyKey>, which: 'key' | 'value', code: IssueCode, message: string, suggestion: string) => {
+  // Full dotted paths: the field an unknown key probably meant, and the field each missing-field issue is about.
+  const meant = new Set<string>();
+  const missing = new Map<Issue, string>();
+  const push = (path: ReadonlyArray<PropertyKey>, which: 'key' | 'value', code: IssueCode, message: string, suggestion: string): Issue => {
     const p = pos.locate(path as Array<string | number>, which);
-    out.push({ file: file.path, line: p.line, column: p.column, code, message, suggestion, severity: 'error', ...(entity ? { entity } : {}) });
+    const issue: Issue = { file: file.path, line: p.line, column: p.column, code, message, suggestion, severity: 'error', ...(entity ? { entity } : {}) };
+    out.push(issue);
+    return issue;
   };
   for (const iss of error.issues) {
     const path = iss.path;
@@ -113,6 +118,7 @@ function schemaIssues(
       const allowed = container instanceof z.ZodObject ? Object.keys(container.shape) : [];
       for (const key of iss.keys) {
         const near = nearest(key, allowed, 1);
+        if (near.length) meant.add(dotted([...path, near[0]!]));
         const where = path.length ? ` in [${dotted(path)}]` : '';
         push([...path, key], 'key', 'unknown-key', `unknown key "${key}"${where}`,
           near.length ? `did you mean "${near[0]}"?` : `remove it; allowed keys: ${allowed.join(', ')}`);
@@ -121,8 +127,9 @@ function schemaIssues(
       const actual = valueAt(data, path);
       if (actual === undefined) {
         const example = EXAMPLES[iss.expected] ?? `a ${iss.expected}`;
-        push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`,
+        const issue = push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`,
           `add ${String(path[path.length - 1])} = ${example}`);
+        missing.set(issue, field);
       } else {
         const expected = iss.expected === 'object' ? 'a table' : `${/^[aeiou]/.test(iss.expected) ? 'an' : 'a'} ${iss.expected}`;
         push(path, 'value', 'wrong-type', `"${field}" must be ${expected}, not ${typeName(actual)}`,
@@ -143,9 +150,12 @@ function schemaIssues(
         actual === undefined ? `set ${field}` : `change ${field} (now ${JSON.stringify(actual)})`);
     }
   }
-  // "capabilites" unknown + "capabilities" missing is one mistake: keep the did-you-mean only.
-  const misspelt = new Set(out.filter((i) => i.code === 'unknown-key').map((i) => /did you mean "([^"]+)"/.exec(i.suggestion)?.[1]).filter(Boolean));
-  return out.filter((i) => !(i.code === 'missing-field' && misspelt.has(/missing required field "(?:.*\.)?([^".]+)"/.exec(i.message)?.[1])));
+  // "capabilites" unknown + "capabilities" missing is one mistake: keep the did-you-mean only. Matched
+  // on the full path, so a typo at the top level does not hide functions[0].name missing.
+  return out.filter((i) => {
+    const field = missing.get(i);
+    return field === undefined || !meant.has(field);
+  });
 }
 
 function syntaxIssue(file: SourceFile, err: unknown, entity: EntityRef | undefined): Issue {
