@@ -14,9 +14,10 @@ import { lock, unlock } from './commands/lock.js';
 import { validate } from './commands/validate.js';
 import { serve } from './commands/serve.js';
 import { init, templates } from './commands/init.js';
+import { quickstart } from './commands/quickstart.js';
 
 const JSON_VERSION = 1;
-const COMMANDS: Command[] = [init, templates, validate, serve, deploy, status, rollback, history, agents, tools, lock, unlock];
+const COMMANDS: Command[] = [quickstart, init, templates, validate, serve, deploy, status, rollback, history, agents, tools, lock, unlock];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -45,7 +45,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit,
-    disableRequestLogging: false,
     // Request ids without headers: nothing from a client is echoed into logs as an id.
     genReqId: (() => {
       let n = 0;
