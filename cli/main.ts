@@ -15,9 +15,10 @@ import { validate } from './commands/validate.js';
 import { serve } from './commands/serve.js';
 import { init, templates } from './commands/init.js';
 import { quickstart } from './commands/quickstart.js';
+import { send } from './commands/send.js';
 
 const JSON_VERSION = 1;
-const COMMANDS: Command[] = [quickstart, init, templates, validate, serve, deploy, status, rollback, history, agents, tools, lock, unlock];
+const COMMANDS: Command[] = [quickstart, init, templates, validate, serve, deploy, status, rollback, history, send, agents, tools, lock, unlock];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -41,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const wantsJson = rest.includes('--json');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    write(process.stdout, help());
+    // Without a command it is a usage error (exit 2), and failures keep stdout empty.
+    write(name ? process.stdout : process.stderr, help());
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-v') {

@@ -34,10 +34,13 @@ export function countChanges(c: Changes): number {
   return c.added.length + c.modified.length + c.removed.length;
 }
 
+// The line itself stays exactly `path:line:column message` (CONTRACT §2), so editors and scripts
+// can match it; errors are the default and only warnings carry a tag, after the message.
+const severityTag = (i: RecordIssue) => (i.severity === 'warning' ? ` ${pc.yellow('(warning)')}` : '');
+
 export function renderIssue(i: RecordIssue): string {
   const where = i.file ? `${i.file}:${i.line ?? 1}:${i.column ?? 1} ` : '';
-  const sev = i.severity === 'warning' ? pc.yellow('warning') : pc.red('error');
-  return `${where}${sev} ${i.message}${i.suggestion ? `\n    ${pc.cyan('→')} ${i.suggestion}` : ''}`;
+  return `${where}${i.message}${severityTag(i)}${i.suggestion ? `\n    ${pc.cyan('→')} ${i.suggestion}` : ''}`;
 }
 
 function renderHeldBack(h: HeldBack): string {
@@ -122,7 +125,7 @@ export function renderTools(tools: Array<{ name: string; functions: Array<{ name
 
 /** An issue with the offending source line and a caret under its column. */
 export function renderIssueWithSource(i: RecordIssue, source: string | undefined): string {
-  const head = `${i.file}:${i.line ?? 1}:${i.column ?? 1} ${i.severity === 'warning' ? pc.yellow('warning') : pc.red('error')} ${i.message}`;
+  const head = `${i.file}:${i.line ?? 1}:${i.column ?? 1} ${i.message}${severityTag(i)}`;
   const lines = [head];
   const text = source?.split(/\r?\n/)[(i.line ?? 1) - 1];
   if (text !== undefined && text.trim()) {

@@ -12,9 +12,16 @@ import statusRoutes from './routes/status.js';
 import registryRoutes from './routes/registry.js';
 import eventRoutes from './routes/events.js';
 import lockRoutes from './routes/lock.js';
+import messageRoutes from './routes/messages.js';
+import type { Dispatcher } from './routing/dispatcher.js';
+import type { Conversations } from './routing/conversations.js';
+import type { SnapshotToolInvoker } from './tools/invoker.js';
 
 export interface ServerDeps {
   deployer: Deployer;
+  dispatcher: Dispatcher;
+  conversations: Conversations;
+  tools: SnapshotToolInvoker;
   events: EventLog;
   metrics: Metrics;
   token: string;
@@ -78,5 +85,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(lockRoutes, { prefix: '/api/v1' });
+  await app.register(messageRoutes, { prefix: '/api/v1' });
   return app;
 }

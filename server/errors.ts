@@ -157,6 +157,99 @@ export const ERRORS = {
     message: (d) => `Could not record the deployed state: ${String(d.detail)}`,
     suggestions: () => ['Check that the data folder is writable and has free space; the previous deployment keeps serving.'],
   },
+  CAX_NOTHING_DEPLOYED: {
+    status: 503,
+    exit: 1,
+    message: () => 'No deployment is serving yet, so no agent can answer',
+    suggestions: () => ['Deploy the workspace first: caxton deploy'],
+  },
+  CAX_NO_CAPABLE_AGENT: {
+    status: 404,
+    exit: 1,
+    message: (d) => `No deployed agent serves capability "${String(d.capability)}"`,
+    suggestions: (d) => {
+      const near = (d.nearest as string[] | undefined) ?? [];
+      return [
+        ...(near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : []),
+        `Capabilities deployed: ${list(d.capabilities)}.`,
+      ];
+    },
+  },
+  CAX_UNKNOWN_RECEIVER: {
+    status: 404,
+    exit: 1,
+    message: (d) => `No deployed agent is named "${String(d.receiver)}"`,
+    suggestions: (d) => {
+      const near = (d.nearest as string[] | undefined) ?? [];
+      return [...(near.length ? [`Did you mean "${near[0]}"?`] : []), `Agents deployed: ${list(d.agents)}.`];
+    },
+  },
+  CAX_CIRCUIT_OPEN: {
+    status: 503,
+    exit: 1,
+    message: (d) => `Every agent that could answer is failing; their circuit breakers are open (${list(d.agents)})`,
+    suggestions: (d) => [`Retry after ${String(d.retryAt)}; "caxton agents" and the server log show what fails.`],
+  },
+  CAX_AGENTS_UNAVAILABLE: {
+    status: 503,
+    exit: 1,
+    message: (d) => `No capable agent is available right now (${list(d.agents)})`,
+    suggestions: () => ['Retry shortly; a half-open circuit lets one probe through at a time.'],
+  },
+  CAX_HOP_LIMIT: {
+    status: 508,
+    exit: 1,
+    message: (d) => `The request passed through ${String(d.hops)} agents, over the limit of ${String(d.maxHops)}`,
+    suggestions: () => ['Agents that ask each other in a chain this long are probably looping; check their [behavior] steps, or raise [routing] max_hops.'],
+  },
+  CAX_ROUTING_LOOP: {
+    status: 508,
+    exit: 1,
+    message: (d) => `Routing loop: every capable agent (${list(d.agents)}) is already handling this request (path ${list(d.path)})`,
+    suggestions: () => ['An agent may not be asked again inside its own chain; change the step that asks back.'],
+  },
+  CAX_AGENT_FAILED: {
+    status: 502,
+    exit: 1,
+    message: (d) => `Agent "${String(d.agent)}" failed after ${String(d.attempts)} attempt(s): ${String(d.detail)}`,
+    suggestions: () => ['The server log and "caxton events" (type MessageFailed) show each attempt.'],
+  },
+  CAX_MESSAGE_EXPIRED: {
+    status: 504,
+    exit: 1,
+    message: (d) => `The message's ttl of ${String(d.ttl)} ms ran out before an answer`,
+    suggestions: () => ['Send with a longer ttl, or look at what made the agent slow.'],
+  },
+  CAX_TOOL_NOT_PERMITTED: {
+    status: 403,
+    exit: 1,
+    message: (d) => `Agent "${String(d.agent)}" may not call tool "${String(d.tool)}"`,
+    suggestions: (d) => [`Add "${String(d.tool)}" to tools in agents/${String(d.agent)}/agent.toml, commit and deploy.`],
+  },
+  CAX_TOOL_UNAVAILABLE: {
+    status: 503,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" cannot run: ${String(d.detail)}`,
+    suggestions: () => ['Check "caxton tools" and the server log.'],
+  },
+  CAX_CONVERSATION_NOT_FOUND: {
+    status: 404,
+    exit: 1,
+    message: (d) => `No conversation "${String(d.id)}"`,
+    suggestions: () => ['GET /api/v1/conversations lists the active ones.'],
+  },
+  CAX_LLM_KEY_MISSING: {
+    status: 502,
+    exit: 1,
+    message: (d) => `Agent "${String(d.agent)}" needs an API key in $${String(d.env)}, which is not set`,
+    suggestions: (d) => [`Set ${String(d.env)} in the server's environment and restart it, or point [llm] base_url at a local server.`],
+  },
+  CAX_LLM_UNAVAILABLE: {
+    status: 502,
+    exit: 1,
+    message: (d) => `The LLM endpoint for agent "${String(d.agent)}" failed: ${String(d.detail)}`,
+    suggestions: (d) => [`Check that ${String(d.url ?? 'the endpoint')} is up and the model "${String(d.model ?? '')}" exists.`],
+  },
   CAX_DIR_NOT_EMPTY: {
     status: 400,
     exit: 1,

@@ -22,6 +22,31 @@ export class Metrics {
   private readonly agents = new client.Gauge({ name: 'caxton_agents_deployed', help: 'Agents in the live snapshot', registers: [this.registry] });
   private readonly tools = new client.Gauge({ name: 'caxton_tools_deployed', help: 'Tools in the live snapshot', registers: [this.registry] });
 
+  private readonly messages = new client.Counter({
+    name: 'caxton_messages_total',
+    help: 'Client messages by outcome (ok, or the error code)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly routing = new client.Histogram({
+    name: 'caxton_routing_seconds',
+    help: 'Time spent routing a message (decisions and retry backoff), excluding the agent',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.1, 1],
+    registers: [this.registry],
+  });
+  private readonly messageDuration = new client.Histogram({
+    name: 'caxton_message_duration_seconds',
+    help: 'Time from receiving a message to its reply',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+
+  message(o: { ok: boolean; routingMs: number; durationMs: number; code?: string }): void {
+    this.messages.inc({ outcome: o.ok ? 'ok' : (o.code ?? 'error') });
+    if (o.ok) this.routing.observe(o.routingMs / 1000);
+    this.messageDuration.observe(o.durationMs / 1000);
+  }
+
   constructor({ defaults = true }: { defaults?: boolean } = {}) {
     if (defaults) client.collectDefaultMetrics({ register: this.registry, prefix: 'caxton_' });
   }

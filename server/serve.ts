@@ -15,8 +15,12 @@ import { GitRepo, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
 import { Deployer } from './deploy/deployer.js';
 import { StateStore, writeFileAtomic } from './deploy/state-store.js';
-import { basicFactory } from './deploy/basic-factory.js';
 import type { RuntimeFactory } from './deploy/runtime-factory.js';
+import { runtimeFactory } from './agents/factory.js';
+import { compilePlugin } from './tools/compile-plugin.js';
+import { SnapshotToolInvoker } from './tools/invoker.js';
+import { Dispatcher, MessageEvent, type RoutingConfig } from './routing/dispatcher.js';
+import { Conversations } from './routing/conversations.js';
 import { Metrics } from './metrics.js';
 
 export interface ServeOptions {
@@ -34,6 +38,11 @@ export interface ServeOptions {
   factory?: RuntimeFactory;
   /** skip the start-up redeploy (tests of an empty server) */
   restore?: boolean;
+  /** request body limit in bytes (default 1 MiB) */
+  bodyLimit?: number;
+  /** overrides of caxton.toml's [routing] */
+  routing?: Partial<RoutingConfig>;
+  conversationIdleMs?: number;
 }
 
 export interface RunningServer {
@@ -42,9 +51,17 @@ export interface RunningServer {
   token: string;
   dataDir: string;
   deployer: Deployer;
+  dispatcher: Dispatcher;
+  conversations: Conversations;
   events: EventLog;
   close(): Promise<void>;
 }
+
+/** Until the sandbox is configured: plugins compile and their exports are checked. */
+const compileOnlyTools: RuntimeFactory['createTool'] = async ({ name, spec, wasm }) => {
+  const plugin = await compilePlugin(name, spec, wasm);
+  return { name, sha256: plugin.sha256 };
+};
 
 /** Keeps the data folder out of `git status` without touching the user's .gitignore. */
 function excludeDataDir(gitdir: string, workspace: string, dataDir: string): void {
@@ -118,7 +135,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     repo,
     events,
     state: new StateStore(dataDir),
-    factory: opts.factory ?? basicFactory,
+    factory: opts.factory ?? runtimeFactory({ createTool: compileOnlyTools }),
     logger,
     successfulDeployments: () => successfulDeployments(events),
     ...(beforeResolve ? { beforeResolve } : {}),
@@ -127,8 +144,26 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     workspaceLabel: workspace,
   });
 
+  const conversations = new Conversations({
+    ...(opts.conversationIdleMs ? { idleMs: opts.conversationIdleMs } : {}),
+    onStart: (c) => events.append(MessageEvent.ConversationStarted, { id: c.id }, { conversationId: c.id }),
+    onEnd: (c) => events.append(MessageEvent.ConversationEnded, { id: c.id, reason: c.ended?.reason, messages: c.messageCount }, { conversationId: c.id }),
+  });
+  const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
+  sweeper.unref();
+  const tools = new SnapshotToolInvoker(() => deployer.snapshot);
+  const dispatcher = new Dispatcher({
+    snapshot: () => deployer.snapshot,
+    events,
+    conversations,
+    tools,
+    onMessage: (o) => metrics.message(o),
+    ...(opts.routing ? { config: opts.routing } : {}),
+  });
+
   let app: FastifyInstance | null = null;
   const close = async () => {
+    clearInterval(sweeper);
     await app?.close();
     events.append(EventType.ServerStopped, {});
     await events.close();
@@ -146,9 +181,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     }
     app = await buildServer({
       deployer,
+      dispatcher,
+      conversations,
+      tools,
       events,
       metrics,
       token,
+      ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       logger,
       defaultRef: opts.repo ? branch : 'HEAD',
     });
@@ -165,7 +204,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const url = `http://${shownHost}:${addr.port}`;
     events.append(EventType.ServerStarted, { url, pid: process.pid, workspace, deployedSha: deployer.snapshot?.sha ?? null });
     writeFileAtomic(path.join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
-    return { app, url, token, dataDir, deployer, events, close };
+    return { app, url, token, dataDir, deployer, dispatcher, conversations, events, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -1,14 +1,11 @@
-// The runtime factory used until agents run: tools are compiled and their exports checked; agents
-// are their validated spec.
-import type { RuntimeFactory } from './runtime-factory.js';
+// A runtime factory without a tool sandbox: tools are compiled and their exports checked, agents
+// answer offline. For tests of deployment alone.
+import { runtimeFactory } from '../agents/factory.js';
 import { compilePlugin } from '../tools/compile-plugin.js';
 
-export const basicFactory: RuntimeFactory = {
+export const basicFactory = runtimeFactory({
   async createTool({ name, spec, wasm }) {
     const plugin = await compilePlugin(name, spec, wasm);
-    return { name, sha256: plugin.sha256, module: plugin.module };
+    return { name, sha256: plugin.sha256 };
   },
-  async createAgent({ name }) {
-    return { name };
-  },
-};
+});

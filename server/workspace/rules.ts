@@ -123,7 +123,10 @@ export function toolsExist(p: Parsed<AgentFile>, tools: ReadonlySet<string>, pus
 
 export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed<{ name: string }>>, push: Push): void {
   const byName = new Map<string, Parsed<{ name: string }>>();
-  for (const p of parsed) {
+  // The folder named after the name owns it, whatever the folder order: agents/a-copy/ saying
+  // name = "b" must not make the correct agents/b/ a duplicate.
+  const owns = (p: Parsed<{ name: string }>) => Number(p.value?.name === p.folder);
+  for (const p of [...parsed].sort((a, b) => owns(b) - owns(a))) {
     if (!p.value) continue;
     const first = byName.get(p.value.name);
     if (!first) {
@@ -145,7 +148,7 @@ export function strayFiles(paths: readonly string[], push: Push): void {
       line: 1,
       column: 1,
       code: 'stray-file',
-      message: `${path} is not inside a ${kind} folder and is ignored`,
+      message: `${path} is not inside ${kind === 'agent' ? 'an' : 'a'} ${kind} folder and is ignored`,
       suggestion: `move it to ${dir}/${slugify(stem)}/${kind}.toml`,
       severity: 'warning',
     });

@@ -93,6 +93,25 @@ export const ToolFile = z.strictObject({
 });
 export type ToolFile = z.output<typeof ToolFile>;
 
+export const STRATEGY_NAMES = ['deterministic', 'round-robin', 'least-loaded', 'random'] as const;
+export const StrategyName = z.enum(STRATEGY_NAMES);
+
+export const RoutingSettings = z.strictObject({
+  /** default strategy for every capability */
+  strategy: StrategyName.optional(),
+  /** per capability */
+  strategies: z.record(Name, StrategyName).optional(),
+  max_hops: z.number().int().min(1).max(64).optional(),
+  attempts: z.number().int().min(1).max(10).optional(),
+  backoff_ms: z.number().int().min(0).max(60_000).optional(),
+  backoff_factor: z.number().min(1).max(10).optional(),
+  breaker_failures: z.number().int().min(1).max(1000).optional(),
+  breaker_window_ms: z.number().int().min(1).max(3_600_000).optional(),
+  breaker_open_ms: z.number().int().min(1).max(3_600_000).optional(),
+  agent_timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+});
+export type RoutingSettings = z.output<typeof RoutingSettings>;
+
 export const CaxtonFile = z.strictObject({
   name: z.string().optional(),
   server: z
@@ -107,6 +126,7 @@ export const CaxtonFile = z.strictObject({
       branch: z.string().optional(),
     })
     .optional(),
+  routing: RoutingSettings.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 export type CaxtonFile = z.output<typeof CaxtonFile>;

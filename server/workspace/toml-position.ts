@@ -1,7 +1,9 @@
 // smol-toml gives values without positions, so this scanner maps a value's path
 // (["tools", 1], ["limits", "timeout_ms"], ["functions", 0, "name"]) back to a line and column.
-// It understands what workspace files use: tables, arrays of tables, dotted and quoted keys, and
-// inline arrays and tables (one level of element positions). Unknown paths fall back to their parent.
+// It understands what workspace files use: tables, arrays of tables (and sub-tables of their entries,
+// as smol-toml's stringify writes input_schema), dotted and quoted keys, and
+// inline arrays and tables (one level of element positions), and skips multi-line strings (a prompt's
+// "[Note]" line is not a table header). Unknown paths fall back to their parent.
 
 export interface Position {
   line: number;
@@ -67,6 +69,34 @@ class Scanner {
     if (!this.entries.has(k)) this.entries.set(k, entry);
   }
 
+  /** Records `path` and the tables it implies (`a.b.c = 1` and `[a.b.c]` open `a` and `a.b`) at `pos`. */
+  private setWithParents(path: Path, from: number, entry: Entry, pos: Position): void {
+    for (let n = from + 1; n < path.length; n++) this.set(path.slice(0, n), { key: pos, value: pos });
+    this.set(path, entry);
+  }
+
+  /** The line where a multi-line string opened at (ln, col) closes. */
+  private stringEnd(ln: number, col: number): number {
+    const delim = this.lines[ln]!.slice(col, col + 3);
+    if (this.lines[ln]!.indexOf(delim, col + 3) >= 0) return ln;
+    for (let l = ln + 1; l < this.lines.length; l++) if (this.lines[l]!.includes(delim)) return l;
+    return this.lines.length - 1;
+  }
+
+  /**
+   * A header's path with the current entry's index after each array of tables it passes through:
+   * after `[[functions]]`, `[functions.input_schema]` is ["functions", 0, "input_schema"].
+   */
+  private headerPath(name: readonly string[]): Array<string | number> {
+    const out: Array<string | number> = [];
+    name.forEach((seg, i) => {
+      out.push(seg);
+      const n = i < name.length - 1 ? this.arrayCounts.get(JSON.stringify(out)) : undefined;
+      if (n !== undefined) out.push(n - 1);
+    });
+    return out;
+  }
+
   private scan(): void {
     let table: Array<string | number> = [];
     for (let ln = 0; ln < this.lines.length; ln++) {
@@ -76,18 +106,18 @@ class Scanner {
       if (!line || line.startsWith('#')) continue;
       const pos = { line: ln + 1, column: indent + 1 };
       if (line.startsWith('[[')) {
-        const name = splitKey(line.slice(2, line.indexOf(']]') < 0 ? undefined : line.indexOf(']]')));
+        const name = this.headerPath(splitKey(line.slice(2, line.indexOf(']]') < 0 ? undefined : line.indexOf(']]'))));
         const k = JSON.stringify(name);
         const idx = this.arrayCounts.get(k) ?? 0;
         this.arrayCounts.set(k, idx + 1);
         table = [...name, idx];
-        this.set(name, { key: pos, value: pos });
+        this.setWithParents(name, 0, { key: pos, value: pos }, pos);
         this.set(table, { key: pos, value: pos });
         continue;
       }
       if (line.startsWith('[')) {
-        table = splitKey(line.slice(1, line.indexOf(']') < 0 ? undefined : line.indexOf(']')));
-        this.set(table, { key: pos, value: pos });
+        table = this.headerPath(splitKey(line.slice(1, line.indexOf(']') < 0 ? undefined : line.indexOf(']'))));
+        this.setWithParents(table, 0, { key: pos, value: pos }, pos);
         continue;
       }
       const eq = keyEnd(raw);
@@ -96,8 +126,9 @@ class Scanner {
       let vcol = eq + 1;
       while (raw[vcol] === ' ' || raw[vcol] === '\t') vcol++;
       const entry = { key: pos, value: { line: ln + 1, column: vcol + 1 } };
-      this.set(path, entry);
+      this.setWithParents(path, table.length, entry, pos);
       if (raw[vcol] === '[' || raw[vcol] === '{') ln = this.scanInline(path, ln, vcol);
+      else if (raw.startsWith('"""', vcol) || raw.startsWith("'''", vcol)) ln = this.stringEnd(ln, vcol);
     }
   }
 

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import pc from 'picocolors';
+import { CaxtonError } from '../../server/errors.js';
+import { PERFORMATIVES } from '../../server/routing/message.js';
+import type { TraceEntry } from '../../server/routing/message.js';
+import { client, SERVER_OPTIONS, type Command } from '../command.js';
+
+interface SendReply {
+  messageId: string;
+  conversationId: string;
+  handledBy: string;
+  performative: string;
+  reply: unknown;
+  routingMs: number;
+  durationMs: number;
+  trace: TraceEntry[];
+}
+
+/** The path a request took: agents and tools in order, nested asks indented by their depth. */
+export function renderTrace(trace: TraceEntry[]): string {
+  return trace.map((t) => `${t.kind === 'tool' ? `${t.name}.${t.fn ?? ''}` : t.name}`).join(' → ');
+}
+
+export const send: Command = {
+  name: 'send',
+  summary: 'send a message by capability (or to an agent) and print the reply',
+  usage: 'caxton send (--capability SKILL | --to AGENT) [--performative P] [--conversation ID] [--json] CONTENT',
+  options: {
+    ...SERVER_OPTIONS,
+    capability: { type: 'string', short: 'c' },
+    to: { type: 'string' },
+    performative: { type: 'string', short: 'p' },
+    conversation: { type: 'string' },
+    strategy: { type: 'string' },
+    ttl: { type: 'string' },
+  },
+  async run(ctx) {
+    const f = ctx.flags;
+    if (!f.capability === !f.to) {
+      throw new CaxtonError('CAX_USAGE', { detail: 'send needs exactly one of --capability SKILL or --to AGENT', hint: 'caxton send --capability automate-task "plan my week"' });
+    }
+    let text = ctx.positionals.join(' ');
+    if (text === '-') text = fs.readFileSync(0, 'utf8');
+    if (!text.trim()) throw new CaxtonError('CAX_USAGE', { detail: 'send needs CONTENT', hint: 'caxton send --capability automate-task "plan my week" (or - to read stdin)' });
+    if (typeof f.performative === 'string' && !(PERFORMATIVES as readonly string[]).includes(f.performative)) {
+      throw new CaxtonError('CAX_USAGE', { detail: `unknown performative "${f.performative}"`, hint: `Use one of: ${PERFORMATIVES.join(', ')}` });
+    }
+    let content: unknown = text;
+    if (/^\s*[[{]/.test(text)) {
+      try {
+        content = JSON.parse(text);
+      } catch {
+        /* plain text that starts with a bracket */
+      }
+    }
+    const body = {
+      ...(typeof f.capability === 'string' ? { capability: f.capability } : { to: f.to }),
+      content,
+      ...(typeof f.performative === 'string' ? { performative: f.performative } : {}),
+      ...(typeof f.conversation === 'string' ? { conversationId: f.conversation } : {}),
+      ...(typeof f.strategy === 'string' ? { strategy: f.strategy } : {}),
+      ...(typeof f.ttl === 'string' ? { ttl: Number(f.ttl) } : {}),
+    };
+    const r = await client(ctx).post<SendReply>('/api/v1/messages', body);
+    const reply = typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2);
+    const meta = pc.dim(`${renderTrace(r.trace)} · routing ${r.routingMs.toFixed(2)} ms · ${r.durationMs.toFixed(1)} ms total · conversation ${r.conversationId}`);
+    return { data: { ...r }, text: `${reply.trimEnd()}\n${meta}`, ok: true };
+  },
+};

@@ -1,0 +1,46 @@
+// How an agent answers: the one interface the offline behaviour and the LLM runtime implement, and
+// what the router hands them for one message.
+import type { Content, Message, Performative, Reply } from '../routing/message.js';
+import type { AgentInstance } from '../deploy/runtime-factory.js';
+import type { AgentFile } from '../workspace/schema.js';
+import type { Snapshot } from '../deploy/snapshot.js';
+
+export interface ToolCallResult {
+  output: unknown;
+  durationMs: number;
+}
+
+/** Calls a deployed tool for an agent; the tool sandbox implements it. */
+export interface ToolInvoker {
+  call(args: { tool: string; fn: string; input: unknown; agent: string | null; signal?: AbortSignal; snapshot?: Snapshot }): Promise<ToolCallResult>;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface AgentRequest {
+  message: Message;
+  spec: AgentFile;
+  /** asks another capability through the router (one hop deeper) */
+  ask(capability: string, content: Content): Promise<Reply>;
+  /** calls one of the agent's permitted tools */
+  callTool(tool: string, fn: string, input: unknown): Promise<unknown>;
+  signal: AbortSignal;
+}
+
+export interface AgentAnswer {
+  content: Content;
+  performative?: Performative;
+  usage?: TokenUsage;
+}
+
+export interface AgentRuntime extends AgentInstance {
+  readonly kind: 'offline' | 'llm';
+  handle(req: AgentRequest): Promise<AgentAnswer>;
+}
+
+export function isAgentRuntime(i: AgentInstance): i is AgentRuntime {
+  return typeof (i as Partial<AgentRuntime>).handle === 'function';
+}

@@ -1,0 +1,82 @@
+// Routing analytics as SQL over the event log: latency percentiles, throughput, failure reasons,
+// per-agent load, and LLM token usage per agent and conversation.
+import type { EventLog } from './log.js';
+
+export interface RoutingStats {
+  windowSeconds: number;
+  routed: number;
+  delivered: number;
+  failed: number;
+  throughputPerSecond: number;
+  routingMs: { p50: number | null; p95: number | null; p99: number | null };
+  deliveryMs: { p50: number | null; p95: number | null; p99: number | null };
+  failures: Array<{ code: string; count: number }>;
+  agents: Array<{ agent: string; delivered: number; failed: number; avgMs: number | null }>;
+  strategies: Array<{ strategy: string; count: number }>;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export async function routingStats(log: EventLog, windowSeconds = 3600): Promise<RoutingStats> {
+  const since = `ts >= now()::TIMESTAMP - to_seconds(${Math.max(1, Math.floor(windowSeconds))})`;
+  const [lat] = await log.query<Record<string, unknown>>(
+    `SELECT count(*) AS n,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.5) AS p50,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.95) AS p95,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.99) AS p99
+     FROM events WHERE type = 'MessageRouted' AND ${since}`,
+  );
+  const [del] = await log.query<Record<string, unknown>>(
+    `SELECT count(*) AS n, min(ts) AS first, max(ts) AS last,
+            quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.5) AS p50,
+            quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.95) AS p95,
+            quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.99) AS p99,
+            epoch_ms(max(ts)) - epoch_ms(min(ts)) AS span_ms
+     FROM events WHERE type = 'MessageDelivered' AND ${since}`,
+  );
+  const failures = await log.query<{ code: string; count: string }>(
+    `SELECT (payload->>'code') AS code, count(*) AS count FROM events WHERE type = 'RoutingFailed' AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+  );
+  const agents = await log.query<{ agent: string; delivered: string; failed: string; avg_ms: number | null }>(
+    `SELECT (payload->>'agent') AS agent,
+            count(*) FILTER (WHERE type = 'MessageDelivered') AS delivered,
+            count(*) FILTER (WHERE type = 'MessageFailed') AS failed,
+            avg(CAST(payload->>'ms' AS DOUBLE)) FILTER (WHERE type = 'MessageDelivered') AS avg_ms
+     FROM events WHERE type IN ('MessageDelivered', 'MessageFailed') AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+  );
+  const strategies = await log.query<{ strategy: string; count: string }>(
+    `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM events WHERE type = 'MessageRouted' AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+  );
+  const delivered = Number(del?.n ?? 0);
+  const spanMs = Number(del?.span_ms ?? 0);
+  return {
+    windowSeconds,
+    routed: Number(lat?.n ?? 0),
+    delivered,
+    failed: failures.reduce((n, f) => n + Number(f.count), 0),
+    throughputPerSecond: delivered > 1 && spanMs > 0 ? (delivered / spanMs) * 1000 : delivered,
+    routingMs: { p50: num(lat?.p50), p95: num(lat?.p95), p99: num(lat?.p99) },
+    deliveryMs: { p50: num(del?.p50), p95: num(del?.p95), p99: num(del?.p99) },
+    failures: failures.map((f) => ({ code: f.code, count: Number(f.count) })),
+    agents: agents.map((a) => ({ agent: a.agent, delivered: Number(a.delivered), failed: Number(a.failed), avgMs: num(a.avg_ms) })),
+    strategies: strategies.map((s) => ({ strategy: s.strategy, count: Number(s.count) })),
+  };
+}
+
+export interface UsageRow {
+  key: string;
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** LLM token usage grouped by agent or by conversation. */
+export async function llmUsage(log: EventLog, by: 'agent' | 'conversation'): Promise<UsageRow[]> {
+  const key = by === 'agent' ? `(payload->>'agent')` : 'conversation_id';
+  const rows = await log.query<{ key: string; calls: string; p: string | null; c: string | null }>(
+    `SELECT ${key} AS key, count(*) AS calls,
+            sum(CAST(payload->>'promptTokens' AS BIGINT)) AS p, sum(CAST(payload->>'completionTokens' AS BIGINT)) AS c
+     FROM events WHERE type = 'LlmUsage' GROUP BY 1 ORDER BY 3 DESC NULLS LAST`,
+  );
+  return rows.map((r) => ({ key: r.key, calls: Number(r.calls), promptTokens: Number(r.p ?? 0), completionTokens: Number(r.c ?? 0) }));
+}

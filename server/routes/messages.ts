@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CaxtonError } from '../errors.js';
+import { MessageRequest } from '../routing/message.js';
+import { Conversations } from '../routing/conversations.js';
+import { routingStats, llmUsage } from '../events/routing-queries.js';
+import { parseInput } from './body.js';
+
+const ConversationBody = z.strictObject({ id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional(), participants: z.array(z.string().max(128)).max(64).optional() });
+
+export default async function messageRoutes(app: FastifyInstance): Promise<void> {
+  const { dispatcher, conversations, events } = app.deps;
+
+  app.post('/messages', async (req) => {
+    const body = parseInput(MessageRequest, req.body);
+    const r = await dispatcher.send(body);
+    return {
+      messageId: r.messageId,
+      conversationId: r.conversationId,
+      handledBy: r.handledBy,
+      performative: r.performative,
+      reply: r.reply,
+      routingMs: r.routingMs,
+      durationMs: r.durationMs,
+      attempts: r.attempts,
+      trace: r.trace,
+    };
+  });
+
+  app.get('/conversations', async () => conversations.active().map((c) => ({ ...Conversations.view(c), history: undefined })));
+
+  app.post('/conversations', async (req, reply) => {
+    const body = parseInput(ConversationBody, req.body);
+    const id = body.id ?? crypto.randomUUID();
+    const c = conversations.touch(id, 'client');
+    for (const p of body.participants ?? []) c.participants.add(p);
+    return reply.status(201).send(Conversations.view(c));
+  });
+
+  app.get('/conversations/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    const c = conversations.get(id);
+    if (!c) throw new CaxtonError('CAX_CONVERSATION_NOT_FOUND', { id });
+    return Conversations.view(c);
+  });
+
+  app.get('/messages/recent', async (req) => {
+    const q = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
+    return conversations.recent(q.limit);
+  });
+
+  app.get('/analytics/routing', async (req) => {
+    const q = parseInput(z.object({ windowSeconds: z.coerce.number().int().min(1).max(31 * 86400).default(3600) }), req.query, 'query');
+    return routingStats(events, q.windowSeconds);
+  });
+
+  app.get('/analytics/usage', async (req) => {
+    const q = parseInput(z.object({ by: z.enum(['agent', 'conversation']).default('agent') }), req.query, 'query');
+    return llmUsage(events, q.by);
+  });
+}

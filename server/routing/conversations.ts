@@ -1,0 +1,154 @@
+// Conversations in memory: created on first use (or explicitly), with participants, a bounded
+// history, idle time-out; plus a ring buffer of the most recent messages across all of them.
+import type { Content, Performative } from './message.js';
+
+export interface MessageSummary {
+  id: string;
+  conversationId: string;
+  from: string;
+  to: string;
+  performative: Performative;
+  content: Content;
+  at: string;
+  ok: boolean;
+}
+
+export interface Conversation {
+  id: string;
+  participants: Set<string>;
+  messageCount: number;
+  createdAt: number;
+  lastActivity: number;
+  history: MessageSummary[];
+  ended: { reason: 'timeout' | 'closed'; at: number } | null;
+}
+
+export interface ConversationView {
+  id: string;
+  participants: string[];
+  messageCount: number;
+  createdAt: string;
+  lastActivity: string;
+  active: boolean;
+  endedReason: string | null;
+  history: MessageSummary[];
+}
+
+export interface ConversationOptions {
+  idleMs?: number;
+  historyLimit?: number;
+  recentLimit?: number;
+  maxConversations?: number;
+  now?: () => number;
+  onStart?: (c: Conversation) => void;
+  onEnd?: (c: Conversation) => void;
+}
+
+export class Conversations {
+  private readonly map = new Map<string, Conversation>();
+  private readonly recentRing: Array<MessageSummary | undefined>;
+  private recentNext = 0;
+  readonly idleMs: number;
+  private readonly historyLimit: number;
+  private readonly maxConversations: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ConversationOptions = {}) {
+    this.idleMs = opts.idleMs ?? 30 * 60_000;
+    this.historyLimit = opts.historyLimit ?? 50;
+    this.maxConversations = opts.maxConversations ?? 100_000;
+    this.recentRing = new Array(opts.recentLimit ?? 1000);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The conversation, created (or restarted after it ended) on first use. */
+  touch(id: string, participant: string): Conversation {
+    const now = this.now();
+    let c = this.map.get(id);
+    if (c && !c.ended && now - c.lastActivity > this.idleMs) this.end(c, 'timeout');
+    if (!c || c.ended) {
+      if (!c && this.map.size >= this.maxConversations) this.evictOldest();
+      c = { id, participants: new Set(), messageCount: 0, createdAt: now, lastActivity: now, history: [], ended: null };
+      this.map.set(id, c);
+      this.opts.onStart?.(c);
+    }
+    c.participants.add(participant);
+    c.lastActivity = now;
+    return c;
+  }
+
+  record(summary: MessageSummary): void {
+    const c = this.map.get(summary.conversationId);
+    if (c) {
+      c.messageCount++;
+      c.participants.add(summary.from);
+      c.participants.add(summary.to);
+      c.history.push(summary);
+      if (c.history.length > this.historyLimit) c.history.splice(0, c.history.length - this.historyLimit);
+    }
+    this.recentRing[this.recentNext] = summary;
+    this.recentNext = (this.recentNext + 1) % this.recentRing.length;
+  }
+
+  get(id: string): Conversation | undefined {
+    const c = this.map.get(id);
+    if (c && !c.ended && this.now() - c.lastActivity > this.idleMs) this.end(c, 'timeout');
+    return c;
+  }
+
+  active(): Conversation[] {
+    this.sweep();
+    return [...this.map.values()].filter((c) => !c.ended);
+  }
+
+  /** Ends every conversation idle for longer than the time-out. */
+  sweep(): number {
+    const now = this.now();
+    let n = 0;
+    for (const c of this.map.values()) {
+      if (!c.ended && now - c.lastActivity > this.idleMs) {
+        this.end(c, 'timeout');
+        n++;
+      }
+    }
+    return n;
+  }
+
+  end(c: Conversation, reason: 'timeout' | 'closed'): void {
+    if (c.ended) return;
+    c.ended = { reason, at: this.now() };
+    this.opts.onEnd?.(c);
+  }
+
+  recent(limit = 100): MessageSummary[] {
+    const out: MessageSummary[] = [];
+    const n = this.recentRing.length;
+    for (let k = 1; k <= n && out.length < limit; k++) {
+      const s = this.recentRing[(this.recentNext - k + n) % n];
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  private evictOldest(): void {
+    let oldest: Conversation | null = null;
+    for (const c of this.map.values()) if (!oldest || c.lastActivity < oldest.lastActivity) oldest = c;
+    if (oldest) {
+      this.end(oldest, 'closed');
+      this.map.delete(oldest.id);
+    }
+  }
+
+  static view(c: Conversation): ConversationView {
+    return {
+      id: c.id,
+      participants: [...c.participants].sort(),
+      messageCount: c.messageCount,
+      createdAt: new Date(c.createdAt).toISOString(),
+      lastActivity: new Date(c.lastActivity).toISOString(),
+      active: !c.ended,
+      endedReason: c.ended?.reason ?? null,
+      history: c.history,
+    };
+  }
+}

@@ -1,0 +1,391 @@
+// The message path: take a message, route it (pure router) against the snapshot that serves now,
+// hand it to the agent's runtime, retry elsewhere with backoff on failure, keep breakers, loads and
+// conversations, and log every step as an event (off the hot path, through the batched writer).
+import { randomUUID } from 'node:crypto';
+import { CaxtonError, toCaxtonError, type ErrorCode } from '../errors.js';
+import type { EventSink } from '../events/log.js';
+import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
+import type { RoutingSettings } from '../workspace/schema.js';
+import { isAgentRuntime, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
+import { breakerAdmit, breakerFailure, breakerSuccess, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
+import { route, type RoutingFailure } from './router.js';
+import type { Conversations } from './conversations.js';
+import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
+
+export const MessageEvent = {
+  MessageSent: 'MessageSent',
+  MessageRouted: 'MessageRouted',
+  MessageDelivered: 'MessageDelivered',
+  MessageFailed: 'MessageFailed',
+  RoutingFailed: 'RoutingFailed',
+  ConversationStarted: 'ConversationStarted',
+  ConversationEnded: 'ConversationEnded',
+  ToolCalled: 'ToolCalled',
+  LlmUsage: 'LlmUsage',
+} as const;
+
+export interface RoutingConfig {
+  defaultStrategy: Strategy;
+  strategies: Readonly<Record<string, Strategy>>;
+  maxHops: number;
+  attempts: number;
+  backoffMs: number;
+  backoffFactor: number;
+  breaker: BreakerConfig;
+  agentTimeoutMs: number;
+}
+
+export const DEFAULT_ROUTING: RoutingConfig = {
+  defaultStrategy: 'deterministic',
+  strategies: {},
+  maxHops: 8,
+  attempts: 3,
+  backoffMs: 100,
+  backoffFactor: 2,
+  breaker: DEFAULT_BREAKER,
+  agentTimeoutMs: 30_000,
+};
+
+/** caxton.toml's [routing] over the defaults. */
+export function routingConfig(s: RoutingSettings | undefined, base: RoutingConfig = DEFAULT_ROUTING): RoutingConfig {
+  if (!s) return base;
+  return {
+    defaultStrategy: s.strategy ?? base.defaultStrategy,
+    strategies: s.strategies ?? base.strategies,
+    maxHops: s.max_hops ?? base.maxHops,
+    attempts: s.attempts ?? base.attempts,
+    backoffMs: s.backoff_ms ?? base.backoffMs,
+    backoffFactor: s.backoff_factor ?? base.backoffFactor,
+    breaker: {
+      failureThreshold: s.breaker_failures ?? base.breaker.failureThreshold,
+      windowMs: s.breaker_window_ms ?? base.breaker.windowMs,
+      openMs: s.breaker_open_ms ?? base.breaker.openMs,
+    },
+    agentTimeoutMs: s.agent_timeout_ms ?? base.agentTimeoutMs,
+  };
+}
+
+/** Failures that another attempt cannot fix: they propagate at once and do not trip breakers. */
+const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
+  'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED',
+  'CAX_TOOL_NOT_PERMITTED', 'CAX_NOTHING_DEPLOYED', 'CAX_CIRCUIT_OPEN', 'CAX_AGENTS_UNAVAILABLE', 'CAX_AGENT_FAILED',
+  'CAX_LLM_KEY_MISSING', 'CAX_BAD_REQUEST',
+]);
+
+export function failureError(f: RoutingFailure): CaxtonError {
+  switch (f.code) {
+    case 'no-capable-agent':
+      return new CaxtonError('CAX_NO_CAPABLE_AGENT', f, { details: { capabilities: f.capabilities, nearest: f.nearest } });
+    case 'unknown-receiver':
+      return new CaxtonError('CAX_UNKNOWN_RECEIVER', f, { details: { agents: f.agents, nearest: f.nearest } });
+    case 'circuit-open': {
+      const retryAt = new Date(f.retryAt).toISOString();
+      return new CaxtonError('CAX_CIRCUIT_OPEN', { agents: f.agents, retryAt }, { details: { retryAt } });
+    }
+    case 'all-unavailable':
+      return new CaxtonError('CAX_AGENTS_UNAVAILABLE', f);
+    case 'hop-limit':
+      return new CaxtonError('CAX_HOP_LIMIT', f);
+    case 'loop':
+      return new CaxtonError('CAX_ROUTING_LOOP', { agents: f.agents, path: [...f.path] });
+  }
+}
+
+export interface DispatcherDeps {
+  snapshot: () => Snapshot | null;
+  events: EventSink;
+  conversations: Conversations;
+  tools: ToolInvoker;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  newId?: () => string;
+  /** metrics hook, called once per finished client message */
+  onMessage?: (outcome: { ok: boolean; routingMs: number; durationMs: number; code?: string }) => void;
+  /** overrides caxton.toml's [routing] (tests, benchmarks) */
+  config?: Partial<RoutingConfig>;
+}
+
+interface Attempted {
+  reply: Reply;
+}
+
+const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Dispatcher {
+  private readonly breakers = new WeakMap<LiveAgent, BreakerState>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly counters = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly newId: () => string;
+  private configFor: { snapshot: Snapshot | null; config: RoutingConfig } = { snapshot: null, config: DEFAULT_ROUTING };
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.sleep = deps.sleep ?? sleepReal;
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  private config(s: Snapshot | null): RoutingConfig {
+    if (this.configFor.snapshot !== s) {
+      const base = routingConfig(s?.config.routing);
+      this.configFor = { snapshot: s, config: { ...base, ...this.deps.config } };
+    }
+    return this.configFor.config;
+  }
+
+  /** Breaker state of an agent by name, in the snapshot that serves now. */
+  breakerOf(name: string): BreakerState {
+    const a = this.deps.snapshot()?.agents.get(name);
+    return (a && this.breakers.get(a)) ?? CLOSED;
+  }
+
+  load(name: string): number {
+    return this.inFlight.get(name) ?? 0;
+  }
+
+  /** A client's message: validated request in, reply out (or a CaxtonError). */
+  async send(req: MessageRequest): Promise<Reply & { durationMs: number }> {
+    const started = this.now();
+    const t0 = performance.now();
+    const msg: Message = {
+      id: this.newId(),
+      performative: req.performative,
+      sender: req.sender ?? 'client',
+      receiver: req.to ?? req.receiver ?? null,
+      capability: req.capability ?? null,
+      content: req.content,
+      conversationId: req.conversationId ?? this.newId(),
+      replyWith: req.replyWith ?? null,
+      inReplyTo: req.inReplyTo ?? null,
+      protocol: req.protocol ?? null,
+      ontology: req.ontology ?? null,
+      deadline: req.ttl ? started + req.ttl : null,
+      strategy: req.strategy ?? null,
+      hops: 0,
+      path: [],
+      createdAt: started,
+    };
+    this.deps.conversations.touch(msg.conversationId, msg.sender);
+    this.deps.events.append(MessageEvent.MessageSent, {
+      messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver,
+    }, { conversationId: msg.conversationId });
+    try {
+      const { reply } = await this.dispatch(msg, 0);
+      const durationMs = performance.now() - t0;
+      this.deps.onMessage?.({ ok: true, routingMs: reply.routingMs, durationMs });
+      return { ...reply, durationMs };
+    } catch (err) {
+      const e = toCaxtonError(err);
+      this.deps.onMessage?.({ ok: false, routingMs: 0, durationMs: performance.now() - t0, code: e.code });
+      throw e;
+    }
+  }
+
+  private fail(msg: Message, e: CaxtonError, extra: Record<string, unknown> = {}): CaxtonError {
+    this.deps.events.append(MessageEvent.RoutingFailed, {
+      messageId: msg.id, code: e.code, reason: e.message, capability: msg.capability, receiver: msg.receiver, hops: msg.hops, ...extra,
+    }, { conversationId: msg.conversationId });
+    return e;
+  }
+
+  /** Routes one message, with retries that move to another capable agent where there is one. */
+  private async dispatch(msg: Message, depth: number): Promise<Attempted> {
+    const tried = new Set<string>();
+    let routingMs = 0;
+    let lastError: CaxtonError | null = null;
+    let lastAgent = '';
+    let snap = this.deps.snapshot();
+    if (!snap) throw this.fail(msg, new CaxtonError('CAX_NOTHING_DEPLOYED'));
+    const cfg = this.config(snap);
+    for (let attempt = 1; attempt <= cfg.attempts; attempt++) {
+      if (attempt > 1) {
+        const wait = cfg.backoffMs * cfg.backoffFactor ** (attempt - 2);
+        const w0 = performance.now();
+        await this.sleep(wait);
+        routingMs += performance.now() - w0;
+        // A retry routes against whatever serves now: a removed agent is not tried again.
+        snap = this.deps.snapshot() ?? snap;
+      }
+      if (msg.deadline !== null && this.now() > msg.deadline) {
+        throw this.fail(msg, new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline - msg.createdAt }));
+      }
+      const r0 = performance.now();
+      const key = msg.capability ?? msg.receiver ?? '';
+      const counter = this.counters.get(key) ?? 0;
+      const current = snap;
+      const decision = route({
+        message: msg,
+        capabilities: current.capabilities,
+        agents: current.agents,
+        exclude: tried,
+        breaker: (name) => {
+          const a = current.agents.get(name);
+          return (a && this.breakers.get(a)) ?? CLOSED;
+        },
+        now: this.now(),
+        maxHops: cfg.maxHops,
+        defaultStrategy: (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy,
+        counter,
+        inFlight: (a) => this.inFlight.get(a) ?? 0,
+        random: this.random,
+      });
+      if (!decision.ok) {
+        const f = decision.failure;
+        // Agents that failed may be unavailable for now: wait out the backoff, then report the failure.
+        if ((f.code === 'all-unavailable' || f.code === 'circuit-open') && lastError) {
+          if (attempt < cfg.attempts) continue;
+          throw this.fail(msg, agentFailed(lastAgent, attempt - 1, lastError), { attempt });
+        }
+        throw this.fail(msg, failureError(f), { attempt, ...(lastError ? { after: lastError.code } : {}) });
+      }
+      this.counters.set(key, counter + 1);
+      const live = current.agents.get(decision.agent)!;
+      const admitted = breakerAdmit(this.breakers.get(live) ?? CLOSED, this.now());
+      if (!admitted.allowed) {
+        tried.add(live.name);
+        continue;
+      }
+      this.breakers.set(live, admitted.next);
+      routingMs += performance.now() - r0;
+      const strategy = (msg.capability && cfg.strategies[msg.capability]) || msg.strategy || cfg.defaultStrategy;
+      this.deps.events.append(MessageEvent.MessageRouted, {
+        messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
+      }, { conversationId: msg.conversationId });
+      try {
+        const reply = await this.deliver(msg, live, current, depth, attempt, routingMs);
+        this.breakers.set(live, breakerSuccess(this.breakers.get(live) ?? CLOSED));
+        return { reply };
+      } catch (err) {
+        const e = toCaxtonError(err);
+        const nested = (err as { nested?: boolean }).nested === true;
+        if (!nested) this.breakers.set(live, breakerFailure(this.breakers.get(live) ?? CLOSED, this.now(), cfg.breaker));
+        else this.breakers.set(live, breakerSuccess(this.breakers.get(live) ?? CLOSED)); // release a half-open probe
+        this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
+        if (FINAL.has(e.code) || nested) throw markNested(e);
+        tried.add(live.name);
+        lastError = e;
+        lastAgent = live.name;
+      }
+    }
+    throw this.fail(msg, agentFailed(lastAgent, cfg.attempts, lastError!));
+  }
+
+  /** Runs the agent on the message; its asks and tool calls go through here too. */
+  private async deliver(msg: Message, live: LiveAgent, snap: Snapshot, depth: number, attempt: number, routingMs: number): Promise<Reply> {
+    const runtime = live.instance;
+    if (!isAgentRuntime(runtime)) throw new CaxtonError('CAX_INTERNAL', { detail: `agent ${live.name} has no runtime` });
+    const cfg = this.config(snap);
+    const t0 = performance.now();
+    const trace: TraceEntry[] = [{ kind: 'agent', name: live.name, depth, ms: 0, ok: true }];
+    const timeoutMs = msg.deadline !== null ? Math.max(1, Math.min(cfg.agentTimeoutMs, msg.deadline - this.now())) : cfg.agentTimeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 0) + 1);
+    this.deps.conversations.touch(msg.conversationId, live.name);
+    try {
+      const answer = await withSignal((runtime as AgentRuntime).handle({
+        message: msg,
+        spec: live.spec,
+        signal,
+        ask: async (capability: string, content: Content) => {
+          const child: Message = {
+            ...msg,
+            id: this.newId(),
+            performative: 'request',
+            sender: live.name,
+            receiver: null,
+            capability,
+            content,
+            inReplyTo: msg.id,
+            replyWith: null,
+            hops: msg.hops + 1,
+            path: [...msg.path, live.name],
+            createdAt: this.now(),
+            strategy: null,
+          };
+          this.deps.events.append(MessageEvent.MessageSent, {
+            messageId: child.id, performative: child.performative, sender: child.sender, capability, receiver: null, inReplyTo: msg.id, hops: child.hops,
+          }, { conversationId: msg.conversationId });
+          const { reply } = await this.dispatch(child, depth + 1);
+          trace.push(...reply.trace);
+          return reply;
+        },
+        callTool: async (tool: string, fn: string, input: unknown) => {
+          const c0 = performance.now();
+          const entry: TraceEntry = { kind: 'tool', name: tool, fn, depth, ms: 0, ok: false };
+          trace.push(entry);
+          try {
+            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal, snapshot: snap });
+            entry.ok = true;
+            return r.output;
+          } finally {
+            entry.ms = performance.now() - c0;
+            this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
+          }
+        },
+      }), signal, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
+      const ms = performance.now() - t0;
+      trace[0]!.ms = ms;
+      if (answer.usage) {
+        this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...answer.usage }, { conversationId: msg.conversationId });
+      }
+      this.deps.events.append(MessageEvent.MessageDelivered, { messageId: msg.id, agent: live.name, ms, attempt, hops: msg.hops }, { conversationId: msg.conversationId });
+      this.deps.conversations.record({
+        id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
+        content: msg.content, at: new Date(msg.createdAt).toISOString(), ok: true,
+      });
+      return {
+        messageId: msg.id,
+        conversationId: msg.conversationId,
+        handledBy: live.name,
+        performative: answer.performative ?? 'inform',
+        reply: answer.content,
+        routingMs,
+        attempts: attempt,
+        trace,
+      };
+    } catch (err) {
+      trace[0]!.ok = false;
+      this.deps.conversations.record({
+        id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
+        content: msg.content, at: new Date(msg.createdAt).toISOString(), ok: false,
+      });
+      throw err;
+    } finally {
+      const n = (this.inFlight.get(live.name) ?? 1) - 1;
+      if (n) this.inFlight.set(live.name, n);
+      else this.inFlight.delete(live.name);
+    }
+  }
+}
+
+function agentFailed(agent: string, attempts: number, cause: CaxtonError): CaxtonError {
+  return new CaxtonError('CAX_AGENT_FAILED', { agent, attempts, detail: cause.message }, { cause, details: { agent, attempts, cause: cause.code } });
+}
+
+/** Marks an error as coming from a nested ask, so outer levels neither retry nor blame their agent. */
+function markNested(e: CaxtonError): CaxtonError {
+  (e as unknown as { nested: boolean }).nested = true;
+  return e;
+}
+
+function withSignal<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,89 @@
+// FIPA-ACL style messages: the request body (zod, at the edge) and the internal message.
+import { z } from 'zod';
+import { Name, STRATEGY_NAMES } from '../workspace/schema.js';
+
+export const PERFORMATIVES = [
+  'request', 'inform', 'query-if', 'query-ref', 'propose', 'accept-proposal', 'reject-proposal',
+  'agree', 'refuse', 'failure', 'not-understood', 'cfp', 'cancel',
+] as const;
+export const Performative = z.enum(PERFORMATIVES);
+export type Performative = z.infer<typeof Performative>;
+
+export const STRATEGIES = STRATEGY_NAMES;
+export const Strategy = z.enum(STRATEGIES);
+export type Strategy = z.infer<typeof Strategy>;
+
+const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, { message: 'may hold letters, digits and . _ : - only' });
+
+/** Content is a string or any JSON value. */
+export const Content = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+
+export const MessageRequest = z
+  .strictObject({
+    capability: Name.optional(),
+    to: Name.optional(),
+    /** alias of `to`, the FIPA name */
+    receiver: Name.optional(),
+    performative: Performative.default('request'),
+    content: Content,
+    conversationId: Id.optional(),
+    sender: z.string().min(1).max(128).optional(),
+    replyWith: Id.optional(),
+    inReplyTo: Id.optional(),
+    protocol: z.string().max(128).optional(),
+    ontology: z.string().max(128).optional(),
+    /** milliseconds the message may take, end to end */
+    ttl: z.number().int().positive().max(3_600_000).optional(),
+    strategy: Strategy.optional(),
+  })
+  .refine((m) => [m.capability, m.to ?? m.receiver].filter(Boolean).length === 1, {
+    message: 'give exactly one of "capability" or "to"',
+    path: ['capability'],
+  });
+export type MessageRequest = z.infer<typeof MessageRequest>;
+
+export type Content = z.infer<typeof Content>;
+
+export interface Message {
+  id: string;
+  performative: Performative;
+  sender: string;
+  receiver: string | null;
+  capability: string | null;
+  content: Content;
+  conversationId: string;
+  replyWith: string | null;
+  inReplyTo: string | null;
+  protocol: string | null;
+  ontology: string | null;
+  /** absolute deadline, epoch ms */
+  deadline: number | null;
+  strategy: Strategy | null;
+  /** how many agent-to-agent asks led here (0 for a client's message) */
+  hops: number;
+  /** the agents whose handling this message is part of, outermost first */
+  path: readonly string[];
+  createdAt: number;
+}
+
+export interface Reply {
+  messageId: string;
+  conversationId: string;
+  handledBy: string;
+  performative: Performative;
+  reply: Content;
+  routingMs: number;
+  attempts: number;
+  /** agents that handled nested asks, in order (the path the request took) */
+  trace: TraceEntry[];
+}
+
+export interface TraceEntry {
+  kind: 'agent' | 'tool';
+  name: string;
+  /** for tools: the function */
+  fn?: string;
+  depth: number;
+  ms: number;
+  ok: boolean;
+}

@@ -1,0 +1,34 @@
+// Calling a deployed tool: permission (the calling agent must list it), then the tool instance's
+// sandboxed `invoke`. Agents (through the dispatcher), the HTTP API and MCP all come through here.
+import { CaxtonError } from '../errors.js';
+import type { Snapshot } from '../deploy/snapshot.js';
+import type { ToolInstance } from '../deploy/runtime-factory.js';
+import type { ToolCallResult, ToolInvoker } from '../agents/runtime.js';
+
+/** A tool instance that can run: what the sandbox builds. */
+export interface InvokableTool extends ToolInstance {
+  invoke(fn: string, input: unknown, opts: { agent: string | null; signal?: AbortSignal }): Promise<ToolCallResult>;
+}
+
+export function isInvokable(t: ToolInstance): t is InvokableTool {
+  return typeof (t as Partial<InvokableTool>).invoke === 'function';
+}
+
+export class SnapshotToolInvoker implements ToolInvoker {
+  constructor(private readonly current: () => Snapshot | null) {}
+
+  /** Calls `tool.fn`; with `snapshot`, against that one (a message finishes on what it started with). */
+  async call(args: { tool: string; fn: string; input: unknown; agent: string | null; signal?: AbortSignal; snapshot?: Snapshot }): Promise<ToolCallResult> {
+    const snap = args.snapshot ?? this.current();
+    if (!snap) throw new CaxtonError('CAX_NOTHING_DEPLOYED');
+    if (args.agent !== null) {
+      const agent = snap.agents.get(args.agent);
+      if (!agent) throw new CaxtonError('CAX_UNKNOWN_RECEIVER', { receiver: args.agent, agents: [...snap.agents.keys()], nearest: [] });
+      if (!agent.spec.tools.includes(args.tool)) throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: args.agent, tool: args.tool });
+    }
+    const live = snap.tools.get(args.tool);
+    if (!live) throw new CaxtonError('CAX_NOT_FOUND', { kind: 'tool', name: args.tool, available: [...snap.tools.keys()] });
+    if (!isInvokable(live.instance)) throw new CaxtonError('CAX_TOOL_UNAVAILABLE', { tool: args.tool, detail: 'no sandbox is configured for tools' });
+    return live.instance.invoke(args.fn, args.input, { agent: args.agent, ...(args.signal ? { signal: args.signal } : {}) });
+  }
+}
