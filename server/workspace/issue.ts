@@ -25,6 +25,7 @@ export type IssueCode =
   | 'invalid-name'
   | 'name-mismatch'
   | 'unknown-tool'
+  | 'unknown-capability'
   | 'duplicate-name'
   | 'duplicate-entry'
   | 'missing-manifest'

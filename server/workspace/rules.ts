@@ -154,3 +154,41 @@ export function strayFiles(paths: readonly string[], push: Push): void {
     });
   }
 }
+
+/** Each behaviour step does one thing, and a tool step uses a tool the agent lists. */
+export function behaviorSteps(p: Parsed<AgentFile>, push: Push): void {
+  const v = p.value;
+  if (!v?.behavior) return;
+  const entity = { kind: 'agent' as const, name: p.folder };
+  v.behavior.steps.forEach((step, i) => {
+    const path = ['behavior', 'steps', i];
+    if (!step.tool === !step.ask) {
+      push(at(p, path, 'invalid-value', `behavior step ${i + 1} must have exactly one of "tool" or "ask"`,
+        'use tool = "<tool>" (with function) to call a tool, or ask = "<capability>" to ask another agent', entity));
+      return;
+    }
+    if (step.tool && !v.tools.includes(step.tool)) {
+      push(at(p, [...path, 'tool'], 'unknown-tool', `behavior step ${i + 1} calls tool "${step.tool}", which the agent does not list in tools`,
+        `add "${step.tool}" to tools`, entity));
+    }
+  });
+}
+
+/** An `ask` step should name a capability some agent at this commit serves (a warning: it may be deployed later). */
+export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: ReadonlySet<string>, push: Push): void {
+  const steps = p.value?.behavior?.steps ?? [];
+  steps.forEach((step, i) => {
+    if (!step.ask || capabilities.has(step.ask)) return;
+    const near = nearest(step.ask, capabilities, 1);
+    push(at(p, ['behavior', 'steps', i, 'ask'], 'unknown-capability', `behavior step ${i + 1} asks capability "${step.ask}", which no agent serves at this commit`,
+      near.length ? `did you mean "${near[0]}"?` : `add an agent with capabilities = ["${step.ask}"]`, { kind: 'agent', name: p.folder }, 'warning'));
+  });
+}
+
+/** runtime = "llm" needs an [llm] table. */
+export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
+  const v = p.value;
+  if (!v || v.runtime !== 'llm' || v.llm) return;
+  push(at(p, ['runtime'], 'missing-field', 'runtime = "llm" needs an [llm] table (provider, model, base_url, api_key_env)',
+    'add [llm] with model = "..." and base_url = "...", or set runtime = "offline"', { kind: 'agent', name: p.folder }));
+}

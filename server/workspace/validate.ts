@@ -57,7 +57,11 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.nameMatchesFolder('agent', a.parsed, push);
     rules.noDuplicateEntries(a.parsed, push);
     rules.toolsExist(a.parsed, toolNames, push);
+    rules.behaviorSteps(a.parsed, push);
+    rules.llmConfigured(a.parsed, push);
   }
+  const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? []));
+  for (const a of parts.agents) if (a.parsed) rules.askedCapabilitiesServed(a.parsed, capabilities, push);
   rules.uniqueNames('agent', parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : [])), push);
   rules.uniqueNames('tool', parts.tools.flatMap((t) => (t.parsed ? [t.parsed] : [])), push);
 
