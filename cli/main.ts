@@ -16,9 +16,10 @@ import { serve } from './commands/serve.js';
 import { init, templates } from './commands/init.js';
 import { quickstart } from './commands/quickstart.js';
 import { send } from './commands/send.js';
+import { agentNew } from './commands/agent-new.js';
 
 const JSON_VERSION = 1;
-const COMMANDS: Command[] = [quickstart, init, templates, validate, serve, deploy, status, rollback, history, send, agents, tools, lock, unlock];
+const COMMANDS: Command[] = [quickstart, init, templates, agentNew, validate, serve, deploy, status, rollback, history, send, agents, tools, lock, unlock];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pc from 'picocolors';
+import { CaxtonError } from '../../server/errors.js';
+import { NAME_RE } from '../../server/workspace/schema.js';
+import { findTemplate, listTemplates, templateFiles } from '../templates.js';
+import { commitAll } from './init.js';
+import type { Command } from '../command.js';
+
+/** The template's main agent: the one named like the template, else the first. */
+function primaryAgent(files: Map<string, Buffer>, templateId: string): string {
+  const agents = [...new Set([...files.keys()].map((f) => /^agents\/([^/]+)\//.exec(f)?.[1]).filter((x): x is string => !!x))];
+  if (!agents.length) throw new CaxtonError('CAX_TEMPLATE_NOT_FOUND', { id: templateId, available: listTemplates().map((t) => t.id) });
+  return agents.includes(templateId) ? templateId : agents[0]!;
+}
+
+export const agentNew: Command = {
+  name: 'agent',
+  summary: 'agent new NAME [--template ID] [--commit]: add agents/NAME/ from a template',
+  usage: 'caxton agent new NAME [--template ID] [--commit]',
+  options: { template: { type: 'string' }, commit: { type: 'boolean' } },
+  async run(ctx) {
+    const [verb, name] = ctx.positionals;
+    if (verb !== 'new' || !name) throw new CaxtonError('CAX_USAGE', { detail: 'expected "agent new NAME"', hint: 'caxton agent new reporter --template task-automator' });
+    if (!NAME_RE.test(name)) throw new CaxtonError('CAX_INVALID_NAME', { kind: 'agent', name });
+    const root = ctx.root;
+    const target = path.join(root, 'agents', name);
+    if (fs.existsSync(target)) throw new CaxtonError('CAX_AGENT_EXISTS', { name });
+    const templateId = typeof ctx.flags.template === 'string' ? ctx.flags.template : (listTemplates().find((t) => t.default)?.id ?? 'task-automator');
+    const template = findTemplate(templateId);
+    const files = templateFiles(template, { workspace_name: path.basename(root), created_at: new Date().toISOString(), template_id: template.id, agent_name: name });
+    const source = primaryAgent(files, template.id);
+    const written: string[] = [];
+    for (const [rel, content] of files) {
+      let out: string | null = null;
+      if (rel.startsWith(`agents/${source}/`)) {
+        out = rel.replace(`agents/${source}/`, `agents/${name}/`);
+      } else if (rel.startsWith('tools/') && !fs.existsSync(path.join(root, rel))) {
+        out = rel; // the tools the agent needs, unless the workspace has them already
+      }
+      if (!out) continue;
+      let data: Buffer | string = content;
+      if (out.endsWith('/agent.toml')) data = content.toString('utf8').replace(/^name\s*=\s*"[^"]*"/m, `name = "${name}"`);
+      fs.mkdirSync(path.dirname(path.join(root, out)), { recursive: true });
+      fs.writeFileSync(path.join(root, out), data);
+      written.push(out);
+    }
+    let commit: string | null = null;
+    if (ctx.flags.commit) commit = await commitAll(root, `caxton agent new ${name} from template ${template.id}`);
+    const lines = [
+      ...written.sort().map((f) => `  ${pc.green('+')} ${f}`),
+      `${pc.green('✓')} Added agent ${pc.bold(name)} from ${template.id}${commit ? ` (commit ${commit.slice(0, 7)})` : ''}`,
+      ...(commit ? ['Next: caxton deploy'] : ['Next: caxton validate && git add agents tools && git commit -m "add ' + name + '" && caxton deploy']),
+    ];
+    return { data: { agent: name, template: template.id, files: written.sort(), commit }, text: lines.join('\n'), ok: true };
+  },
+};
