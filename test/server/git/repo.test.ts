@@ -1,0 +1,359 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { GitRepo, findGitdir } from '../../../server/git/repo.js';
+import { CaxtonError, type ErrorCode } from '../../../server/errors.js';
+import { GIT_ENV, makeRepo, type TestRepo } from '../../util/repo.js';
+import { rm, tmpDir } from '../../util/tmp.js';
+import { agentFiles, agentToml } from '../../util/workspace.js';
+
+async function rejects(p: Promise<unknown>, code: ErrorCode): Promise<CaxtonError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.instance(err, CaxtonError);
+    assert.is((err as CaxtonError).code, code);
+    return err as CaxtonError;
+  }
+  assert.unreachable(`expected ${code}`);
+  throw new Error('unreachable');
+}
+
+function throws(fn: () => unknown, code: ErrorCode): CaxtonError {
+  try {
+    fn();
+  } catch (err) {
+    assert.instance(err, CaxtonError);
+    assert.is((err as CaxtonError).code, code);
+    return err as CaxtonError;
+  }
+  assert.unreachable(`expected ${code}`);
+  throw new Error('unreachable');
+}
+
+/**
+ * c1 (tag v1, lightweight) ← c2 (tag v2, annotated) ← c4 ← merge (HEAD, main)
+ *                              ↖ c3 (feature) ──────────↗
+ */
+interface History {
+  repo: TestRepo;
+  c1: string;
+  c2: string;
+  c3: string;
+  c4: string;
+  merge: string;
+}
+
+function makeHistory(): History {
+  const repo = makeRepo(agentFiles('a'));
+  const c1 = repo.head();
+  repo.git('tag', 'v1');
+  const c2 = repo.commit(agentFiles('b'), 'add b');
+  repo.git('tag', '-a', 'v2', '-m', 'release 2');
+  repo.git('checkout', '--quiet', '-b', 'feature');
+  const c3 = repo.commit(agentFiles('c'), 'add c');
+  repo.git('checkout', '--quiet', 'main');
+  const c4 = repo.commit(agentFiles('d'), 'add d');
+  repo.git('merge', '--quiet', '--no-ff', '-m', 'merge feature', 'feature');
+  return { repo, c1, c2, c3, c4, merge: repo.head() };
+}
+
+// ---
+
+const Resolve = suite<{ h: History; git: GitRepo }>('GitRepo.resolve');
+
+Resolve.before((ctx) => {
+  ctx.h = makeHistory();
+  ctx.git = new GitRepo(ctx.h.repo.dir);
+});
+Resolve.after((ctx) => ctx.h.repo.remove());
+
+Resolve('resolves a branch', async ({ h, git }) => {
+  assert.is(await git.resolve('main'), h.merge);
+  assert.is(await git.resolve('feature'), h.c3);
+  assert.is(await git.resolve('refs/heads/feature'), h.c3);
+});
+
+Resolve('resolves HEAD and an empty ref to HEAD', async ({ h, git }) => {
+  assert.is(await git.resolve('HEAD'), h.merge);
+  assert.is(await git.head(), h.merge);
+  assert.is(await git.resolve('~1'), h.c4, 'a bare suffix applies to HEAD');
+});
+
+Resolve('resolves a tag :: lightweight', async ({ h, git }) => {
+  assert.is(await git.resolve('v1'), h.c1);
+});
+
+Resolve('resolves a tag :: annotated, peeled to its commit', async ({ h, git }) => {
+  const tagObject = h.repo.git('rev-parse', 'v2');
+  assert.is.not(tagObject, h.c2, 'the tag is an object of its own');
+  assert.is(await git.resolve('v2'), h.c2);
+  assert.is(await git.resolve('refs/tags/v2'), h.c2);
+});
+
+Resolve('resolves a tag :: a tag of a tag, peeled twice', async ({ h, git }) => {
+  h.repo.git('tag', '-a', 'v2-outer', '-m', 'nested', 'v2');
+  assert.is(await git.resolve('v2-outer'), h.c2);
+});
+
+Resolve('resolves a SHA :: full', async ({ h, git }) => {
+  assert.is(await git.resolve(h.c2), h.c2);
+});
+
+Resolve('resolves a SHA :: short', async ({ h, git }) => {
+  assert.is(await git.resolve(h.c1.slice(0, 7)), h.c1);
+});
+
+Resolve('resolves a SHA :: short, upper case', async ({ h, git }) => {
+  assert.is(await git.resolve(h.c3.slice(0, 10).toUpperCase()), h.c3);
+});
+
+Resolve('follows ancestry suffixes :: HEAD~2', async ({ h, git }) => {
+  assert.is(await git.resolve('HEAD~2'), h.c2);
+  assert.is(await git.resolve('HEAD~3'), h.c1);
+});
+
+Resolve('follows ancestry suffixes :: main~1 and main^', async ({ h, git }) => {
+  assert.is(await git.resolve('main~1'), h.c4);
+  assert.is(await git.resolve('main^'), h.c4);
+  assert.is(await git.resolve('main^1'), h.c4);
+  assert.is(await git.resolve('main^^'), h.c2);
+});
+
+Resolve('follows ancestry suffixes :: HEAD^2 is the merged branch', async ({ h, git }) => {
+  assert.is(await git.resolve('HEAD^2'), h.c3);
+  assert.is(await git.resolve('HEAD^2~1'), h.c2);
+});
+
+Resolve('follows ancestry suffixes :: on a tag and a short SHA', async ({ h, git }) => {
+  assert.is(await git.resolve('v2~1'), h.c1);
+  assert.is(await git.resolve(`${h.c4.slice(0, 8)}^`), h.c2);
+});
+
+Resolve('matches git rev-parse for every form', async ({ h, git }) => {
+  for (const ref of ['main', 'feature', 'v1', 'v2', 'HEAD~2', 'main~1', 'main^', 'HEAD^2', h.c1.slice(0, 7)]) {
+    assert.is(await git.resolve(ref), h.repo.git('rev-parse', `${ref}^{commit}`), ref);
+  }
+});
+
+Resolve.run();
+
+// ---
+
+const NotFound = suite<{ h: History; git: GitRepo }>('GitRepo.resolve :: refs that name no commit');
+
+NotFound.before((ctx) => {
+  ctx.h = makeHistory();
+  ctx.git = new GitRepo(ctx.h.repo.dir);
+});
+NotFound.after((ctx) => ctx.h.repo.remove());
+
+NotFound('a misspelt branch suggests the nearest one :: mian', async ({ git }) => {
+  const err = await rejects(git.resolve('mian'), 'CAX_REF_NOT_FOUND');
+  assert.equal(err.data.nearest, ['main']);
+  assert.ok(err.suggestions.some((s) => s.includes('"main"')), err.suggestions.join(' | '));
+  assert.is(err.status, 404);
+});
+
+NotFound('a misspelt branch suggests the nearest one :: featur', async ({ git }) => {
+  const err = await rejects(git.resolve('featur'), 'CAX_REF_NOT_FOUND');
+  assert.equal(err.data.nearest, ['feature']);
+  assert.ok(err.suggestions.some((s) => s.includes('"feature"')));
+});
+
+NotFound('a misspelt branch with a suffix suggests the branch :: mian~1', async ({ git }) => {
+  const err = await rejects(git.resolve('mian~1'), 'CAX_REF_NOT_FOUND');
+  assert.equal(err.data.nearest, ['main']);
+  assert.is(err.data.ref, 'mian~1');
+});
+
+NotFound('a name far from every ref suggests nothing', async ({ git }) => {
+  const err = await rejects(git.resolve('zzzzzzzzzzzz'), 'CAX_REF_NOT_FOUND');
+  assert.equal(err.data.nearest, []);
+});
+
+NotFound('going past the first commit', async ({ git }) => {
+  await rejects(git.resolve('HEAD~4'), 'CAX_REF_NOT_FOUND');
+  await rejects(git.resolve('v1^'), 'CAX_REF_NOT_FOUND');
+});
+
+NotFound('a parent a commit does not have :: HEAD^3 on a two-parent merge', async ({ git }) => {
+  await rejects(git.resolve('HEAD^3'), 'CAX_REF_NOT_FOUND');
+  await rejects(git.resolve('main~1^2'), 'CAX_REF_NOT_FOUND');
+});
+
+NotFound('a SHA that is not in the repository', async ({ git }) => {
+  await rejects(git.resolve('0123456789abcdef0123456789abcdef01234567'), 'CAX_REF_NOT_FOUND');
+  await rejects(git.resolve('deadbeef'), 'CAX_REF_NOT_FOUND');
+});
+
+NotFound('a tag of a tree is not a commit', async ({ h, git }) => {
+  h.repo.git('tag', 'tree-tag', 'HEAD^{tree}');
+  await rejects(git.resolve('tree-tag'), 'CAX_REF_NOT_FOUND');
+});
+
+NotFound('names that are not refs :: ranges, paths and spaces', async ({ git }) => {
+  for (const ref of ['main..feature', '../../etc/passwd', 'main feature', 'main:agents', '$(whoami)']) {
+    await rejects(git.resolve(ref), 'CAX_REF_NOT_FOUND');
+  }
+});
+
+NotFound.run();
+
+// ---
+
+const Empty = suite('GitRepo :: repositories without commits or without git');
+
+Empty('a repository without commits :: CAX_EMPTY_REPOSITORY', async () => {
+  const repo = makeRepo();
+  try {
+    const git = new GitRepo(repo.dir);
+    assert.is(await git.head(), null);
+    await rejects(git.resolve('HEAD'), 'CAX_EMPTY_REPOSITORY');
+    await rejects(git.resolve('main'), 'CAX_EMPTY_REPOSITORY');
+    const err = await rejects(git.resolve('v1.0'), 'CAX_EMPTY_REPOSITORY');
+    assert.is(err.data.dir, repo.dir);
+  } finally {
+    repo.remove();
+  }
+});
+
+Empty('a folder that is not a repository :: CAX_NOT_A_REPOSITORY', () => {
+  const dir = tmpDir('caxton-plain-');
+  try {
+    assert.is(findGitdir(dir), null);
+    const err = throws(() => new GitRepo(dir), 'CAX_NOT_A_REPOSITORY');
+    assert.is(err.data.dir, dir);
+  } finally {
+    rm(dir);
+  }
+});
+
+Empty('a folder that does not exist :: CAX_NOT_A_REPOSITORY', () => {
+  const dir = tmpDir('caxton-gone-');
+  try {
+    throws(() => new GitRepo(path.join(dir, 'missing')), 'CAX_NOT_A_REPOSITORY');
+  } finally {
+    rm(dir);
+  }
+});
+
+Empty.run();
+
+// ---
+
+const Gitdir = suite('findGitdir');
+
+Gitdir('a checkout :: DIR/.git', () => {
+  const repo = makeRepo(agentFiles('a'));
+  try {
+    assert.is(findGitdir(repo.dir), path.join(repo.dir, '.git'));
+  } finally {
+    repo.remove();
+  }
+});
+
+Gitdir('a bare repository :: DIR itself, and GitRepo reads it', async () => {
+  const src = makeRepo(agentFiles('a'));
+  const bare = path.join(tmpDir('caxton-bare-'), 'ws.git');
+  try {
+    src.git('tag', '-a', 'v1', '-m', 'one');
+    execFileSync('git', ['clone', '--quiet', '--bare', src.dir, bare], { env: { ...process.env, ...GIT_ENV } });
+    assert.is(findGitdir(bare), bare);
+    const git = new GitRepo(bare);
+    assert.is(git.gitdir, bare);
+    assert.is(await git.resolve('main'), src.head());
+    assert.is(await git.resolve('v1'), src.head());
+    assert.is(await git.resolve('HEAD'), src.head());
+    const files = await git.listFiles(await git.commitTree(src.head()));
+    assert.equal(files.map((f) => f.path), ['agents/a/agent.toml']);
+  } finally {
+    src.remove();
+    rm(path.dirname(bare));
+  }
+});
+
+Gitdir('a clone :: remote branches resolve as origin/<branch>', async () => {
+  const src = makeRepo(agentFiles('a'));
+  const dir = path.join(tmpDir('caxton-clone-'), 'ws');
+  try {
+    src.git('branch', 'staging');
+    execFileSync('git', ['clone', '--quiet', src.dir, dir], { env: { ...process.env, ...GIT_ENV } });
+    const git = new GitRepo(dir);
+    assert.is(await git.resolve('origin/staging'), src.head());
+    assert.ok((await git.branches()).includes('origin/staging'));
+    assert.not.ok((await git.branches()).includes('origin/HEAD'));
+  } finally {
+    src.remove();
+    rm(path.dirname(dir));
+  }
+});
+
+Gitdir.run();
+
+// ---
+
+const Objects = suite<{ h: History; git: GitRepo }>('GitRepo :: commits, trees and blobs');
+
+Objects.before((ctx) => {
+  ctx.h = makeHistory();
+  ctx.git = new GitRepo(ctx.h.repo.dir);
+});
+Objects.after((ctx) => ctx.h.repo.remove());
+
+Objects('commit() gives sha, first-line message, author and ISO date', async ({ h, git }) => {
+  const info = await git.commit(h.c2);
+  assert.is(info.sha, h.c2);
+  assert.is(info.message, 'add b');
+  assert.is(info.author, 'Caxton Test');
+  assert.is(info.date, new Date(Number(h.repo.git('log', '-1', '--format=%at', h.c2)) * 1000).toISOString());
+});
+
+Objects('commitTree() is the root tree', async ({ h, git }) => {
+  assert.is(await git.commitTree(h.c2), h.repo.git('rev-parse', `${h.c2}^{tree}`));
+});
+
+Objects('readTree() lists one level with types and ids', async ({ h, git }) => {
+  const root = await git.readTree(await git.commitTree(h.c2));
+  assert.equal(root.map((e) => [e.path, e.type]), [['agents', 'tree']]);
+  const agents = await git.readTree(root[0]!.oid);
+  assert.equal(agents.map((e) => e.path), ['a', 'b']);
+  assert.is(agents[1]!.oid, h.repo.git('rev-parse', `${h.c2}:agents/b`));
+  assert.is(agents[1]!.mode, '040000');
+});
+
+Objects('listFiles() lists every blob under a tree with relative paths', async ({ h, git }) => {
+  const files = await git.listFiles(await git.commitTree(h.merge));
+  assert.equal(files.map((f) => f.path), ['agents/a/agent.toml', 'agents/b/agent.toml', 'agents/c/agent.toml', 'agents/d/agent.toml']);
+  assert.ok(files.every((f) => f.type === 'blob'));
+  const sub = await git.listFiles(h.repo.git('rev-parse', `${h.merge}:agents`), 'agents');
+  assert.is(sub[0]!.path, 'agents/a/agent.toml');
+});
+
+Objects('readBlob() gives the committed bytes', async ({ h, git }) => {
+  const oid = h.repo.git('rev-parse', `${h.c1}:agents/a/agent.toml`);
+  assert.is(new TextDecoder().decode(await git.readBlob(oid)), agentToml('a'));
+});
+
+Objects('readBlob() reads the committed version, not the working tree', async ({ h, git }) => {
+  h.repo.write({ 'agents/a/agent.toml': 'uncommitted' });
+  const oid = h.repo.git('rev-parse', 'HEAD:agents/a/agent.toml');
+  assert.is(new TextDecoder().decode(await git.readBlob(oid)), agentToml('a'));
+  h.repo.git('checkout', '--', 'agents/a/agent.toml');
+});
+
+Objects('isAncestor() follows both parents of a merge', async ({ h, git }) => {
+  assert.ok(await git.isAncestor(h.c1, h.merge));
+  assert.ok(await git.isAncestor(h.c3, h.merge));
+  assert.ok(await git.isAncestor(h.c2, h.c2));
+  assert.not.ok(await git.isAncestor(h.c3, h.c4));
+  assert.not.ok(await git.isAncestor(h.merge, h.c1));
+});
+
+Objects('branches() lists local branches', async ({ git }) => {
+  assert.equal((await git.branches()).sort(), ['feature', 'main']);
+  assert.is(await git.currentBranch(), 'main');
+});
+
+Objects.run();

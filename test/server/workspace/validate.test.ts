@@ -1,0 +1,241 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { validateWorkspace } from '../../../server/workspace/validate.js';
+import { formatIssue, type Issue } from '../../../server/workspace/issue.js';
+import { fakeWorkspace } from '../../util/fake-workspace.js';
+
+const toml = (...lines: string[]) => lines.join('\n') + '\n';
+/** file@line:column code, enough to tell issues apart without their text. */
+const where = (issues: readonly Issue[]) => issues.map((i) => `${i.file}@${i.line}:${i.column} ${i.code}`);
+const codes = (issues: readonly Issue[]) => issues.map((i) => i.code);
+const byCode = (issues: readonly Issue[], code: Issue['code']) => issues.filter((i) => i.code === code);
+
+// ---
+
+const validate = suite('validateWorkspace');
+
+validate('accepts a valid workspace and returns every entity', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { analyzer: { tools: ['chart'] }, writer: {} },
+    tools: { chart: {} },
+    config: toml('[server]', 'port = 9000'),
+  }));
+  assert.ok(r.ok);
+  assert.not.ok(r.global);
+  assert.equal(r.issues, []);
+  assert.equal([...r.workspace.agents.keys()], ['analyzer', 'writer']);
+  assert.equal([...r.workspace.tools.keys()], ['chart']);
+  assert.is(r.workspace.agents.get('analyzer')!.runtime, 'offline', 'values are parsed, defaults applied');
+  assert.is(r.workspace.config.server!.port, 9000);
+});
+
+validate('accepts an empty workspace without caxton.toml :: config defaults to {}', () => {
+  const r = validateWorkspace(fakeWorkspace());
+  assert.ok(r.ok);
+  assert.equal(r.workspace.config, {});
+  assert.is(r.workspace.agents.size, 0);
+});
+
+validate('reports every problem at once, across files', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: {
+      good: { tools: ['chart'] },
+      typo: 'name = "typo"\ndescription = "d"\ncapabilites = ["c"]\n',
+      mis: { extra: { name: 'other' } },
+      lost: { tools: ['chrt'] },
+      empty: null,
+    },
+    tools: { chart: {}, nowasm: { files: [] } },
+    config: toml('[server]', 'port = "x"'),
+  }));
+  assert.not.ok(r.ok);
+  assert.equal(where(r.issues), [
+    'agents/empty/agent.toml@1:1 missing-manifest',
+    'agents/lost/agent.toml@4:11 unknown-tool',
+    'agents/mis/agent.toml@1:8 name-mismatch',
+    'agents/typo/agent.toml@3:1 unknown-key',
+    'caxton.toml@2:8 wrong-type',
+    'tools/nowasm/tool.toml@3:8 missing-file',
+  ]);
+  assert.equal([...r.workspace.agents.keys()], ['good'], 'only the valid entities');
+  assert.equal([...r.workspace.tools.keys()], ['chart']);
+});
+
+validate('reports a name that differs from its folder, at the name', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { alpha: toml('description = "d"', 'name = "beta"', 'capabilities = ["c"]') },
+    tools: { chart: { source: toml('name = "graph"', 'description = "d"', '[[functions]]', 'name = "run"') } },
+  }));
+  assert.equal(where(r.issues), ['agents/alpha/agent.toml@2:8 name-mismatch', 'tools/chart/tool.toml@1:8 name-mismatch']);
+  assert.equal(r.issues[0]!.entity, { kind: 'agent', name: 'alpha' }, 'the entity is the folder');
+  assert.equal(r.issues[1]!.entity, { kind: 'tool', name: 'chart' });
+  assert.is(r.workspace.agents.size + r.workspace.tools.size, 0);
+});
+
+validate('reports a folder name that breaks the naming rule', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { Bad_Folder: { capabilities: ['c'], extra: { name: 'bad-folder' } } },
+    tools: { '9tool': { source: toml('name = "tool"', 'description = "d"', '[[functions]]', 'name = "run"') } },
+  }));
+  const folders = byCode(r.issues, 'invalid-name');
+  assert.equal(where(folders), ['agents/Bad_Folder/@1:1 invalid-name', 'tools/9tool/@1:1 invalid-name']);
+  assert.ok(folders[0]!.suggestion.includes('agents/bad-folder/'));
+  assert.ok(folders[1]!.suggestion.includes('tools/tool/'));
+  assert.equal(folders[0]!.entity, { kind: 'agent', name: 'Bad_Folder' });
+  assert.is(r.workspace.agents.size, 0);
+});
+
+validate('reports an agent listing a tool that does not exist, with the nearest name', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { a: { tools: ['chart', 'chrt-generator'] } },
+    tools: { 'chart-generator': {} },
+  }));
+  const unknown = byCode(r.issues, 'unknown-tool');
+  assert.equal(where(unknown), ['agents/a/agent.toml@4:11 unknown-tool', 'agents/a/agent.toml@4:20 unknown-tool']);
+  assert.ok(unknown[1]!.suggestion.includes('did you mean "chart-generator"'), 'near: did-you-mean');
+  assert.equal(unknown[0]!.entity, { kind: 'agent', name: 'a' });
+  assert.is(r.workspace.agents.size, 0);
+  assert.ok(r.workspace.tools.has('chart-generator'), 'the tool itself is fine');
+});
+
+validate('reports an unknown tool :: nothing near, no did-you-mean', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: { tools: ['zzzzzzzz'] } }, tools: { chart: {} } }));
+  const [i] = byCode(r.issues, 'unknown-tool');
+  assert.ok(i);
+  assert.not.match(i.suggestion, /did you mean/);
+});
+
+validate('reports an unknown tool :: also when the agent has a schema error', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { a: toml('name = "a"', 'description = 1', 'capabilities = ["c"]', 'tools = ["nope"]') },
+  }));
+  assert.equal(codes(r.issues), ['wrong-type', 'unknown-tool']);
+});
+
+validate('reports an unknown tool :: a folder without tool.toml is no tool', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: { tools: ['t'] } }, tools: { t: null } }));
+  assert.equal(codes(r.issues), ['unknown-tool', 'missing-manifest']);
+});
+
+validate('reports a name used by two agents on the one whose folder differs', () => {
+  // "a-copy" sorts before "b": the owner of the name is the folder named after it, not the first.
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { 'a-copy': toml('name = "b"', 'description = "d"', 'capabilities = ["c"]'), b: {} },
+  }));
+  const dup = byCode(r.issues, 'duplicate-name');
+  assert.equal(where(dup), ['agents/a-copy/agent.toml@1:8 duplicate-name']);
+  assert.ok(dup[0]!.message.includes('agents/b/agent.toml'), 'names the owner');
+  assert.equal([...r.workspace.agents.keys()], ['b'], 'the correct agent stays deployable');
+});
+
+validate('reports a name used by two tools', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    tools: { chart: {}, graph: { source: toml('name = "chart"', 'description = "d"', '[[functions]]', 'name = "run"') } },
+  }));
+  assert.equal(where(byCode(r.issues, 'duplicate-name')), ['tools/graph/tool.toml@1:8 duplicate-name']);
+  assert.equal([...r.workspace.tools.keys()], ['chart']);
+});
+
+validate('reports a function declared twice in a tool', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { functions: ['run', 'stop', 'run'] } } }));
+  assert.equal(byCode(r.issues, 'duplicate-name').map((i) => i.entity), [{ kind: 'tool', name: 't' }]);
+  assert.is(r.workspace.tools.size, 0);
+});
+
+validate('warns about an entry listed twice, without blocking the agent', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: { capabilities: ['c', 'd', 'c'] } } }));
+  assert.equal(where(r.issues), ['agents/a/agent.toml@3:28 duplicate-entry']);
+  assert.is(r.issues[0]!.severity, 'warning');
+  assert.ok(r.ok);
+  assert.ok(r.workspace.agents.has('a'));
+});
+
+validate('reports a folder without its manifest', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: null }, tools: { t: null } }));
+  assert.equal(where(r.issues), ['agents/a/agent.toml@1:1 missing-manifest', 'tools/t/tool.toml@1:1 missing-manifest']);
+  assert.equal(r.issues.map((i) => i.entity), [{ kind: 'agent', name: 'a' }, { kind: 'tool', name: 't' }]);
+  assert.not.ok(r.global, 'a missing manifest belongs to its entity');
+});
+
+validate('reports a wasm file that is not committed, at wasm', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { files: ['README.md'] } } }));
+  assert.equal(where(r.issues), ['tools/t/tool.toml@3:8 missing-file']);
+  assert.not.match(r.issues[0]!.suggestion, /did you mean/);
+});
+
+validate('reports a wasm file that is not committed :: suggests the .wasm that is', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { files: ['target/out.wasm'] } } }));
+  assert.ok(byCode(r.issues, 'missing-file')[0]!.suggestion.includes('"target/out.wasm"'));
+});
+
+validate('reports a wasm file that is not committed :: default path when wasm is not set', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    tools: { t: { source: toml('name = "t"', 'description = "d"', '[[functions]]', 'name = "run"'), files: [] } },
+  }));
+  assert.equal(codes(r.issues), ['missing-file']);
+  assert.ok(r.issues[0]!.message.includes('plugin.wasm'));
+});
+
+validate('accepts a wasm file in a subfolder when the manifest points there', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { extra: { wasm: 'build/p.wasm' }, files: ['build/p.wasm'] } } }));
+  assert.ok(r.ok);
+});
+
+validate('warns about stray files without failing', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: {} }, strays: ['agents/notes.toml', 'tools/x.wasm'] }));
+  assert.ok(r.ok);
+  assert.not.ok(r.global, 'warnings never block');
+  assert.equal(where(r.issues), ['agents/notes.toml@1:1 stray-file', 'tools/x.wasm@1:1 stray-file']);
+  assert.ok(r.issues.every((i) => i.severity === 'warning' && !i.entity));
+  assert.ok(r.issues[0]!.suggestion.includes('agents/notes/agent.toml'));
+});
+
+validate('marks caxton.toml errors as global', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: {} }, config: toml('colour = "red"') }));
+  assert.not.ok(r.ok);
+  assert.ok(r.global);
+  assert.equal(where(r.issues), ['caxton.toml@1:1 unknown-key']);
+  assert.ok(r.workspace.agents.has('a'), 'entities are still listed; the planner decides');
+  assert.equal(r.workspace.config, {}, 'an invalid config gives the defaults');
+});
+
+validate('marks caxton.toml errors as global :: TOML syntax error', () => {
+  const r = validateWorkspace(fakeWorkspace({ config: '[server\n' }));
+  assert.ok(r.global);
+  assert.equal(codes(r.issues), ['toml-syntax']);
+});
+
+validate('does not mark entity errors as global', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: { capabilities: ['Bad'] }, b: {} } }));
+  assert.not.ok(r.ok);
+  assert.not.ok(r.global);
+  assert.equal([...r.workspace.agents.keys()], ['b']);
+});
+
+validate('sorts issues by file, line and column', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: {
+      z: toml('name = "z"', 'description = 1', 'capabilities = ["c"]', 'colour = 1', 'tools = ["nope"]'),
+      a: toml('name = "a"', 'description = "d"', 'capabilities = ["C", "D"]'),
+    },
+    tools: { t: null },
+    config: toml('prot = 1'),
+  }));
+  assert.equal(where(r.issues), [
+    'agents/a/agent.toml@3:17 invalid-name',
+    'agents/a/agent.toml@3:22 invalid-name',
+    'agents/z/agent.toml@2:15 wrong-type',
+    'agents/z/agent.toml@4:1 unknown-key',
+    'agents/z/agent.toml@5:10 unknown-tool',
+    'caxton.toml@1:1 unknown-key',
+    'tools/t/tool.toml@1:1 missing-manifest',
+  ]);
+});
+
+validate('gives each issue the path:line:column message form', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: { tools: ['chrt'] } }, tools: { chart: {} } }));
+  const [i] = r.issues;
+  assert.is(formatIssue(i!), `agents/a/agent.toml:4:11 ${i!.message}`);
+});
+
+validate.run();
