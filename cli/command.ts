@@ -27,7 +27,6 @@ export interface Output {
 
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(ctx: Context): Promise<Output>;

@@ -4,22 +4,10 @@ import { parseArgs } from 'node:util';
 import { CaxtonError, toCaxtonError } from '../server/errors.js';
 import { workspaceRoot } from './paths.js';
 import { renderError } from './render.js';
-import type { Command, Context, Flags } from './command.js';
-import { deploy } from './commands/deploy.js';
-import { status } from './commands/status.js';
-import { history } from './commands/history.js';
-import { rollback } from './commands/rollback.js';
-import { agents, tools } from './commands/registry.js';
-import { lock, unlock } from './commands/lock.js';
-import { validate } from './commands/validate.js';
-import { serve } from './commands/serve.js';
-import { init, templates } from './commands/init.js';
-import { quickstart } from './commands/quickstart.js';
-import { send } from './commands/send.js';
-import { agentNew } from './commands/agent-new.js';
+import type { Context, Flags } from './command.js';
+import { COMMANDS } from './command-table.js';
 
 const JSON_VERSION = 1;
-const COMMANDS: Command[] = [quickstart, init, templates, agentNew, validate, serve, deploy, status, rollback, history, send, agents, tools, lock, unlock];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -53,9 +41,9 @@ async function main(argv: string[]): Promise<number> {
     write(process.stdout, (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) {
+    if (!entry) {
       const { nearest } = await import('../server/util/nearest.js');
       const near = nearest(name, COMMANDS.map((c) => c.name), 1);
       throw new CaxtonError('CAX_USAGE', {
@@ -63,8 +51,9 @@ async function main(argv: string[]): Promise<number> {
         hint: near.length ? `Did you mean "caxton ${near[0]}"?` : 'Run "caxton --help" for the commands.',
       });
     }
+    const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      write(process.stdout, `${command.summary}\n\nUsage: ${command.usage}`);
+      write(process.stdout, `${entry.summary}\n\nUsage: ${command.usage}`);
       return 0;
     }
     let parsed;

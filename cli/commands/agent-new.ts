@@ -16,7 +16,6 @@ function primaryAgent(files: Map<string, Buffer>, templateId: string): string {
 
 export const agentNew: Command = {
   name: 'agent',
-  summary: 'agent new NAME [--template ID] [--commit]: add agents/NAME/ from a template',
   usage: 'caxton agent new NAME [--template ID] [--commit]',
   options: { template: { type: 'string' }, commit: { type: 'boolean' } },
   async run(ctx) {

@@ -12,7 +12,6 @@ export async function localHead(root: string): Promise<string | null> {
 
 export const deploy: Command = {
   name: 'deploy',
-  summary: 'deploy a commit (default: HEAD) and wait for the outcome',
   usage: 'caxton deploy [--ref REF] [--dry-run] [--partial] [--json]',
   options: { ...SERVER_OPTIONS, ref: { type: 'string' }, 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' } },
   async run(ctx) {

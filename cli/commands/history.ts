@@ -4,7 +4,6 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 export const history: Command = {
   name: 'history',
-  summary: 'past deployments, newest first',
   usage: 'caxton history [--limit N] [--json]',
   options: { ...SERVER_OPTIONS, limit: { type: 'string' } },
   async run(ctx) {

@@ -21,7 +21,6 @@ export async function commitAll(dir: string, message: string): Promise<string> {
 
 export const init: Command = {
   name: 'init',
-  summary: 'create a workspace from a template, git init, first commit',
   usage: 'caxton init [DIR] [--template ID] [--yes] [--force]',
   options: { template: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
   async run(ctx) {
@@ -69,7 +68,6 @@ export const init: Command = {
 
 export const templates: Command = {
   name: 'templates',
-  summary: 'the template gallery',
   usage: 'caxton templates [--json]',
   options: {},
   async run() {

@@ -3,7 +3,6 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 export const lock: Command = {
   name: 'lock',
-  summary: 'refuse webhook and Action deploys until unlocked',
   usage: 'caxton lock --reason TEXT',
   options: { ...SERVER_OPTIONS, reason: { type: 'string' } },
   async run(ctx) {
@@ -17,7 +16,6 @@ export const lock: Command = {
 
 export const unlock: Command = {
   name: 'unlock',
-  summary: 'lift the deploy lock',
   usage: 'caxton unlock',
   options: { ...SERVER_OPTIONS },
   async run(ctx) {

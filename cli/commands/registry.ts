@@ -3,7 +3,6 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 export const agents: Command = {
   name: 'agents',
-  summary: 'the agents the server runs now',
   usage: 'caxton agents [--json]',
   options: { ...SERVER_OPTIONS },
   async run(ctx) {
@@ -14,7 +13,6 @@ export const agents: Command = {
 
 export const tools: Command = {
   name: 'tools',
-  summary: 'the tools the server runs now',
   usage: 'caxton tools [--json]',
   options: { ...SERVER_OPTIONS },
   async run(ctx) {

@@ -4,7 +4,6 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 export const rollback: Command = {
   name: 'rollback',
-  summary: 'redeploy the previous successful SHA (or --to SHA)',
   usage: 'caxton rollback [--to SHA] [--json]',
   options: { ...SERVER_OPTIONS, to: { type: 'string' } },
   async run(ctx) {

@@ -23,7 +23,6 @@ export function renderTrace(trace: TraceEntry[]): string {
 
 export const send: Command = {
   name: 'send',
-  summary: 'send a message by capability (or to an agent) and print the reply',
   usage: 'caxton send (--capability SKILL | --to AGENT) [--performative P] [--conversation ID] [--json] CONTENT',
   options: {
     ...SERVER_OPTIONS,

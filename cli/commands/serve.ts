@@ -3,7 +3,6 @@ import path from 'node:path';
 import pino from 'pino';
 import { parse as parseToml } from 'smol-toml';
 import { CaxtonError } from '../../server/errors.js';
-import { startServer } from '../../server/serve.js';
 import type { Command } from '../command.js';
 
 function tomlServer(root: string): { host?: string; port?: number } {
@@ -20,7 +19,6 @@ function tomlServer(root: string): { host?: string; port?: number } {
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'start the server on a workspace repository (local or --repo URL)',
   usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L]',
   options: {
     workspace: { type: 'string' },
@@ -41,6 +39,9 @@ export const serve: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CaxtonError('CAX_USAGE', { detail: `--port ${String(f.port)} is not a port number`, hint: 'Use 0–65535, e.g. --port 8080' });
     const level = typeof f['log-level'] === 'string' ? f['log-level'] : (ctx.env.CAXTON_LOG_LEVEL ?? 'info');
     const logger = pino({ level, redact: ['req.headers.authorization'] }, pino.destination(2));
+    // Loaded here, not at the top: main imports every command, and the server (Fastify, DuckDB)
+    // would otherwise add ~0.3 s to each short command such as `caxton status`.
+    const { startServer } = await import('../../server/serve.js');
     const server = await startServer({
       ...(typeof f.repo === 'string' ? { repo: f.repo } : { workspace }),
       ...(typeof f.branch === 'string' ? { branch: f.branch } : {}),

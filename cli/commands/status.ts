@@ -21,7 +21,6 @@ interface StatusView {
 
 export const status: Command = {
   name: 'status',
-  summary: 'deployed SHA and the pending changeset (works with the server down)',
   usage: 'caxton status [--json]',
   options: { ...SERVER_OPTIONS },
   async run(ctx) {

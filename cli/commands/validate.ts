@@ -9,7 +9,6 @@ import type { Command } from '../command.js';
 
 export const validate: Command = {
   name: 'validate',
-  summary: 'validate the working tree; every problem with its position and a fix',
   usage: 'caxton validate [--json]',
   options: {},
   async run(ctx) {

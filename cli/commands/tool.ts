@@ -1,0 +1,29 @@
+import { CaxtonError } from '../../server/errors.js';
+import { NAME_RE } from '../../server/workspace/schema.js';
+import { renderToolCall } from '../render-tool.js';
+import { client, SERVER_OPTIONS, type Command } from '../command.js';
+
+/** `caxton tool call NAME FUNCTION JSON [--agent A]`: one call through the server's sandbox. */
+export const tool: Command = {
+  name: 'tool',
+  usage: "caxton tool call NAME FUNCTION JSON [--agent AGENT] [--json]   e.g. caxton tool call text-stats stats '{\"text\":\"hi\"}'",
+  options: { ...SERVER_OPTIONS, agent: { type: 'string' } },
+  async run(ctx) {
+    const [verb, name, fn, json] = ctx.positionals;
+    if (verb !== 'call' || !name || !fn) {
+      throw new CaxtonError('CAX_USAGE', { detail: 'expected "tool call NAME FUNCTION JSON"', hint: `Usage: ${tool.usage}` });
+    }
+    if (!NAME_RE.test(name)) throw new CaxtonError('CAX_INVALID_NAME', { kind: 'tool', name });
+    let input: unknown = {};
+    if (json !== undefined) {
+      try {
+        input = JSON.parse(json);
+      } catch (err) {
+        throw new CaxtonError('CAX_USAGE', { detail: `the input is not valid JSON (${(err as Error).message})`, hint: `Quote it for the shell: caxton tool call ${name} ${fn} '{"key":"value"}'` });
+      }
+    }
+    const agent = typeof ctx.flags.agent === 'string' ? ctx.flags.agent : undefined;
+    const r = await client(ctx).post<{ output: unknown; durationMs: number }>(`/api/v1/tools/${name}/call`, { function: fn, input, ...(agent ? { agent } : {}) });
+    return { data: { tool: name, function: fn, output: r.output, durationMs: r.durationMs }, text: renderToolCall(r), ok: true };
+  },
+};
