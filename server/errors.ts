@@ -103,6 +103,30 @@ export const ERRORS = {
     message: (d) => `Deployments from ${String(d.trigger)} are locked: ${String(d.reason)}`,
     suggestions: () => ['"caxton unlock" lifts the lock; "caxton deploy" from the CLI still works while locked.'],
   },
+  CAX_WEBHOOK_NOT_CONFIGURED: {
+    status: 503,
+    exit: 1,
+    message: () => 'The GitHub webhook receiver has no secret configured, so no delivery can be verified',
+    suggestions: () => [
+      'Set CAXTON_WEBHOOK_SECRET in the server\'s environment (the same secret as the webhook\'s on GitHub) and restart the server.',
+      'See docs/github-action.md, "Webhooks".',
+    ],
+  },
+  CAX_WEBHOOK_SIGNATURE: {
+    status: 401,
+    exit: 1,
+    message: (d) => (d.reason === 'missing' ? 'The delivery has no X-Hub-Signature-256 header' : 'The delivery\'s X-Hub-Signature-256 does not match its body'),
+    suggestions: () => [
+      'Give the webhook on GitHub the same secret as CAXTON_WEBHOOK_SECRET, with content type application/json.',
+      'A proxy in front of Caxton must pass the body through byte for byte.',
+    ],
+  },
+  CAX_RATE_LIMITED: {
+    status: 429,
+    exit: 1,
+    message: (d) => `Too many requests to ${String(d.path ?? 'this path')}; try again in ${Math.ceil(Number(d.retryAfterMs ?? 1000) / 1000)} s`,
+    suggestions: () => ['Wait for the Retry-After seconds; redeliver a GitHub delivery from the webhook\'s "Recent Deliveries" page.'],
+  },
   CAX_DEPLOYMENT_NOT_FOUND: {
     status: 404,
     exit: 1,
@@ -232,6 +256,49 @@ export const ERRORS = {
     message: (d) => `Tool "${String(d.tool)}" cannot run: ${String(d.detail)}`,
     suggestions: () => ['Check "caxton tools" and the server log.'],
   },
+  CAX_TOOL_LIMIT: {
+    status: 422,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" (${String(d.fn)}) was stopped by its ${String(d.limit)} limit: ${String(d.detail)}`,
+    suggestions: (d) => [
+      d.limit === 'timeout'
+        ? `Raise [limits] timeout_ms in tools/${String(d.tool)}/tool.toml, or send less work per call.`
+        : d.limit === 'memory'
+          ? `Raise [limits] memory_mb in tools/${String(d.tool)}/tool.toml, or send less data per call.`
+          : `Raise [limits] max_output_bytes in tools/${String(d.tool)}/tool.toml, or ask for less output.`,
+      'A tool that keeps breaking its limits is quarantined until a deployment changes it.',
+    ],
+  },
+  CAX_TOOL_INPUT_INVALID: {
+    status: 400,
+    exit: 1,
+    message: (d) => `The input does not match the input_schema of ${String(d.tool)}.${String(d.fn)}: ${String(d.detail)}`,
+    suggestions: (d) => [`"caxton tools --json" shows the input_schema of every function of "${String(d.tool)}".`],
+  },
+  CAX_TOOL_FUNCTION_NOT_FOUND: {
+    status: 404,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" has no function "${String(d.fn)}"`,
+    suggestions: (d) => [`Functions of "${String(d.tool)}": ${list(d.functions)}.`],
+  },
+  CAX_TOOL_QUARANTINED: {
+    status: 503,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" is quarantined since ${String(d.since)}: ${String(d.reason)}`,
+    suggestions: (d) => [`Fix the plugin or its [limits] in tools/${String(d.tool)}/, commit and deploy; the new version starts with a clean record.`],
+  },
+  CAX_TOOL_FAILED: {
+    status: 502,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" (${String(d.fn)}) failed: ${String(d.detail)}`,
+    suggestions: () => ['The plugin trapped or reported an error; "caxton events" (type ToolExecutionFailed) and the server log have the details.'],
+  },
+  CAX_TOOL_ACCESS_DENIED: {
+    status: 403,
+    exit: 1,
+    message: (d) => `Tool "${String(d.tool)}" (${String(d.fn)}) was denied access: ${String(d.detail)}`,
+    suggestions: (d) => [`Grant it in tools/${String(d.tool)}/tool.toml (allowed_hosts or allowed_paths), commit and deploy; nothing is allowed by default.`],
+  },
   CAX_CONVERSATION_NOT_FOUND: {
     status: 404,
     exit: 1,
@@ -249,6 +316,26 @@ export const ERRORS = {
     exit: 1,
     message: (d) => `The LLM endpoint for agent "${String(d.agent)}" failed: ${String(d.detail)}`,
     suggestions: (d) => [`Check that ${String(d.url ?? 'the endpoint')} is up and the model "${String(d.model ?? '')}" exists.`],
+  },
+  CAX_LLM_TURN_LIMIT: {
+    status: 502,
+    exit: 1,
+    message: (d) => `Agent "${String(d.agent)}" was still calling tools after ${String(d.turns)} model turns, with no final answer`,
+    suggestions: () => ['Raise [llm] max_turns (up to 32), or make system_prompt ask for an answer once the tools have been used.'],
+  },
+  CAX_LLM_REPLAY_MISS: {
+    status: 502,
+    exit: 1,
+    message: (d) => `No recorded model exchange in ${String(d.file)} matches this request of agent "${String(d.agent)}" (${String(d.detail)})`,
+    suggestions: () => [
+      'The prompt, the offered tools or a tool result changed since the recording: record again with CAXTON_LLM_RECORD=1 against a live endpoint and commit the file (docs/llm.md).',
+    ],
+  },
+  CAX_DATA_DIR_IN_USE: {
+    status: 409,
+    exit: 1,
+    message: (d) => `The data folder ${String(d.dir)} is in use by another Caxton server`,
+    suggestions: () => ['Stop the other server (its URL is in <data>/server.json), or start this one with --data DIR.'],
   },
   CAX_DIR_NOT_EMPTY: {
     status: 400,

@@ -17,11 +17,13 @@ import { Deployer } from './deploy/deployer.js';
 import { StateStore, writeFileAtomic } from './deploy/state-store.js';
 import type { RuntimeFactory } from './deploy/runtime-factory.js';
 import { runtimeFactory } from './agents/factory.js';
-import { compilePlugin } from './tools/compile-plugin.js';
+import { llmAgentFactory, recordDirFrom } from './agents/llm-factory.js';
+import { createSandbox } from './tools/sandbox.js';
 import { SnapshotToolInvoker } from './tools/invoker.js';
 import { Dispatcher, MessageEvent, type RoutingConfig } from './routing/dispatcher.js';
 import { Conversations } from './routing/conversations.js';
 import { Metrics } from './metrics.js';
+import type { WebhookSettings } from './routes/webhooks.js';
 
 export interface ServeOptions {
   /** a local workspace repository (default: the current directory) */
@@ -43,6 +45,10 @@ export interface ServeOptions {
   /** overrides of caxton.toml's [routing] */
   routing?: Partial<RoutingConfig>;
   conversationIdleMs?: number;
+  /** the GitHub webhook's secret (default: CAXTON_WEBHOOK_SECRET); without one the webhook route refuses every delivery */
+  webhookSecret?: string;
+  /** the webhook route's rate limit and queue settings */
+  webhooks?: Omit<WebhookSettings, 'secret' | 'branch'>;
 }
 
 export interface RunningServer {
@@ -56,12 +62,6 @@ export interface RunningServer {
   events: EventLog;
   close(): Promise<void>;
 }
-
-/** Until the sandbox is configured: plugins compile and their exports are checked. */
-const compileOnlyTools: RuntimeFactory['createTool'] = async ({ name, spec, wasm }) => {
-  const plugin = await compilePlugin(name, spec, wasm);
-  return { name, sha256: plugin.sha256 };
-};
 
 /** Keeps the data folder out of `git status` without touching the user's .gitignore. */
 function excludeDataDir(gitdir: string, workspace: string, dataDir: string): void {
@@ -84,12 +84,7 @@ async function openEventLog(file: string, logger: Logger): Promise<EventLog> {
     return await EventLog.open({ file, logger });
   } catch (err) {
     const msg = (err as Error).message;
-    if (/lock/i.test(msg)) {
-      throw new CaxtonError('CAX_USAGE', {
-        detail: `The event log ${file} is in use by another process (is another caxton server running on this data folder?)`,
-        hint: 'Stop the other server, or start this one with --data DIR',
-      });
-    }
+    if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(file) }, { cause: err });
     throw err;
   }
 }
@@ -135,7 +130,15 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     repo,
     events,
     state: new StateStore(dataDir),
-    factory: opts.factory ?? runtimeFactory({ createTool: compileOnlyTools }),
+    factory: opts.factory ?? runtimeFactory({
+      createTool: createSandbox({ events, logger, pathsBase: opts.repo ? dataDir : workspace }).createTool,
+      createLlmAgent: llmAgentFactory({
+        repo,
+        logger,
+        recordDir: recordDirFrom(process.env.CAXTON_LLM_RECORD, { workspace: opts.repo ? null : workspace, fallback: path.join(dataDir, 'recordings') }),
+        replayAll: process.env.CAXTON_LLM_REPLAY === '1',
+      }),
+    }),
     logger,
     successfulDeployments: () => successfulDeployments(events),
     ...(beforeResolve ? { beforeResolve } : {}),
@@ -151,7 +154,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   });
   const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
   sweeper.unref();
-  const tools = new SnapshotToolInvoker(() => deployer.snapshot);
+  const tools = new SnapshotToolInvoker(() => deployer.snapshot, events);
   const dispatcher = new Dispatcher({
     snapshot: () => deployer.snapshot,
     events,
@@ -165,6 +168,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const close = async () => {
     clearInterval(sweeper);
     await app?.close();
+    // Tool workers end with the server (a deployment disposes only what it replaces).
+    await Promise.allSettled([...(deployer.snapshot?.tools.values() ?? [])].map((t) => t.instance.dispose?.()));
     events.append(EventType.ServerStopped, {});
     await events.close();
     fs.rmSync(path.join(dataDir, 'server.json'), { force: true });
@@ -190,6 +195,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       logger,
       defaultRef: opts.repo ? branch : 'HEAD',
+      webhooks: { ...opts.webhooks, secret: opts.webhookSecret || process.env.CAXTON_WEBHOOK_SECRET || null, branch },
     });
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? 8080;

@@ -103,7 +103,7 @@ export function wasmPresent(t: ToolEntry, push: Push): void {
   const v = t.parsed?.value;
   if (!v || t.files.includes(v.wasm)) return;
   const wasmFiles = t.files.filter((f) => f.endsWith('.wasm'));
-  push(at(t.parsed!, ['wasm'], 'missing-file', `wasm file "${v.wasm}" is not committed in tools/${t.folder}/`,
+  push(at(t.parsed!, ['wasm'], 'missing-file', `wasm file "${v.wasm}" is missing from tools/${t.folder}/`,
     wasmFiles.length ? `did you mean "${wasmFiles[0]}"?` : `build the plugin and commit tools/${t.folder}/${v.wasm}`,
     { kind: 'tool', name: t.folder }));
 }

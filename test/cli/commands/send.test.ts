@@ -1,0 +1,135 @@
+// End to end: a real server on 127.0.0.1:0 with offline agents deployed, and `caxton send` as a
+// child process pointed at it through CAXTON_URL and CAXTON_TOKEN.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderTrace } from '../../../cli/commands/send.js';
+import { runCli, type CliResult } from '../../util/cli.js';
+import { assertFails, assertFailsJson, assertOk, assertOkJson } from '../../util/cli-assert.js';
+import { makeRepo, type TestRepo } from '../../util/repo.js';
+import { startTestServer } from '../../util/server.js';
+import { agentFiles } from '../../util/workspace.js';
+import { rm } from '../../util/tmp.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Ctx {
+  repo: TestRepo;
+  server: Awaited<ReturnType<typeof startTestServer>>;
+  send(...args: string[]): Promise<CliResult>;
+}
+
+let ctx: Ctx | undefined;
+
+async function start(): Promise<Ctx> {
+  const repo = makeRepo({
+    ...agentFiles('planner', { capabilities: ['plan'], extra: { behavior: { steps: [{ id: 'n', ask: 'research' }], reply: 'plan for {{content}}: {{steps.n.output}}' } } }),
+    ...agentFiles('researcher', { capabilities: ['research'], extra: { behavior: { reply: 'notes on {{content}}' } } }),
+    ...agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content.name}}!' } } }),
+  });
+  try {
+    const server = await startTestServer({ workspace: repo.dir });
+    await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
+    const env = { CAXTON_URL: server.url, CAXTON_TOKEN: server.token };
+    return { repo, server, send: (...args) => runCli(['send', ...args], { cwd: repo.dir, env }) };
+  } catch (err) {
+    repo.remove();
+    throw err;
+  }
+}
+
+async function stop(c: Ctx | undefined): Promise<void> {
+  if (!c) return;
+  try {
+    await c.server.close();
+  } finally {
+    rm(c.server.dataDir);
+    c.repo.remove();
+  }
+}
+
+// ---
+
+const Send = suite('caxton send');
+Send.before(async () => {
+  ctx = await start();
+});
+Send.after(() => stop(ctx));
+
+Send('--capability :: prints the reply, then the path it took, and exits 0', async () => {
+  const out = assertOk(await ctx!.send('--capability', 'plan', 'my week'));
+  const [reply, meta, ...rest] = out.trimEnd().split('\n');
+  assert.is(reply, 'plan for my week: notes on my week');
+  assert.match(meta!, /^planner → researcher · routing \d+\.\d\d ms · \d+\.\d ms total · conversation [0-9a-f-]{36}$/);
+  assert.equal(rest, []);
+});
+
+Send('--to :: the named agent answers; JSON content is sent as JSON', async () => {
+  const out = assertOk(await ctx!.send('--to', 'greeter', '{"name": "Ada"}'));
+  assert.is(out.split('\n')[0], 'Hello, Ada!');
+});
+
+Send('--json :: one document with messageId, conversationId, handledBy, reply, routingMs', async () => {
+  const doc = assertOkJson(await ctx!.send('--capability', 'plan', '--json', 'x'));
+  assert.match(doc.messageId, UUID);
+  assert.match(doc.conversationId, UUID);
+  assert.is(doc.handledBy, 'planner');
+  assert.is(doc.reply, 'plan for x: notes on x');
+  assert.type(doc.routingMs, 'number');
+  assert.equal(doc.trace.map((t: { name: string }) => t.name), ['planner', 'researcher']);
+});
+
+Send('--conversation and --performative reach the server', async () => {
+  const doc = assertOkJson(await ctx!.send('--capability', 'greet', '--conversation', 'cli-conv', '--performative', 'inform', '--json', '{"name":"B"}'));
+  assert.is(doc.conversationId, 'cli-conv');
+  const conv = ctx!.server.conversations.get('cli-conv');
+  assert.ok(conv);
+  assert.equal(conv!.history.map((m) => m.performative), ['inform']);
+});
+
+Send('an unknown capability :: exit 1, CAX_NO_CAPABLE_AGENT on stderr, nothing on stdout', async () => {
+  const err = assertFails(await ctx!.send('--capability', 'gret', 'hi'), 1, 'CAX_NO_CAPABLE_AGENT');
+  assert.match(err, /"greet"/, 'the nearest capability is suggested');
+});
+
+Send('an unknown capability with --json :: exit 1 and the error document', async () => {
+  const doc = assertFailsJson(await ctx!.send('--capability', 'gret', '--json', 'hi'), 1, 'CAX_NO_CAPABLE_AGENT');
+  assert.equal(doc.error.nearest, ['greet']);
+});
+
+Send('neither --capability nor --to :: usage error, exit 2', async () => {
+  assertFails(await ctx!.send('hi'), 2, 'CAX_USAGE');
+});
+
+Send('both --capability and --to :: usage error, exit 2', async () => {
+  assertFails(await ctx!.send('--capability', 'plan', '--to', 'planner', 'hi'), 2, 'CAX_USAGE');
+});
+
+Send('no content, or an unknown performative :: usage error, exit 2', async () => {
+  assertFails(await ctx!.send('--capability', 'plan'), 2, 'CAX_USAGE');
+  assertFails(await ctx!.send('--capability', 'plan', '--performative', 'shout', 'hi'), 2, 'CAX_USAGE');
+});
+
+Send('a server that cannot be reached :: exit 3', async () => {
+  const r = await runCli(['send', '--capability', 'plan', 'hi'], { cwd: ctx!.repo.dir, env: { CAXTON_URL: 'http://127.0.0.1:9', CAXTON_TOKEN: 't' } });
+  assertFails(r, 3, 'CAX_SERVER_UNREACHABLE');
+});
+
+Send.run();
+
+// ---
+
+const Trace = suite('renderTrace');
+
+Trace('agents and tools in order, tools with their function', () => {
+  assert.is(
+    renderTrace([
+      { kind: 'agent', name: 'planner', depth: 0, ms: 1, ok: true },
+      { kind: 'tool', name: 'search', fn: 'query', depth: 0, ms: 1, ok: true },
+      { kind: 'agent', name: 'researcher', depth: 1, ms: 1, ok: true },
+    ]),
+    'planner → search.query → researcher',
+  );
+  assert.is(renderTrace([]), '');
+});
+
+Trace.run();

@@ -1,0 +1,93 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { runCli } from '../../util/cli.js';
+import { assertFails, assertOk } from '../../util/cli-assert.js';
+import { makeRepo, type TestRepo } from '../../util/repo.js';
+import { agentFiles, toolFiles } from '../../util/workspace.js';
+
+// Four problems in three files: a misspelt key, a name that differs from its folder, an unknown
+// tool, and a manifest whose plugin is missing.
+const BROKEN = {
+  'agents/a/agent.toml': 'name = "a"\ndescription = "A"\ncapabilites = ["x"]\ntools = []\n',
+  'agents/b/agent.toml': 'name = "bee"\ndescription = "B"\ncapabilities = ["y"]\ntools = ["nope"]\n',
+  'tools/t/tool.toml': 'name = "t"\ndescription = "T"\nwasm = "plugin.wasm"\n[limits]\ntimeout_ms = 1000\nmemory_mb = 16\n[[functions]]\nname = "run"\ndescription = "r"\ninput_schema = { type = "object" }\n',
+};
+
+// ---
+
+const Validate = suite('caxton validate');
+let repo: TestRepo;
+Validate.before.each(() => {
+  repo = makeRepo({ ...agentFiles('alpha', { tools: ['charts'] }), ...toolFiles('charts') });
+});
+Validate.after.each(() => repo.remove());
+
+Validate('a valid workspace exits 0', async () => {
+  const out = assertOk(await runCli(['validate'], { cwd: repo.dir }));
+  assert.match(out, /valid/i);
+  assert.match(out, /1 agent, 1 tool/);
+});
+
+Validate('a valid workspace exits 0 :: --json', async () => {
+  const r = await runCli(['validate', '--json'], { cwd: repo.dir });
+  const doc = JSON.parse(assertOk(r));
+  assert.is(doc.ok, true);
+  assert.equal(doc.issues, []);
+  assert.equal(doc.agents, ['alpha']);
+  assert.equal(doc.tools, ['charts']);
+});
+
+Validate('prints every problem at once as path:line:column message with a fix', async () => {
+  repo.commit(BROKEN);
+  const err = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  const lines = err.split('\n');
+  const expect = [
+    'agents/a/agent.toml:3:1 unknown key "capabilites"',
+    'agents/b/agent.toml:1:8 name "bee" differs from its folder "b"',
+    'agents/b/agent.toml:4:10 tool "nope" does not exist at this commit',
+  ];
+  for (const line of expect) assert.ok(lines.includes(line), `a line reads exactly: ${line}\n${err}`);
+  assert.ok(lines.some((l) => /^tools\/t\/tool\.toml:3:8 .*plugin\.wasm/.test(l)), 'the missing plugin');
+  assert.match(err, /→ did you mean "capabilities"\?/);
+  assert.match(err, /→ set name = "b"/);
+  assert.match(err, /4 error/);
+});
+
+Validate('validates the working tree, not the last commit :: uncommitted typo', async () => {
+  repo.write({ 'agents/alpha/agent.toml': 'name = "alpha"\ndescription = "x"\ncapabilites = ["x"]\n' });
+  const err = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.ok(err.split('\n').includes('agents/alpha/agent.toml:3:1 unknown key "capabilites"'), err);
+});
+
+Validate('finds the workspace root from a subfolder', async () => {
+  repo.commit(BROKEN);
+  const err = assertFails(await runCli(['validate'], { cwd: path.join(repo.dir, 'agents', 'a') }), 1);
+  assert.match(err, /^agents\/a\/agent\.toml:3:1 /m);
+});
+
+Validate('--json lists every issue with file, line, column and code', async () => {
+  repo.commit(BROKEN);
+  const r = await runCli(['validate', '--json'], { cwd: repo.dir });
+  assert.is(r.code, 1);
+  assert.is(r.stderr, '');
+  const doc = JSON.parse(r.stdout);
+  assert.is(doc.ok, false);
+  assert.is(doc.version, 1);
+  assert.is(doc.issues.length, 4);
+  const typo = doc.issues.find((i: { code: string }) => i.code === 'unknown-key');
+  assert.equal(
+    { file: typo.file, line: typo.line, column: typo.column, suggestion: typo.suggestion },
+    { file: 'agents/a/agent.toml', line: 3, column: 1, suggestion: 'did you mean "capabilities"?' },
+  );
+  for (const i of doc.issues) {
+    assert.type(i.file, 'string');
+    assert.type(i.line, 'number');
+    assert.type(i.column, 'number');
+    assert.type(i.code, 'string');
+    assert.type(i.message, 'string');
+  }
+  assert.equal(doc.issues.map((i: { file: string }) => i.file).sort(), ['agents/a/agent.toml', 'agents/b/agent.toml', 'agents/b/agent.toml', 'tools/t/tool.toml']);
+});
+
+Validate.run();
