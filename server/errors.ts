@@ -337,6 +337,12 @@ export const ERRORS = {
     message: (d) => `The data folder ${String(d.dir)} is in use by another Caxton server`,
     suggestions: () => ['Stop the other server (its URL is in <data>/server.json), or start this one with --data DIR.'],
   },
+  CAX_CANCELLED: {
+    status: 400,
+    exit: 1,
+    message: (d) => `${String(d.what)} cancelled; nothing was written`,
+    suggestions: () => ['Run it again, or pass --template ID (and --yes) to skip the questions.'],
+  },
   CAX_DIR_NOT_EMPTY: {
     status: 400,
     exit: 1,

@@ -25,8 +25,14 @@ export const init: Command = {
   options: { template: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
   async run(ctx) {
     const dir = path.resolve(ctx.cwd, ctx.positionals[0] ?? '.');
-    const templateId = typeof ctx.flags.template === 'string' ? ctx.flags.template : (listTemplates().find((t) => t.default)?.id ?? 'task-automator');
-    const template = findTemplate(templateId);
+    let template;
+    if (typeof ctx.flags.template === 'string') template = findTemplate(ctx.flags.template);
+    else if (ctx.isTTY && process.stdout.isTTY && !ctx.flags.yes && !ctx.json) {
+      // A person at a terminal chooses; anything else (CI, pipes, --yes) never waits for input.
+      const { pickTemplate } = await import('../template-picker.js');
+      template = await pickTemplate(listTemplates());
+      if (!template) throw new CaxtonError('CAX_CANCELLED', { what: 'init' });
+    } else template = findTemplate(listTemplates().find((t) => t.default)?.id ?? 'task-automator');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new CaxtonError('CAX_DIR_NOT_EMPTY', { dir });
     const existing = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== '.git') : [];
     if (existing.length && !ctx.flags.force) throw new CaxtonError('CAX_DIR_NOT_EMPTY', { dir });

@@ -2,7 +2,7 @@
 // what the router hands them for one message.
 import type { Content, Message, Performative, Reply } from '../routing/message.js';
 import type { AgentInstance } from '../deploy/runtime-factory.js';
-import type { AgentFile } from '../workspace/schema.js';
+import type { AgentFile, ToolFile } from '../workspace/schema.js';
 import type { Snapshot } from '../deploy/snapshot.js';
 
 export interface ToolCallResult {
@@ -27,6 +27,8 @@ export interface AgentRequest {
   ask(capability: string, content: Content): Promise<Reply>;
   /** calls one of the agent's permitted tools */
   callTool(tool: string, fn: string, input: unknown): Promise<unknown>;
+  /** the manifest of a tool in the snapshot this message runs on (the LLM runtime offers its functions) */
+  toolSpec?(tool: string): ToolFile | undefined;
   signal: AbortSignal;
 }
 

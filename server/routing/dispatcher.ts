@@ -69,7 +69,7 @@ export function routingConfig(s: RoutingSettings | undefined, base: RoutingConfi
 const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
   'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED',
   'CAX_TOOL_NOT_PERMITTED', 'CAX_NOTHING_DEPLOYED', 'CAX_CIRCUIT_OPEN', 'CAX_AGENTS_UNAVAILABLE', 'CAX_AGENT_FAILED',
-  'CAX_LLM_KEY_MISSING', 'CAX_BAD_REQUEST',
+  'CAX_LLM_KEY_MISSING', 'CAX_LLM_TURN_LIMIT', 'CAX_LLM_REPLAY_MISS', 'CAX_BAD_REQUEST',
 ]);
 
 export function failureError(f: RoutingFailure): CaxtonError {
@@ -251,7 +251,8 @@ export class Dispatcher {
       }
       this.breakers.set(live, admitted.next);
       routingMs += performance.now() - r0;
-      const strategy = (msg.capability && cfg.strategies[msg.capability]) || msg.strategy || cfg.defaultStrategy;
+      // As the router decides: the message's own strategy, then the capability's, then the default.
+      const strategy = msg.strategy || (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy;
       this.deps.events.append(MessageEvent.MessageRouted, {
         messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
       }, { conversationId: msg.conversationId });
@@ -282,14 +283,20 @@ export class Dispatcher {
     const t0 = performance.now();
     const trace: TraceEntry[] = [{ kind: 'agent', name: live.name, depth, ms: 0, ok: true }];
     const timeoutMs = msg.deadline !== null ? Math.max(1, Math.min(cfg.agentTimeoutMs, msg.deadline - this.now())) : cfg.agentTimeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
+    // One cleared timer per delivery, and an AbortController only for runtimes that read the signal:
+    // AbortSignal.timeout() left a pending timer and a weakly held signal behind every message for
+    // the whole time-out (30 s), and creating signals dominated the hot path.
+    const ctrl = new LazyAbort();
     this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 0) + 1);
     this.deps.conversations.touch(msg.conversationId, live.name);
     try {
-      const answer = await withSignal((runtime as AgentRuntime).handle({
+      const answer = await withTimeout((runtime as AgentRuntime).handle({
         message: msg,
         spec: live.spec,
-        signal,
+        get signal() {
+          return ctrl.signal;
+        },
+        toolSpec: (tool: string) => snap.tools.get(tool)?.spec,
         ask: async (capability: string, content: Content) => {
           const child: Message = {
             ...msg,
@@ -309,7 +316,11 @@ export class Dispatcher {
           this.deps.events.append(MessageEvent.MessageSent, {
             messageId: child.id, performative: child.performative, sender: child.sender, capability, receiver: null, inReplyTo: msg.id, hops: child.hops,
           }, { conversationId: msg.conversationId });
-          const { reply } = await this.dispatch(child, depth + 1);
+          // Whatever fails below (a routing failure there, or its agents after their retries) is
+          // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
+          const { reply } = await this.dispatch(child, depth + 1).catch((err: unknown) => {
+            throw markNested(toCaxtonError(err));
+          });
           trace.push(...reply.trace);
           return reply;
         },
@@ -318,7 +329,7 @@ export class Dispatcher {
           const entry: TraceEntry = { kind: 'tool', name: tool, fn, depth, ms: 0, ok: false };
           trace.push(entry);
           try {
-            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal, snapshot: snap });
+            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal: ctrl.signal, snapshot: snap });
             entry.ok = true;
             return r.output;
           } finally {
@@ -326,7 +337,7 @@ export class Dispatcher {
             this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
           }
         },
-      }), signal, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
+      }), timeoutMs, ctrl, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
       const ms = performance.now() - t0;
       trace[0]!.ms = ms;
       if (answer.usage) {
@@ -372,18 +383,42 @@ function markNested(e: CaxtonError): CaxtonError {
   return e;
 }
 
-function withSignal<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
-  if (signal.aborted) return Promise.reject(onAbort());
+/** An abort signal made on first use; aborted at once if the abort came first. */
+class LazyAbort {
+  private ctrl: AbortController | null = null;
+  private reason: Error | null = null;
+
+  get signal(): AbortSignal {
+    if (!this.ctrl) {
+      this.ctrl = new AbortController();
+      if (this.reason) this.ctrl.abort(this.reason);
+    }
+    return this.ctrl.signal;
+  }
+
+  abort(reason: Error): void {
+    this.reason ??= reason;
+    this.ctrl?.abort(reason);
+  }
+}
+
+/** `p`, or `onTimeout()` after `ms` (aborting `ctrl` with it, so the agent's work can stop). */
+function withTimeout<T>(p: Promise<T>, ms: number, ctrl: LazyAbort, onTimeout: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(onAbort());
-    signal.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(() => {
+      const e = onTimeout();
+      ctrl.abort(e);
+      reject(e);
+    }, ms);
+    // like AbortSignal.timeout(): a pending delivery alone does not keep the process alive
+    timer.unref();
     p.then(
       (v) => {
-        signal.removeEventListener('abort', abort);
+        clearTimeout(timer);
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', abort);
+        clearTimeout(timer);
         reject(e);
       },
     );

@@ -1,0 +1,151 @@
+// The one provider interface the LLM runtime talks to, and its implementation over the Vercel AI
+// SDK (ai 6): OpenAI-compatible endpoints (OpenAI, Ollama, vLLM, llama.cpp, LiteLLM), Anthropic,
+// and the replay of a recording. The SDK runs the tool loop; this file adds the key check at call
+// time, the time-out, one retry on 429, recording, and errors from the catalogue.
+import { dynamicTool, generateText, jsonSchema, stepCountIs, ToolChoiceViolationError, wrapLanguageModel, type ToolSet } from 'ai';
+import { AISDKError, APICallError, type JSONSchema7, type LanguageModelV3, type LanguageModelV3Middleware } from '@ai-sdk/provider';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { CaxtonError } from '../errors.js';
+import type { TokenUsage } from './runtime.js';
+import type { LlmSettings } from './llm-config.js';
+import { RateLimitedError, retryOnRateLimit } from './llm-retry.js';
+import { recordingMiddleware, replayModel, ReplayMissError, type Cassette } from './llm-replay.js';
+
+/** A function the model may call; `execute` runs it (for agents: through req.callTool). */
+export interface LlmTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  execute(input: unknown): Promise<unknown>;
+}
+
+export interface LlmCall {
+  system?: string;
+  prompt: string;
+  tools: readonly LlmTool[];
+  signal: AbortSignal;
+}
+
+export interface LlmResult {
+  text: string;
+  usage: TokenUsage;
+  /** model calls made */
+  turns: number;
+}
+
+export interface LlmProvider {
+  readonly settings: LlmSettings;
+  /** Runs the model, calling tools as it asks, until a final answer or the turn limit. */
+  complete(call: LlmCall): Promise<LlmResult>;
+}
+
+export interface SdkProviderOptions {
+  agent: string;
+  settings: LlmSettings;
+  /** read at call time, so the key is looked up for every call and never kept */
+  env?: () => Record<string, string | undefined>;
+  /** the recording played back, for provider "replay" */
+  cassette?: Cassette;
+  /** where to record exchanges (CAXTON_LLM_RECORD), or null */
+  recordFile?: string | null;
+  onRecordError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/** The SDK model for the settings, with the key (or none). */
+function baseModel(s: LlmSettings, apiKey: string | undefined, cassette: Cassette | undefined): LanguageModelV3 {
+  switch (s.provider) {
+    case 'replay':
+      if (!cassette) throw new Error('provider "replay" needs a recording');
+      return replayModel({ cassette, modelId: s.model });
+    case 'anthropic':
+      // An empty key would make the SDK read ANTHROPIC_API_KEY itself; the check above already ran.
+      return createAnthropic({ baseURL: s.baseUrl!, apiKey: apiKey ?? '' })(s.model);
+    default:
+      return createOpenAICompatible({ name: s.provider, baseURL: s.baseUrl!, ...(apiKey ? { apiKey } : {}) }).chatModel(s.model);
+  }
+}
+
+function toolSet(tools: readonly LlmTool[]): ToolSet {
+  return Object.fromEntries(
+    tools.map((t) => [
+      t.name,
+      dynamicTool({ description: t.description, inputSchema: jsonSchema(t.inputSchema as JSONSchema7), execute: (input) => t.execute(input) }),
+    ]),
+  );
+}
+
+export function sdkProvider(o: SdkProviderOptions): LlmProvider {
+  const s = o.settings;
+  const env = o.env ?? (() => process.env);
+  const now = o.now ?? Date.now;
+  return {
+    settings: s,
+    async complete(call) {
+      const apiKey = s.apiKeyEnv ? env()[s.apiKeyEnv] : undefined;
+      if (s.apiKeyEnv && !apiKey) throw new CaxtonError('CAX_LLM_KEY_MISSING', { agent: o.agent, env: s.apiKeyEnv });
+      const timeout = AbortSignal.timeout(s.timeoutMs);
+      const signal = AbortSignal.any([call.signal, timeout]);
+      const middleware: LanguageModelV3Middleware[] = [retryOnRateLimit({ deadline: now() + s.timeoutMs, now })];
+      if (o.recordFile) middleware.push(recordingMiddleware({ file: o.recordFile, modelId: s.model, ...(o.onRecordError ? { onError: o.onRecordError } : {}) }));
+      const model = wrapLanguageModel({ model: baseModel(s, apiKey, o.cassette), middleware });
+      const tools = toolSet(call.tools);
+      try {
+        const r = await generateText({
+          model,
+          ...(call.system ? { system: call.system } : {}),
+          prompt: call.prompt,
+          ...(call.tools.length ? { tools } : {}),
+          stopWhen: stepCountIs(s.maxTurns),
+          // The last allowed turn must answer in words: tools are offered but not to be called.
+          prepareStep: ({ stepNumber }) => (call.tools.length && stepNumber >= s.maxTurns - 1 ? { toolChoice: 'none' } : undefined),
+          maxRetries: 0,
+          abortSignal: signal,
+          ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+          ...(s.maxTokens !== undefined ? { maxOutputTokens: s.maxTokens } : {}),
+        });
+        const usage = { promptTokens: r.totalUsage.inputTokens ?? 0, completionTokens: r.totalUsage.outputTokens ?? 0 };
+        if (r.finishReason === 'tool-calls') {
+          throw new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: o.agent, turns: r.steps.length, model: s.model }, { details: { usage } });
+        }
+        return { text: r.text, usage, turns: r.steps.length };
+      } catch (err) {
+        throw llmError(err, { agent: o.agent, settings: s, apiKey, timedOut: timeout.aborted && !call.signal.aborted, cancelled: call.signal.aborted });
+      }
+    },
+  };
+}
+
+/** An SDK failure as a catalogue error that names the endpoint and model, and never the key. */
+export function llmError(
+  err: unknown,
+  ctx: { agent: string; settings: LlmSettings; apiKey: string | undefined; timedOut: boolean; cancelled: boolean },
+): unknown {
+  if (err instanceof CaxtonError || ctx.cancelled) return err; // a cancelled call: the dispatcher already answered
+  const s = ctx.settings;
+  const url = s.baseUrl ?? `replay of agents/${ctx.agent}/${s.replayFile}`;
+  if (err instanceof ReplayMissError) {
+    return new CaxtonError('CAX_LLM_REPLAY_MISS', { agent: ctx.agent, file: `agents/${ctx.agent}/${s.replayFile}`, detail: err.lastMessage }, { cause: err });
+  }
+  if (ToolChoiceViolationError.isInstance(err)) {
+    // ai 6 refuses a tool call on the last turn, where the tool choice is "none".
+    return new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: ctx.agent, turns: s.maxTurns, model: s.model }, { cause: err });
+  }
+  let detail: string;
+  if (ctx.timedOut) detail = `no answer within ${s.timeoutMs} ms`;
+  else if (err instanceof RateLimitedError) detail = err.message;
+  else if (APICallError.isInstance(err)) {
+    if (err.statusCode === undefined) {
+      const cause = err.cause as { code?: string; cause?: { code?: string }; message?: string } | undefined;
+      detail = `cannot connect (${cause?.cause?.code ?? cause?.code ?? cause?.message ?? 'network error'})`;
+    } else {
+      const again = err.statusCode === 429 ? ' again after one retry' : '';
+      detail = `HTTP ${err.statusCode}${again}: ${err.message}`;
+    }
+  } else if (AISDKError.isInstance(err)) detail = err.message;
+  else return err;
+  const text = `${url} (model "${s.model}"): ${detail}`;
+  const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
+  return new CaxtonError('CAX_LLM_UNAVAILABLE', { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000) });
+}

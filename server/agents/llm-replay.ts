@@ -1,0 +1,131 @@
+// Record and replay of model exchanges, so an LLM agent can be tested in CI without a network.
+// A recording is a JSON file in the agent's folder (committed with it): each exchange is one model
+// call's request (the prompt messages and the names of the offered tools) and its response. Replay
+// answers a request with the response recorded for an identical request, so the tool loop, the
+// tools themselves and the usage accounting run for real while the model is played back.
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3Middleware,
+} from '@ai-sdk/provider';
+import { writeFileAtomic } from '../deploy/state-store.js';
+
+export const CASSETTE_VERSION = 1;
+
+export interface Exchange {
+  request: { prompt: unknown[]; tools: string[] };
+  response: Pick<LanguageModelV3GenerateResult, 'content' | 'finishReason' | 'usage'>;
+}
+
+export interface Cassette {
+  version: number;
+  generatedBy: string;
+  model: string;
+  exchanges: Exchange[];
+}
+
+/** No recorded exchange matches a request. */
+export class ReplayMissError extends Error {
+  constructor(readonly lastMessage: string) {
+    super(`no recorded exchange matches this request (last message: ${lastMessage})`);
+  }
+}
+
+/** Keys in a stable order, undefined dropped: two equal requests give the same text. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+/** What identifies a model call: the whole prompt and the offered tools (not settings like toolChoice). */
+export function exchangeRequest(params: LanguageModelV3CallOptions): Exchange['request'] {
+  return {
+    prompt: JSON.parse(canonical(params.prompt)) as unknown[],
+    tools: (params.tools ?? []).map((t) => t.name).sort(),
+  };
+}
+
+/** Parses a recording; throws an Error naming the file when it is not one. */
+export function parseCassette(text: string, file: string): Cassette {
+  let data: Partial<Cassette>;
+  try {
+    data = JSON.parse(text) as Partial<Cassette>;
+  } catch (err) {
+    throw new Error(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  if (data.version !== CASSETTE_VERSION || !Array.isArray(data.exchanges)) {
+    throw new Error(`${file} is not a Caxton LLM recording (version ${CASSETTE_VERSION} with "exchanges"); record it again (docs/llm.md)`);
+  }
+  return data as Cassette;
+}
+
+function lastMessageText(prompt: LanguageModelV3CallOptions['prompt']): string {
+  const last = prompt.at(-1);
+  if (!last) return '(none)';
+  const text = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+  return `${last.role}: ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`;
+}
+
+/** A model that answers from a recording, never from the network. */
+export function replayModel(args: { cassette: Cassette; modelId: string }): LanguageModelV3 {
+  const byRequest = new Map(args.cassette.exchanges.map((e) => [canonical(e.request), e.response]));
+  return {
+    specificationVersion: 'v3',
+    provider: 'caxton.replay',
+    modelId: args.modelId,
+    supportedUrls: {},
+    async doGenerate(options) {
+      const response = byRequest.get(canonical(exchangeRequest(options)));
+      if (!response) throw new ReplayMissError(lastMessageText(options.prompt));
+      return { ...structuredClone(response), warnings: [] };
+    },
+    async doStream() {
+      throw new Error('the replay provider does not stream');
+    },
+  };
+}
+
+const writes = new Map<string, Promise<void>>();
+
+/** Adds (or replaces) one exchange in a recording file; writes to one file run one at a time. */
+export function recordExchange(file: string, modelId: string, exchange: Exchange): Promise<void> {
+  const run = async () => {
+    let cassette: Cassette = {
+      version: CASSETTE_VERSION,
+      generatedBy: 'caxton (CAXTON_LLM_RECORD); replayed by [llm] provider = "replay" (docs/llm.md)',
+      model: modelId,
+      exchanges: [],
+    };
+    if (fs.existsSync(file)) cassette = parseCassette(fs.readFileSync(file, 'utf8'), file);
+    const key = canonical(exchange.request);
+    cassette.exchanges = [...cassette.exchanges.filter((e) => canonical(e.request) !== key), exchange];
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, `${JSON.stringify(cassette, null, 2)}\n`);
+  };
+  const next = (writes.get(file) ?? Promise.resolve()).then(run, run);
+  writes.set(file, next.catch(() => undefined));
+  return next;
+}
+
+/** Middleware: every successful model call is added to the recording `file`. */
+export function recordingMiddleware(args: { file: string; modelId: string; onError?: (err: unknown) => void }): LanguageModelV3Middleware {
+  return {
+    specificationVersion: 'v3',
+    async wrapGenerate({ doGenerate, params }) {
+      const result = await doGenerate();
+      const { content, finishReason, usage } = result;
+      // A recording that cannot be written must not fail the answer the model already gave.
+      await recordExchange(args.file, args.modelId, {
+        request: exchangeRequest(params),
+        response: JSON.parse(JSON.stringify({ content, finishReason, usage })) as Exchange['response'],
+      }).catch((err: unknown) => args.onError?.(err));
+      return result;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { llmAgentFactory, readAtCommit, recordDirFrom } from '../../../server/agents/llm-factory.js';
+import { parseCassette } from '../../../server/agents/llm-replay.js';
+import { GitRepo } from '../../../server/git/repo.js';
+import { CaxtonError } from '../../../server/errors.js';
+import { agentRequest, toolSpec } from '../../util/agent-request.js';
+import { AgentFile } from '../../../server/workspace/schema.js';
+import { makeRepo, type TestRepo } from '../../util/repo.js';
+import { rm, tmpDir } from '../../util/tmp.js';
+import { startLlmStandin, type LlmStandin } from '../../util/llm-standin.js';
+
+const WORDCOUNT = toolSpec('wordcount', [{ name: 'count', description: 'counts words', input_schema: { type: 'object' } }]);
+
+function agentToml(llm: Record<string, unknown>): string {
+  return stringify({
+    name: 'helper', description: 'Helps', capabilities: ['help'], tools: ['wordcount'], runtime: 'llm',
+    system_prompt: 'Count, then answer.', llm: { model: 'standin-model', ...llm },
+  });
+}
+
+const noRepo = {
+  commitTree: () => Promise.reject(new Error('a live agent reads nothing from git')),
+  readTree: () => Promise.reject(new Error('a live agent reads nothing from git')),
+  readBlob: () => Promise.reject(new Error('a live agent reads nothing from git')),
+};
+
+const withTools = () => agentRequest({ tools: { 'wordcount.count': () => ({ words: 3 }) }, manifests: [WORDCOUNT] });
+
+// ---
+
+const Replay = suite('record and replay');
+let s: LlmStandin;
+let recordDir: string;
+let repo: TestRepo;
+Replay.before.each(async () => {
+  s = await startLlmStandin();
+  recordDir = tmpDir('caxton-record-');
+});
+Replay.after.each(async () => {
+  await s.close();
+  rm(recordDir);
+  repo?.remove();
+});
+
+/** Records one conversation (a tool round trip) against the stand-in; returns the file's text. */
+async function record(): Promise<{ text: string; answer: unknown }> {
+  const spec = AgentFile.parse(parse(agentToml({ base_url: s.url })));
+  const live = await llmAgentFactory({ repo: noRepo, env: () => ({}), recordDir })({ name: 'helper', spec, sha: 'x' });
+  const answer = await live.handle(withTools().req);
+  return { text: fs.readFileSync(path.join(recordDir, 'agents', 'helper', 'replay.json'), 'utf8'), answer };
+}
+
+async function replayAgent(files: Record<string, string>) {
+  repo = makeRepo(files);
+  const factory = llmAgentFactory({ repo: new GitRepo(repo.dir), env: () => ({}) });
+  const spec = AgentFile.parse(parse(files['agents/helper/agent.toml']!));
+  return factory({ name: 'helper', spec, sha: repo.head() });
+}
+
+Replay('records the exchanges of a conversation, then replays them with no server', async () => {
+  const { text, answer } = await record();
+  const cassette = parseCassette(text, 'replay.json');
+  assert.is(cassette.exchanges.length, 2, 'two model calls: the tool request and the answer');
+  assert.is(cassette.model, 'standin-model');
+  assert.equal(cassette.exchanges[0]!.request.tools, ['wordcount__count']);
+  assert.is(s.requests.length, 2);
+  await s.close();
+
+  const agent = await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': text });
+  const { req, calls } = withTools();
+  const replayed = await agent.handle(req);
+  assert.equal(replayed, answer, 'the same answer and usage');
+  assert.equal(calls, [{ tool: 'wordcount', fn: 'count', input: { text: 'plan my week' } }], 'the tool itself still runs');
+  assert.equal(await agent.handle(withTools().req), answer, 'deterministic: again the same');
+});
+
+Replay('replay_file names the recording inside the agent folder', async () => {
+  const { text } = await record();
+  const agent = await replayAgent({
+    'agents/helper/agent.toml': agentToml({ provider: 'replay', replay_file: 'fixtures/llm.json' }),
+    'agents/helper/fixtures/llm.json': text,
+  });
+  assert.match(String((await agent.handle(withTools().req)).content), /words/);
+});
+
+Replay('a request the recording lacks :: CAX_LLM_REPLAY_MISS naming the file', async () => {
+  const { text } = await record();
+  const agent = await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': text });
+  const { req } = agentRequest({ message: { content: 'something else' }, tools: { 'wordcount.count': () => ({ words: 2 }) }, manifests: [WORDCOUNT] });
+  const err = await agent.handle(req).then(() => null, (e: unknown) => e);
+  assert.instance(err, CaxtonError);
+  assert.is((err as CaxtonError).code, 'CAX_LLM_REPLAY_MISS');
+  assert.is((err as CaxtonError).data.file, 'agents/helper/replay.json');
+  assert.match((err as CaxtonError).message, /something else/);
+});
+
+Replay('a recording missing from the commit :: the build fails, naming the file', async () => {
+  try {
+    await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }) });
+    assert.unreachable('built');
+  } catch (err) {
+    assert.match((err as Error).message, /agents\/helper\/replay\.json/);
+  }
+});
+
+Replay('a file that is not a recording :: the build fails, naming the file', async () => {
+  try {
+    await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': '{"hello": 1}' });
+    assert.unreachable('built');
+  } catch (err) {
+    assert.match((err as Error).message, /replay\.json is not a Caxton LLM recording/);
+  }
+});
+
+Replay('recording again replaces an exchange with the same request, keeps the others', async () => {
+  await record();
+  const { text } = await record();
+  assert.is(parseCassette(text, 'replay.json').exchanges.length, 2);
+});
+
+Replay.run();
+
+// ---
+
+const Read = suite('readAtCommit');
+let r: TestRepo;
+Read.before(() => {
+  r = makeRepo({ 'agents/a/agent.toml': 'x', 'agents/a/deep/f.json': '{}' });
+});
+Read.after(() => r.remove());
+
+Read('reads a nested file; null for a missing file or a folder', async () => {
+  const g = new GitRepo(r.dir);
+  const sha = r.head();
+  assert.is(Buffer.from((await readAtCommit(g, sha, 'agents/a/deep/f.json'))!).toString(), '{}');
+  assert.is(await readAtCommit(g, sha, 'agents/a/nope.json'), null);
+  assert.is(await readAtCommit(g, sha, 'agents/a/deep'), null);
+  assert.is(await readAtCommit(g, sha, 'agents/b/agent.toml'), null);
+});
+
+Read.run();
+
+// ---
+
+const RecordDir = suite('recordDirFrom');
+
+RecordDir('unset or 0 :: none; 1 :: the local workspace, else the fallback; a path :: that folder', () => {
+  assert.is(recordDirFrom(undefined, { workspace: '/ws', fallback: '/data/rec' }), null);
+  assert.is(recordDirFrom('0', { workspace: '/ws', fallback: '/data/rec' }), null);
+  assert.is(recordDirFrom('1', { workspace: '/ws', fallback: '/data/rec' }), '/ws');
+  assert.is(recordDirFrom('1', { workspace: null, fallback: '/data/rec' }), '/data/rec');
+  assert.is(recordDirFrom('/tmp/rec', { workspace: '/ws', fallback: '/data/rec' }), '/tmp/rec');
+});
+
+RecordDir.run();
