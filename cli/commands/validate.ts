@@ -5,15 +5,26 @@ import { loadWorkingTree } from '../../server/workspace/load.js';
 import { validateWorkspace } from '../../server/workspace/validate.js';
 import { formatIssue } from '../../server/workspace/issue.js';
 import { renderIssueWithSource } from '../render.js';
+import { applyFixes, type AppliedFix } from '../../server/workspace/fix.js';
 import type { Command } from '../command.js';
 
 export const validate: Command = {
   name: 'validate',
-  usage: 'caxton validate [--json]',
-  options: {},
+  usage: 'caxton validate [--fix] [--json]',
+  options: { fix: { type: 'boolean' } },
   async run(ctx) {
-    const ws = loadWorkingTree(ctx.root);
-    const result = validateWorkspace(ws.parts);
+    let ws = loadWorkingTree(ctx.root);
+    let result = validateWorkspace(ws.parts);
+    const fixed: AppliedFix[] = [];
+    if (ctx.flags.fix && result.issues.some((i) => i.fix)) {
+      const files = [...new Set(result.issues.filter((i) => i.fix).map((i) => i.file))];
+      const sources = new Map(files.map((f) => [f, fs.readFileSync(path.join(ctx.root, f), 'utf8')] as const));
+      const { sources: next, applied } = applyFixes(result.issues, sources);
+      for (const [file, text] of next) if (text !== sources.get(file)) fs.writeFileSync(path.join(ctx.root, file), text);
+      fixed.push(...applied);
+      ws = loadWorkingTree(ctx.root);
+      result = validateWorkspace(ws.parts);
+    }
     const errors = result.issues.filter((i) => i.severity === 'error');
     const warnings = result.issues.filter((i) => i.severity === 'warning');
     const data = {
@@ -23,6 +34,7 @@ export const validate: Command = {
       issues: result.issues.map((i) => ({ ...i, text: formatIssue(i) })),
       errors: errors.length,
       warnings: warnings.length,
+      fixed,
     };
     const sources = new Map<string, string | undefined>();
     const source = (file: string) => {
@@ -35,7 +47,12 @@ export const validate: Command = {
       }
       return sources.get(file);
     };
-    const lines = result.issues.map((i) => renderIssueWithSource(i, source(i.file)));
+    const lines = fixed.length
+      ? [`Fixed ${fixed.length} line${fixed.length === 1 ? '' : 's'}:\n${fixed.map((f) => `${f.file}:${f.line}\n${pc.red(`- ${f.before}`)}\n${pc.green(`+ ${f.after}`)}`).join('\n')}`]
+      : [];
+    lines.push(...result.issues.map((i) => renderIssueWithSource(i, source(i.file))));
+    const fixable = result.issues.filter((i) => i.fix).length;
+    if (fixable && !ctx.flags.fix) lines.push(pc.cyan(`${fixable} of these can be fixed automatically: caxton validate --fix`));
     const summary = `${ws.agents.size} agent${ws.agents.size === 1 ? '' : 's'}, ${ws.tools.size} tool${ws.tools.size === 1 ? '' : 's'}`;
     if (result.ok) {
       lines.push(`${pc.green('✓')} Workspace is valid: ${summary}${warnings.length ? `, ${warnings.length} warning(s)` : ''}`);

@@ -9,6 +9,14 @@ export interface Issue {
   severity: 'error' | 'warning';
   /** The agent or tool the problem belongs to; absent for workspace-wide problems. */
   entity?: EntityRef;
+  /** A fix that is safe and certain (`caxton validate --fix` applies it at line:column). */
+  fix?: IssueFix;
+}
+
+export interface IssueFix {
+  kind: 'rename-key' | 'replace-value';
+  from: string;
+  to: string;
 }
 
 export interface EntityRef {

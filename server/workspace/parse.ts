@@ -120,8 +120,11 @@ function schemaIssues(
         const near = nearest(key, allowed, 1);
         if (near.length) meant.add(dotted([...path, near[0]!]));
         const where = path.length ? ` in [${dotted(path)}]` : '';
-        push([...path, key], 'key', 'unknown-key', `unknown key "${key}"${where}`,
+        const issue = push([...path, key], 'key', 'unknown-key', `unknown key "${key}"${where}`,
           near.length ? `did you mean "${near[0]}"?` : `remove it; allowed keys: ${allowed.join(', ')}`);
+        // Safe only when the intended key is not there already (else renaming would duplicate it).
+        const container2 = valueAt(data, path) as Record<string, unknown> | undefined;
+        if (near.length && container2 && !(near[0]! in container2)) issue.fix = { kind: 'rename-key', from: key, to: near[0]! };
       }
     } else if (iss.code === 'invalid_type') {
       const actual = valueAt(data, path);
@@ -139,8 +142,9 @@ function schemaIssues(
       const values = (iss as { values?: unknown[] }).values ?? [];
       const actual = valueAt(data, path);
       const near = typeof actual === 'string' ? nearest(actual, values.map(String), 1) : [];
-      push(path, 'value', 'invalid-value', `"${field}" is ${JSON.stringify(actual)}, not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+      const issue = push(path, 'value', 'invalid-value', `"${field}" is ${JSON.stringify(actual)}, not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
         near.length ? `did you mean "${near[0]}"?` : `use one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+      if (near.length && typeof actual === 'string') issue.fix = { kind: 'replace-value', from: actual, to: near[0]! };
     } else if (iss.code === 'invalid_format' && (iss as { pattern?: string }).pattern === String(NAME_RE)) {
       const actual = String(valueAt(data, path));
       push(path, 'value', 'invalid-name', `"${field}" ${JSON.stringify(actual)} ${iss.message}`, `rename it to "${slugify(actual)}"`);

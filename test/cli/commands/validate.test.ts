@@ -91,3 +91,27 @@ Validate('--json lists every issue with file, line, column and code', async () =
 });
 
 Validate.run();
+
+// ---
+
+const Fix = suite('caxton validate --fix');
+
+Fix('applies safe fixes, shows the diff, and exits 0 when nothing is left', async () => {
+  const repo = makeRepo({ 'agents/a/agent.toml': 'name = "a"\ndescription = "d"\ncapabilites = ["a"]\n' });
+  try {
+    const before = await runCli(['validate'], { cwd: repo.dir });
+    assert.is(before.code, 1);
+    assert.match(before.stdout + before.stderr, /caxton validate --fix/);
+    const r = await runCli(['validate', '--fix'], { cwd: repo.dir });
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /- capabilites = \["a"\]/);
+    assert.match(r.stdout, /\+ capabilities = \["a"\]/);
+    const after = await runCli(['validate', '--json'], { cwd: repo.dir });
+    assert.is(after.code, 0);
+    assert.is(JSON.parse(after.stdout).ok, true);
+  } finally {
+    repo.remove();
+  }
+});
+
+Fix.run();
