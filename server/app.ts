@@ -13,13 +13,18 @@ import registryRoutes from './routes/registry.js';
 import eventRoutes from './routes/events.js';
 import lockRoutes from './routes/lock.js';
 import messageRoutes from './routes/messages.js';
+import toolRoutes from './routes/tools.js';
+import webhookRoutes, { type WebhookSettings } from './routes/webhooks.js';
 import type { Dispatcher } from './routing/dispatcher.js';
+import type { Onboarding } from './onboarding.js';
 import type { Conversations } from './routing/conversations.js';
 import type { SnapshotToolInvoker } from './tools/invoker.js';
 
 export interface ServerDeps {
   deployer: Deployer;
   dispatcher: Dispatcher;
+  /** null when milestones cannot be recorded (they never block serving) */
+  onboarding?: Onboarding | null;
   conversations: Conversations;
   tools: SnapshotToolInvoker;
   events: EventLog;
@@ -29,6 +34,8 @@ export interface ServerDeps {
   /** What a deployment without a ref deploys: HEAD of a local workspace, the branch of a remote one. */
   defaultRef: string;
   bodyLimit?: number;
+  /** POST /webhooks/github: secret, deploy branch, rate limit */
+  webhooks?: WebhookSettings;
 }
 
 declare module 'fastify' {
@@ -86,5 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(lockRoutes, { prefix: '/api/v1' });
   await app.register(messageRoutes, { prefix: '/api/v1' });
+  await app.register(toolRoutes, { prefix: '/api/v1' });
+  await app.register(webhookRoutes, { prefix: '/webhooks' });
   return app;
 }

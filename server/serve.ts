@@ -23,6 +23,7 @@ import { SnapshotToolInvoker } from './tools/invoker.js';
 import { Dispatcher, MessageEvent, type RoutingConfig } from './routing/dispatcher.js';
 import { Conversations } from './routing/conversations.js';
 import { Metrics } from './metrics.js';
+import { Onboarding } from './onboarding.js';
 import type { WebhookSettings } from './routes/webhooks.js';
 
 export interface ServeOptions {
@@ -104,7 +105,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     workspace = redact(opts.repo);
     repo = new GitRepo(gitdir, gitdir);
     // A remote workspace is fetched before every deployment, so the newest pushes are there.
-    beforeResolve = () => fetchAll(gitdir, { mirror: true });
+    beforeResolve = async () => {
+      await fetchAll(gitdir, { mirror: true });
+      repo.refresh(); // the fetch may have written packs
+    };
   } else {
     workspace = path.resolve(opts.workspace ?? '.');
     if (!fs.existsSync(workspace)) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: workspace });
@@ -118,7 +122,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       // Fetch from origin only when a ref is not here yet.
       beforeResolve = async (ref) => {
         const known = await repo.resolve(ref).then(() => true, () => false);
-        if (!known) await fetchAll(gitdir, { mirror: false }).catch((err: unknown) => logger.warn({ err }, 'fetch failed'));
+        if (!known) {
+          await fetchAll(gitdir, { mirror: false }).catch((err: unknown) => logger.warn({ err }, 'fetch failed'));
+          repo.refresh();
+        }
       };
     }
   }
@@ -126,6 +133,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const { token } = loadOrCreateToken(dataDir, opts.token ?? process.env.CAXTON_TOKEN);
   const events = await openEventLog(path.join(dataDir, 'events.duckdb'), logger);
   const metrics = new Metrics();
+  const onboarding: Onboarding | null = await Onboarding.open(events, dataDir).catch((err: unknown) => {
+    logger.warn({ err }, 'onboarding milestones unavailable');
+    return null;
+  });
   const deployer = new Deployer({
     repo,
     events,
@@ -143,7 +154,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     successfulDeployments: () => successfulDeployments(events),
     ...(beforeResolve ? { beforeResolve } : {}),
     onRecord: (r) => metrics.deployment(r),
-    onSwap: (next) => metrics.snapshot(next),
+    onSwap: (next) => {
+      metrics.snapshot(next);
+      if (next.agents.size) onboarding?.reach('AgentStarted', { agents: next.agents.size, sha: next.sha });
+    },
     workspaceLabel: workspace,
   });
 
@@ -188,6 +202,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       deployer,
       dispatcher,
       conversations,
+      onboarding,
       tools,
       events,
       metrics,

@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { simpleGit } from 'simple-git';
 import { CaxtonError } from '../../server/errors.js';
 import { findTemplate, listTemplates, templateFiles } from '../templates.js';
+import { noteMilestone } from '../../server/onboarding.js';
 import type { Command } from '../command.js';
 
 const GITIGNORE = '# Caxton data folder: event log, token, deployment cache\n.caxton/\nnode_modules/\n';
@@ -56,6 +57,11 @@ export const init: Command = {
     const git = simpleGit({ baseDir: dir });
     if (!fs.existsSync(path.join(dir, '.git'))) await git.raw(['init', '--quiet', '--initial-branch=main']);
     const sha = await commitAll(dir, `caxton init from template ${template.id}`);
+    const dataDir = path.join(dir, '.caxton');
+    const at = Date.now();
+    noteMilestone(dataDir, { milestone: 'InstallationComplete', at, detail: { node: process.version } });
+    noteMilestone(dataDir, { milestone: 'TemplateSelected', at, detail: { template: template.id } });
+    noteMilestone(dataDir, { milestone: 'FirstAgentCreated', at, detail: { template: template.id } });
 
     const rel = path.relative(ctx.cwd, dir) || '.';
     const lines = [

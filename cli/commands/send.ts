@@ -4,6 +4,7 @@ import { CaxtonError } from '../../server/errors.js';
 import { PERFORMATIVES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
+import { formatDuration } from './stats.js';
 
 interface SendReply {
   messageId: string;
@@ -14,6 +15,7 @@ interface SendReply {
   routingMs: number;
   durationMs: number;
   trace: TraceEntry[];
+  milestones?: Array<{ milestone: string; sinceCreatedMs: number | null }>;
 }
 
 /** The path a request took: agents and tools in order, nested asks indented by their depth. */
@@ -63,6 +65,10 @@ export const send: Command = {
     const r = await client(ctx).post<SendReply>('/api/v1/messages', body);
     const reply = typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2);
     const meta = pc.dim(`${renderTrace(r.trace)} · routing ${r.routingMs.toFixed(2)} ms · ${r.durationMs.toFixed(1)} ms total · conversation ${r.conversationId}`);
-    return { data: { ...r }, text: `${reply.trimEnd()}\n${meta}`, ok: true };
+    const first = r.milestones?.find((m) => m.milestone === 'FirstRequestProcessed');
+    const cheer = first
+      ? `\n${pc.green('★')} Your first request, answered ${first.sinceCreatedMs === null ? '' : `${formatDuration(first.sinceCreatedMs)} `}after the workspace was created. Well done!`
+      : '';
+    return { data: { ...r }, text: `${reply.trimEnd()}\n${meta}${cheer}`, ok: true };
   },
 };

@@ -9,12 +9,20 @@ import { parseInput } from './body.js';
 const ConversationBody = z.strictObject({ id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional(), participants: z.array(z.string().max(128)).max(64).optional() });
 
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
-  const { dispatcher, conversations, events } = app.deps;
+  const { dispatcher, conversations, events, onboarding } = app.deps;
 
   app.post('/messages', async (req) => {
     const body = parseInput(MessageRequest, req.body);
     const r = await dispatcher.send(body);
+    // The first answered request of a workspace, and the first that took several agents.
+    const milestones = [
+      onboarding?.reach('FirstRequestProcessed', { handledBy: r.handledBy }),
+      new Set(r.trace.filter((t) => t.kind === 'agent').map((t) => t.name)).size >= 2
+        ? onboarding?.reach('SuccessAchieved', { agents: r.trace.filter((t) => t.kind === 'agent').map((t) => t.name) })
+        : null,
+    ].filter((m) => !!m);
     return {
+      ...(milestones.length ? { milestones } : {}),
       messageId: r.messageId,
       conversationId: r.conversationId,
       handledBy: r.handledBy,
@@ -53,6 +61,8 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
     const q = parseInput(z.object({ windowSeconds: z.coerce.number().int().min(1).max(31 * 86400).default(3600) }), req.query, 'query');
     return routingStats(events, q.windowSeconds);
   });
+
+  app.get('/analytics/onboarding', async () => onboarding?.funnel() ?? { createdAt: null, steps: [] });
 
   app.get('/analytics/usage', async (req) => {
     const q = parseInput(z.object({ by: z.enum(['agent', 'conversation']).default('agent') }), req.query, 'query');

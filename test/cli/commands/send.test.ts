@@ -60,7 +60,10 @@ Send('--capability :: prints the reply, then the path it took, and exits 0', asy
   const [reply, meta, ...rest] = out.trimEnd().split('\n');
   assert.is(reply, 'plan for my week: notes on my week');
   assert.match(meta!, /^planner → researcher · routing \d+\.\d\d ms · \d+\.\d ms total · conversation [0-9a-f-]{36}$/);
-  assert.equal(rest, []);
+  // The first answered request of a workspace is congratulated, once.
+  assert.equal(rest, ['★ Your first request, answered after the workspace was created. Well done!']);
+  const again = assertOk(await ctx!.send('--capability', 'plan', 'my week'));
+  assert.is(again.trimEnd().split('\n').length, 2);
 });
 
 Send('--to :: the named agent answers; JSON content is sent as JSON', async () => {
