@@ -41,6 +41,8 @@ export interface DeployOptions {
   trigger: Trigger;
   dryRun?: boolean;
   partial?: boolean;
+  /** the deployment's id, when the caller announced it before the deployment started (a queued webhook push) */
+  id?: string;
 }
 
 export interface RunningDeployment {
@@ -109,7 +111,7 @@ export class Deployer {
       throw new CaxtonError('CAX_DEPLOY_LOCKED', { trigger: opts.trigger, reason: this.lockState.reason }, { details: { lock: this.lockState } });
     }
     const startedMs = this.now();
-    const running: RunningDeployment = { id: this.newId(), ref: opts.ref, trigger: opts.trigger, startedAt: new Date(startedMs).toISOString() };
+    const running: RunningDeployment = { id: opts.id ?? this.newId(), ref: opts.ref, trigger: opts.trigger, startedAt: new Date(startedMs).toISOString() };
     this.inFlight = running; // taken before the first await: deployments never interleave
     try {
       return await this.perform(running, startedMs, opts);
