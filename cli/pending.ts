@@ -34,20 +34,30 @@ export async function pendingChanges(root: string, deployed: DeployedEntities): 
   const cs = computeChangeset({ from, to: index });
   const cache = new EntityCache(repo);
   const modified = new Set(cs.modified.map((m) => `${m.kind}:${m.name}`));
+  // Every modified entity's folder is read at once (both sides), not one after another.
   const side = async (oids: EntityOids, sha: string): Promise<PlanSide> => {
+    const loads: Array<Promise<void>> = [];
     const agents = new Map<string, PlanEntity<AgentFile>>();
     for (const [name, oid] of oids.agents) {
-      const spec = modified.has(`agent:${name}`) ? ((await cache.agent(name, oid).catch(() => null))?.parsed?.value ?? null) : null;
-      agents.set(name, { oid, spec, sha });
+      const e: PlanEntity<AgentFile> = { oid, spec: null, sha };
+      agents.set(name, e);
+      if (modified.has(`agent:${name}`)) loads.push(cache.agent(name, oid).then((a) => void (e.spec = a.parsed?.value ?? null), () => undefined));
     }
     const tools = new Map<string, PlanEntity<ToolFile>>();
     for (const [name, oid] of oids.tools) {
-      const t = modified.has(`tool:${name}`) ? await cache.tool(name, oid).catch(() => null) : null;
-      const spec = t?.parsed?.value ?? null;
-      tools.set(name, { oid, spec, sha, wasmOid: spec ? (t?.files.get(spec.wasm) ?? null) : null });
+      const e: PlanEntity<ToolFile> = { oid, spec: null, sha, wasmOid: null };
+      tools.set(name, e);
+      if (modified.has(`tool:${name}`)) {
+        loads.push(cache.tool(name, oid).then((t) => {
+          e.spec = t.parsed?.value ?? null;
+          e.wasmOid = e.spec ? (t.files.get(e.spec.wasm) ?? null) : null;
+        }, () => undefined));
+      }
     }
+    await Promise.all(loads);
     return { config: oids.config, agents, tools };
   };
-  const changes = describeChanges(await side(from, deployed.sha ?? ''), await side(index, head));
+  const [fromSide, toSide] = await Promise.all([side(from, deployed.sha ?? ''), side(index, head)]);
+  const changes = describeChanges(fromSide, toSide);
   return { headSha: head, changes };
 }

@@ -1,10 +1,13 @@
 // The in-process git reader (isomorphic-git): refs, commits, trees and blobs. No working copy is
 // read: a deployment is always a commit. One packfile cache per repository is kept across calls.
+// Trees, blobs and a commit's tree are read directly first (objects.ts: loose and packed objects,
+// as git reads them); isomorphic-git answers what that reader does not, and gives every error.
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { CaxtonError } from '../errors.js';
 import { nearest } from '../util/nearest.js';
+import { ObjectStore } from './objects.js';
 
 export interface TreeEntry {
   path: string;
@@ -52,15 +55,91 @@ const gitFs = {
   },
 };
 
+// isomorphic-git's order for tree entries (compareStrings in its source): by code point, which is
+// the order of the names' UTF-8 bytes; `<` where UTF-16 order is the same.
+const NEEDS_CODE_POINT_ORDER = /[\ud800-\uffff]/;
+
+function isLoneSurrogate(s: string, i: number, unit: number): boolean {
+  if (unit < 0xd800 || unit > 0xdfff) return false;
+  if (unit < 0xdc00) {
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    return next < 0xdc00 || next > 0xdfff;
+  }
+  const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
+  return prev < 0xd800 || prev > 0xdbff;
+}
+
+function compareNames(a: string, b: string): number {
+  if (!NEEDS_CODE_POINT_ORDER.test(a) && !NEEDS_CODE_POINT_ORDER.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      if (isLoneSurrogate(a, i, x)) x = 0xfffd;
+      if (isLoneSurrogate(b, i, y)) y = 0xfffd;
+      if (x === y) continue;
+      if (x >= 0xd800 && y >= 0xd800) {
+        x += x >= 0xe000 ? -0x800 : 0x2000;
+        y += y >= 0xe000 ? -0x800 : 0x2000;
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+const MODE_TYPES: Record<string, TreeEntry['type']> = { '040000': 'tree', '100644': 'blob', '100755': 'blob', '120000': 'blob', '160000': 'commit' };
+const MAYBE_UNSAFE = /[\\/\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]|git|^\./i;
+
+/** A name isomorphic-git refuses (UnsafeFilepathError, git's verify_path); its tree goes to it. */
+function unsafeName(name: string): boolean {
+  if (!MAYBE_UNSAFE.test(name)) return false; // the common case, in one test
+  const hfsClean = name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '');
+  const normalized = hfsClean.split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
+  return name.includes('\\') || name.includes('/') || hfsClean === '.' || hfsClean === '..' || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized);
+}
+
+/**
+ * A tree object's entries as isomorphic-git's readTree gives them, or null for a tree it would
+ * reject or treat differently (it is then asked, and throws its own error). Exported for tests.
+ */
+export function parseTree(body: Buffer): TreeEntry[] | null {
+  const out: TreeEntry[] = [];
+  let p = 0;
+  while (p < body.length) {
+    const space = body.indexOf(32, p);
+    const nul = body.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > body.length) return null;
+    let mode = body.toString('latin1', p, space);
+    if (mode === '40000') mode = '040000';
+    const type = MODE_TYPES[mode];
+    if (!type) return null;
+    const name = body.toString('utf8', space + 1, nul);
+    if (unsafeName(name)) return null;
+    out.push({ mode, path: name, oid: body.toString('hex', nul + 1, nul + 21), type });
+    p = nul + 21;
+  }
+  return out.sort((a, b) => compareNames(a.path, b.path));
+}
+
 export class GitRepo {
   readonly gitdir: string;
   /** isomorphic-git's object cache: parsed packfile indexes survive between calls. */
   private readonly cache: object = {};
+  /** The direct reader for trees, blobs and commits' trees; isomorphic-git answers what it cannot. */
+  private readonly objects: ObjectStore;
 
   constructor(readonly dir: string, gitdir?: string) {
     const found = gitdir ?? findGitdir(dir);
     if (!found) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir });
     this.gitdir = found;
+    this.objects = new ObjectStore(found);
+  }
+
+  /** Forgets the pack listing, after a fetch has written new packs (a miss would list them anyway). */
+  refresh(): void {
+    this.objects.refresh();
   }
 
   private get base() {
@@ -167,11 +246,21 @@ export class GitRepo {
 
   /** The root tree of a commit. */
   async commitTree(sha: string): Promise<string> {
+    const raw = this.objects.read(sha);
+    if (raw?.type === 'commit') {
+      const m = /^tree ([0-9a-f]{40})\n/.exec(raw.body.toString('latin1', 0, 46));
+      if (m) return m[1]!;
+    }
     const { commit } = await git.readCommit({ ...this.base, oid: sha });
     return commit.tree;
   }
 
   async readTree(oid: string): Promise<TreeEntry[]> {
+    const raw = this.objects.read(oid);
+    if (raw?.type === 'tree') {
+      const entries = parseTree(raw.body);
+      if (entries) return entries;
+    }
     const { tree } = await git.readTree({ ...this.base, oid });
     return tree as TreeEntry[];
   }
@@ -188,6 +277,9 @@ export class GitRepo {
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {
+    const raw = this.objects.read(oid);
+    // a copy: a Uint8Array (not a Buffer) with an ArrayBuffer of its own, as isomorphic-git gives
+    if (raw?.type === 'blob') return new Uint8Array(raw.body);
     const { blob } = await git.readBlob({ ...this.base, oid });
     return blob;
   }

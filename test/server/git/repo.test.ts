@@ -1,8 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { GitRepo, findGitdir } from '../../../server/git/repo.js';
+import isogit from 'isomorphic-git';
+import { GitRepo, findGitdir, parseTree } from '../../../server/git/repo.js';
+import { ObjectStore } from '../../../server/git/objects.js';
 import { CaxtonError, type ErrorCode } from '../../../server/errors.js';
 import { GIT_ENV, makeRepo, type TestRepo } from '../../util/repo.js';
 import { rm, tmpDir } from '../../util/tmp.js';
@@ -357,3 +360,210 @@ Objects('branches() lists local branches', async ({ git }) => {
 });
 
 Objects.run();
+
+// ---
+
+/** Every object of the repository with its type, as git lists them. */
+function allObjects(repo: TestRepo): Array<{ oid: string; type: string }> {
+  const oids = repo.git('rev-list', '--objects', '--all').split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  const types = execFileSync('git', ['cat-file', '--batch-check=%(objecttype)'], { cwd: repo.dir, input: `${oids.join('\n')}\n`, encoding: 'utf8' }).trim().split('\n');
+  return oids.map((oid, i) => ({ oid, type: types[i]! }));
+}
+
+/** How many objects of the (one) pack are ofs and ref deltas, from their headers in the pack. */
+function packedTypes(repo: TestRepo): { ofsDelta: number; refDelta: number } {
+  const dir = path.join(repo.dir, '.git/objects/pack');
+  const idx = fs.readdirSync(dir).filter((f) => f.endsWith('.idx'));
+  assert.is(idx.length, 1, 'one pack');
+  const pack = fs.readFileSync(path.join(dir, idx[0]!.replace(/idx$/, 'pack')));
+  const out = { ofsDelta: 0, refDelta: 0 };
+  for (const line of repo.git('verify-pack', '-v', path.join(dir, idx[0]!)).split('\n')) {
+    const f = line.split(/\s+/);
+    if (!/^[0-9a-f]{40}$/.test(f[0] ?? '') || f.length < 5) continue;
+    const type = (pack[Number(f[4])]! >> 4) & 7;
+    if (type === 6) out.ofsDelta++;
+    if (type === 7) out.refDelta++;
+  }
+  return out;
+}
+
+/** The isomorphic-git error a call ends with (its code), or null. */
+async function isoError(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+/**
+ * A workspace with the tree entries that differ between readers: odd names (spaces, non-ASCII,
+ * characters past U+FFFF, names git sorts differently from a plain string sort), an executable, a
+ * symlink, a submodule, dotfiles with "git" in their names, and a file revised often (deltas).
+ */
+function makeOddRepo(): TestRepo {
+  const big = (n: number) => Array.from({ length: 400 }, (_, i) => `line ${i} ${i % 37 === n % 37 ? `rev ${n}` : ''}`).join('\n');
+  const repo = makeRepo({
+    ...agentFiles('a'),
+    'with space.txt': 'space\n',
+    'ünïcödé.md': 'unicode\n',
+    '\uff21-fullwidth.txt': 'fullwidth\n',
+    '😀-emoji.txt': 'emoji\n',
+    'foo/inner.txt': 'dir foo\n',
+    'foo.txt': 'file foo.txt\n',
+    'foo-bar': 'file foo-bar\n',
+    '.gitignore': 'node_modules\n',
+    '.github/workflows/ci.yml': 'on: push\n',
+    'bin/run.sh': '#!/bin/sh\necho run\n',
+    'big.txt': big(0),
+    'data.bin': new Uint8Array(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256)),
+  });
+  fs.chmodSync(path.join(repo.dir, 'bin/run.sh'), 0o755);
+  fs.symlinkSync('bin/run.sh', path.join(repo.dir, 'run-link'));
+  repo.git('add', '-A');
+  repo.git('commit', '--quiet', '-m', 'exec, symlink');
+  for (let n = 1; n <= 12; n++) repo.commit({ 'big.txt': big(n), [`agents/a/notes-${n % 3}.md`]: `note ${n}\n` }, `revision ${n}`);
+  // last: `git add -A` would drop a gitlink that has no folder
+  repo.git('update-index', '--add', '--cacheinfo', `160000,${repo.head()},vendor/sub`);
+  repo.git('commit', '--quiet', '-m', 'submodule');
+  return repo;
+}
+
+const Direct = suite<{ repo: TestRepo }>('GitRepo :: direct object reads match isomorphic-git');
+
+Direct.before((ctx) => {
+  ctx.repo = makeOddRepo();
+});
+Direct.after((ctx) => ctx.repo.remove());
+
+/** Every object read three ways: the direct reader (it must answer), GitRepo, isomorphic-git. */
+async function sameAsIsomorphicGit(repo: TestRepo, label: string): Promise<number> {
+  const gitdir = path.join(repo.dir, '.git');
+  const ours = new GitRepo(repo.dir);
+  const store = new ObjectStore(gitdir);
+  const iso = { fs, gitdir, cache: {} };
+  let trees = 0;
+  for (const { oid, type } of allObjects(repo)) {
+    const raw = store.read(oid);
+    assert.ok(raw, `${label}: the direct reader reads ${type} ${oid}`);
+    assert.is(raw!.type, type, `${label}: type of ${oid}`);
+    assert.ok(raw!.body.equals(execFileSync('git', ['cat-file', type, oid], { cwd: repo.dir })), `${label}: bytes of ${oid}`);
+    if (type === 'tree') {
+      const expected = (await isogit.readTree({ ...iso, oid })).tree;
+      assert.equal(parseTree(raw!.body), expected, `${label}: parsed tree ${oid}`);
+      assert.equal(await ours.readTree(oid), expected, `${label}: readTree ${oid}`);
+      trees++;
+    } else if (type === 'blob') {
+      const expected = (await isogit.readBlob({ ...iso, oid })).blob;
+      const got = await ours.readBlob(oid);
+      assert.is(got.constructor, expected.constructor, 'a Uint8Array, as isomorphic-git gives');
+      assert.is(got.buffer.byteLength, got.length, 'with an ArrayBuffer of its own');
+      assert.equal(got, expected, `${label}: readBlob ${oid}`);
+    } else if (type === 'commit') {
+      assert.is(await ours.commitTree(oid), (await isogit.readCommit({ ...iso, oid })).commit.tree, `${label}: commitTree ${oid}`);
+    }
+  }
+  return trees;
+}
+
+Direct('the workspace has what the suite means to test', async ({ repo }) => {
+  const root = await new GitRepo(repo.dir).readTree(await new GitRepo(repo.dir).commitTree(repo.head()));
+  const byName = new Map(root.map((e) => [e.path, e]));
+  assert.is(byName.get('vendor')?.type, 'tree');
+  assert.is(byName.get('run-link')?.mode, '120000');
+  assert.equal(root.map((e) => e.path).filter((p) => p.startsWith('foo')), ['foo', 'foo-bar', 'foo.txt'], 'isomorphic-git order, not git’s');
+  const names = root.map((e) => e.path);
+  assert.ok(names.indexOf('\uff21-fullwidth.txt') < names.indexOf('😀-emoji.txt'), 'code point order past U+FFFF');
+  const vendor = await new GitRepo(repo.dir).readTree(byName.get('vendor')!.oid);
+  assert.equal(vendor.map((e) => [e.path, e.type, e.mode]), [['sub', 'commit', '160000']]);
+  const bin = await new GitRepo(repo.dir).readTree(byName.get('bin')!.oid);
+  assert.is(bin[0]!.mode, '100755');
+});
+
+Direct('loose objects :: trees, blobs and commits as isomorphic-git reads them', async ({ repo }) => {
+  assert.is(fs.readdirSync(path.join(repo.dir, '.git/objects/pack')).length, 0, 'nothing packed yet');
+  assert.ok((await sameAsIsomorphicGit(repo, 'loose')) > 5);
+});
+
+Direct('packed objects (ofs deltas) :: the same after git gc', async ({ repo }) => {
+  repo.git('gc', '--quiet', '--aggressive');
+  assert.is(repo.git('count-objects', '-v').match(/^count: (\d+)/m)?.[1], '0', 'everything packed');
+  assert.ok(packedTypes(repo).ofsDelta > 0, 'the pack has ofs deltas');
+  await sameAsIsomorphicGit(repo, 'packed');
+});
+
+Direct('packed objects (ref deltas) :: the same after a repack without offsets', async ({ repo }) => {
+  repo.git('-c', 'repack.useDeltaBaseOffset=false', 'repack', '-a', '-d', '-f', '--quiet');
+  const types = packedTypes(repo);
+  assert.ok(types.refDelta > 0 && types.ofsDelta === 0, 'the pack has ref deltas only');
+  await sameAsIsomorphicGit(repo, 'ref deltas');
+});
+
+Direct('a pack written after the first read (a fetch, a gc) is found by the same reader', async ({ repo }) => {
+  const gitdir = path.join(repo.dir, '.git');
+  const ours = new GitRepo(repo.dir);
+  const store = new ObjectStore(gitdir);
+  const headTree = repo.git('rev-parse', 'HEAD^{tree}');
+  assert.ok(store.read(headTree) && (await ours.readTree(headTree)).length, 'packs listed, one read');
+  const next = repo.commit({ 'late.txt': 'late\n' }, 'after the first read');
+  const oid = repo.git('rev-parse', `${next}:late.txt`);
+  assert.ok(store.read(oid), 'loose');
+  repo.git('gc', '--quiet'); // a new pack; the old one and the loose objects are gone
+  assert.ok(store.read(oid), 'in the new pack, listed again on the miss');
+  assert.is(new TextDecoder().decode(await ours.readBlob(oid)), 'late\n');
+  assert.is(await ours.commitTree(next), repo.git('rev-parse', `${next}^{tree}`));
+  ours.refresh();
+  assert.is(new TextDecoder().decode(await ours.readBlob(oid)), 'late\n');
+});
+
+Direct('a pack listed but removed by a repack before it was read :: listed again', async ({ repo }) => {
+  const gitdir = path.join(repo.dir, '.git');
+  const store = new ObjectStore(gitdir);
+  const blob = repo.git('rev-parse', 'HEAD:with space.txt');
+  assert.is(store.read('0123456789abcdef0123456789abcdef01234567'), null, 'lists the packs, reads none');
+  repo.commit({ 'later.txt': 'later\n' }, 'one more');
+  repo.git('gc', '--quiet');
+  assert.is(store.read(blob)?.body.toString(), 'space\n');
+});
+
+Direct('a missing object throws, as isomorphic-git does', async ({ repo }) => {
+  const ours = new GitRepo(repo.dir);
+  const gitdir = path.join(repo.dir, '.git');
+  const missing = '0123456789abcdef0123456789abcdef01234567';
+  assert.is(new ObjectStore(gitdir).read(missing), null);
+  assert.is(await isoError(ours.readTree(missing)), 'NotFoundError');
+  assert.is(await isoError(ours.readBlob(missing)), 'NotFoundError');
+  assert.is(await isoError(ours.commitTree(missing)), 'NotFoundError');
+  assert.is(await isoError(ours.readBlob('not an oid')), await isoError(isogit.readBlob({ fs, gitdir, oid: 'not an oid' })));
+});
+
+Direct('what the direct reader does not answer is isomorphic-git’s :: wrong types, commits as trees', async ({ repo }) => {
+  const ours = new GitRepo(repo.dir);
+  const gitdir = path.join(repo.dir, '.git');
+  const head = repo.head();
+  const tree = repo.git('rev-parse', `${head}^{tree}`);
+  assert.equal(await ours.readTree(head), (await isogit.readTree({ fs, gitdir, oid: head })).tree, 'a commit reads as its tree');
+  assert.is(await isoError(ours.readBlob(tree)), 'ObjectTypeError');
+  assert.is(await isoError(ours.readBlob(tree)), await isoError(isogit.readBlob({ fs, gitdir, oid: tree })));
+});
+
+Direct('trees isomorphic-git refuses still throw :: unsafe names, unknown modes', async ({ repo }) => {
+  const ours = new GitRepo(repo.dir);
+  const gitdir = path.join(repo.dir, '.git');
+  const blob = repo.git('rev-parse', `${repo.head()}:with space.txt`);
+  const mktree = (line: string) => execFileSync('git', ['mktree'], { cwd: repo.dir, input: `${line}\n`, encoding: 'utf8' }).trim();
+  for (const [line, code] of [
+    [`100644 blob ${blob}\t.GIT`, 'UnsafeFilepathError'],
+    [`100644 blob ${blob}\t.g\u200cit`, 'UnsafeFilepathError'],
+    [`100644 blob ${blob}\tgit~1`, 'UnsafeFilepathError'],
+    [`100664 blob ${blob}\told-mode`, 'InternalError'],
+  ] as const) {
+    const oid = mktree(line);
+    assert.is(parseTree(new ObjectStore(gitdir).read(oid)!.body), null, line);
+    assert.is(await isoError(ours.readTree(oid)), code, line);
+    assert.is(await isoError(ours.readTree(oid)), await isoError(isogit.readTree({ fs, gitdir, oid })), line);
+  }
+});
+
+Direct.run();
