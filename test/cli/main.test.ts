@@ -25,7 +25,7 @@ Usage('an unknown command suggests the nearest one', async () => {
 });
 
 Usage('an unknown command suggests the nearest one :: --json', async () => {
-  const doc = assertFailsJson(await runCli(['statsu', '--json'], { cwd }), 2, 'CAX_USAGE');
+  const doc = assertFailsJson(await runCli(['statuss', '--json'], { cwd }), 2, 'CAX_USAGE');
   assert.match(doc.error.suggestions.join('\n'), /caxton status/);
 });
 
