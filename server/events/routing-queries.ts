@@ -17,8 +17,10 @@ export interface RoutingStats {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function routingStats(log: EventLog, windowSeconds = 3600): Promise<RoutingStats> {
-  const since = `ts >= now()::TIMESTAMP - to_seconds(${Math.max(1, Math.floor(windowSeconds))})`;
+export async function routingStats(log: EventLog, windowSeconds = 3600, now = Date.now()): Promise<RoutingStats> {
+  // `ts` holds UTC wall time (epoch ms from the log's clock); the cut-off is computed the same way,
+  // since DuckDB's now()::TIMESTAMP is local time and would shift the window by the UTC offset.
+  const since = `ts >= epoch_ms(${Math.floor(now - Math.max(1, Math.floor(windowSeconds)) * 1000)})`;
   const [lat] = await log.query<Record<string, unknown>>(
     `SELECT count(*) AS n,
             quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.5) AS p50,

@@ -45,7 +45,9 @@ export interface ConversationOptions {
 }
 
 export class Conversations {
+  /** in order of last activity (touch re-inserts), so the least recently active is the first entry */
   private readonly map = new Map<string, Conversation>();
+  private lastTouched: string | null = null;
   private readonly recentRing: Array<MessageSummary | undefined>;
   private recentNext = 0;
   readonly idleMs: number;
@@ -69,9 +71,14 @@ export class Conversations {
     if (!c || c.ended) {
       if (!c && this.map.size >= this.maxConversations) this.evictOldest();
       c = { id, participants: new Set(), messageCount: 0, createdAt: now, lastActivity: now, history: [], ended: null };
+      this.map.delete(id);
       this.map.set(id, c);
       this.opts.onStart?.(c);
+    } else if (this.lastTouched !== id) {
+      this.map.delete(id);
+      this.map.set(id, c);
     }
+    this.lastTouched = id;
     c.participants.add(participant);
     c.lastActivity = now;
     return c;
@@ -84,7 +91,7 @@ export class Conversations {
       c.participants.add(summary.from);
       c.participants.add(summary.to);
       c.history.push(summary);
-      if (c.history.length > this.historyLimit) c.history.splice(0, c.history.length - this.historyLimit);
+      while (c.history.length > this.historyLimit) c.history.shift();
     }
     this.recentRing[this.recentNext] = summary;
     this.recentNext = (this.recentNext + 1) % this.recentRing.length;
@@ -130,12 +137,17 @@ export class Conversations {
     return out;
   }
 
+  /**
+   * Closes and drops the least recently active 1 % (the first entries of the map). In batches, because
+   * a walk from the start also steps over the slots of deleted entries until the map compacts: one
+   * walk per batch keeps this O(1) amortised, where a scan of every conversation made each new one O(n).
+   */
   private evictOldest(): void {
-    let oldest: Conversation | null = null;
-    for (const c of this.map.values()) if (!oldest || c.lastActivity < oldest.lastActivity) oldest = c;
-    if (oldest) {
-      this.end(oldest, 'closed');
-      this.map.delete(oldest.id);
+    let n = Math.max(1, Math.ceil(this.maxConversations / 100));
+    for (const c of this.map.values()) {
+      if (n-- <= 0) break;
+      this.end(c, 'closed');
+      this.map.delete(c.id);
     }
   }
 

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { CaxtonError, toCaxtonError, type ErrorCode } from '../errors.js';
 import type { EventSink } from '../events/log.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
-import type { RoutingSettings } from '../workspace/schema.js';
-import { isAgentRuntime, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
+import type { AgentFile, RoutingSettings } from '../workspace/schema.js';
+import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
 import { breakerAdmit, breakerFailure, breakerSuccess, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
@@ -283,19 +283,13 @@ export class Dispatcher {
     const t0 = performance.now();
     const trace: TraceEntry[] = [{ kind: 'agent', name: live.name, depth, ms: 0, ok: true }];
     const timeoutMs = msg.deadline !== null ? Math.max(1, Math.min(cfg.agentTimeoutMs, msg.deadline - this.now())) : cfg.agentTimeoutMs;
-    // One cleared timer per delivery, and an AbortController only for runtimes that read the signal:
-    // AbortSignal.timeout() left a pending timer and a weakly held signal behind every message for
-    // the whole time-out (30 s), and creating signals dominated the hot path.
-    const ctrl = new LazyAbort();
     this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 0) + 1);
     this.deps.conversations.touch(msg.conversationId, live.name);
     try {
-      const answer = await withTimeout((runtime as AgentRuntime).handle({
-        message: msg,
-        spec: live.spec,
-        get signal() {
-          return ctrl.signal;
-        },
+      // One cleared timer per delivery, and an AbortController only for runtimes that read the
+      // signal: AbortSignal.timeout() left a pending timer and a weakly held signal behind every
+      // message for the whole time-out (30 s), and creating signals dominated the hot path.
+      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, {
         toolSpec: (tool: string) => snap.tools.get(tool)?.spec,
         ask: async (capability: string, content: Content) => {
           const child: Message = {
@@ -329,7 +323,7 @@ export class Dispatcher {
           const entry: TraceEntry = { kind: 'tool', name: tool, fn, depth, ms: 0, ok: false };
           trace.push(entry);
           try {
-            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal: ctrl.signal, snapshot: snap });
+            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal: req.signal, snapshot: snap });
             entry.ok = true;
             return r.output;
           } finally {
@@ -337,7 +331,8 @@ export class Dispatcher {
             this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
           }
         },
-      }), timeoutMs, ctrl, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
+      });
+      const answer = await withTimeout((runtime as AgentRuntime).handle(req), timeoutMs, req, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
       const ms = performance.now() - t0;
       trace[0]!.ms = ms;
       if (answer.usage) {
@@ -346,7 +341,7 @@ export class Dispatcher {
       this.deps.events.append(MessageEvent.MessageDelivered, { messageId: msg.id, agent: live.name, ms, attempt, hops: msg.hops }, { conversationId: msg.conversationId });
       this.deps.conversations.record({
         id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: new Date(msg.createdAt).toISOString(), ok: true,
+        content: msg.content, at: isoAt(msg.createdAt), ok: true,
       });
       return {
         messageId: msg.id,
@@ -362,7 +357,7 @@ export class Dispatcher {
       trace[0]!.ok = false;
       this.deps.conversations.record({
         id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: new Date(msg.createdAt).toISOString(), ok: false,
+        content: msg.content, at: isoAt(msg.createdAt), ok: false,
       });
       throw err;
     } finally {
@@ -383,11 +378,29 @@ function markNested(e: CaxtonError): CaxtonError {
   return e;
 }
 
-/** An abort signal made on first use; aborted at once if the abort came first. */
-class LazyAbort {
+/**
+ * What a runtime gets for one delivery. A class, so `signal` is a getter on the prototype (a getter
+ * in an object literal costs a new hidden class per message), and the AbortController behind it is
+ * made only when a runtime reads it: most offline deliveries never do.
+ */
+class DeliveryRequest implements AgentRequest {
   private ctrl: AbortController | null = null;
   private reason: Error | null = null;
+  readonly ask: AgentRequest['ask'];
+  readonly callTool: AgentRequest['callTool'];
+  readonly toolSpec: NonNullable<AgentRequest['toolSpec']>;
 
+  constructor(
+    readonly message: Message,
+    readonly spec: AgentFile,
+    fns: Pick<DeliveryRequest, 'ask' | 'callTool' | 'toolSpec'>,
+  ) {
+    this.ask = fns.ask;
+    this.callTool = fns.callTool;
+    this.toolSpec = fns.toolSpec;
+  }
+
+  /** aborted with the time-out's error, at once if the time-out came first */
   get signal(): AbortSignal {
     if (!this.ctrl) {
       this.ctrl = new AbortController();
@@ -402,8 +415,19 @@ class LazyAbort {
   }
 }
 
+let lastIsoMs = NaN;
+let lastIso = '';
+/** `new Date(ms).toISOString()`, remembered for the last millisecond: many messages share one. */
+function isoAt(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
 /** `p`, or `onTimeout()` after `ms` (aborting `ctrl` with it, so the agent's work can stop). */
-function withTimeout<T>(p: Promise<T>, ms: number, ctrl: LazyAbort, onTimeout: () => Error): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, ctrl: { abort(reason: Error): void }, onTimeout: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const e = onTimeout();

@@ -1,0 +1,69 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { EventLog } from '../../../server/events/log.js';
+import { routingStats } from '../../../server/events/routing-queries.js';
+import { rm, tmpDir } from '../../util/tmp.js';
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const MIN = 60_000;
+
+async function withLog(fn: (log: EventLog) => Promise<void>): Promise<void> {
+  const dir = tmpDir('caxton-events-');
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
+  try {
+    await fn(log);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+}
+
+/** A routed and delivered message `minutesAgo` before NOW. */
+function message(log: EventLog, minutesAgo: number, routingMs: number, agent = 'a'): void {
+  const at = NOW - minutesAgo * MIN;
+  log.append('MessageRouted', { messageId: `m${minutesAgo}`, agent, strategy: 'deterministic', routingMs }, { at });
+  log.append('MessageDelivered', { messageId: `m${minutesAgo}`, agent, ms: routingMs * 10 }, { at: at + 1 });
+}
+
+// ---
+
+const Stats = suite('routingStats');
+
+Stats('counts only the events inside the window', async () => {
+  await withLog(async (log) => {
+    message(log, 5, 1);
+    message(log, 50, 2);
+    message(log, 90, 100);
+    log.append('RoutingFailed', { code: 'CAX_NO_CAPABLE_AGENT' }, { at: NOW - 10 * MIN });
+    log.append('RoutingFailed', { code: 'CAX_HOP_LIMIT' }, { at: NOW - 120 * MIN });
+    const r = await routingStats(log, 3600, NOW);
+    assert.is(r.routed, 2);
+    assert.is(r.delivered, 2);
+    assert.equal(r.failures, [{ code: 'CAX_NO_CAPABLE_AGENT', count: 1 }]);
+    assert.is(r.routingMs.p50, 1.5);
+    assert.is((await routingStats(log, 3 * 3600, NOW)).routed, 3);
+  });
+});
+
+Stats('regression :: the window does not move with the database time zone', async () => {
+  await withLog(async (log) => {
+    message(log, 5, 1);
+    // East of UTC, now()::TIMESTAMP ran ahead of the UTC timestamps in the log and hid recent events
+    await log.query(`SET TimeZone = 'Asia/Tokyo'`);
+    assert.is((await routingStats(log, 3600, NOW)).routed, 1);
+    await log.query(`SET TimeZone = 'America/Los_Angeles'`);
+    assert.is((await routingStats(log, 600, NOW + 20 * MIN)).routed, 0, 'west of UTC an old event does not creep in');
+  });
+});
+
+Stats('throughput from the span of the deliveries', async () => {
+  await withLog(async (log) => {
+    for (let i = 0; i < 11; i++) log.append('MessageDelivered', { agent: 'a', ms: 1 }, { at: NOW - 1000 + i * 100 });
+    const r = await routingStats(log, 60, NOW);
+    assert.is(r.delivered, 11);
+    assert.is(r.throughputPerSecond, 11);
+  });
+});
+
+Stats.run();

@@ -1,0 +1,317 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Files } from '../../util/repo.js';
+import { agentFiles } from '../../util/workspace.js';
+import { assertError, assertJson, serveRepo, type Served } from '../../util/http.js';
+
+/** Three offline agents: the planner asks research through a [behavior] step, the greeter answers alone. */
+function workspace(version = 'v1'): Files {
+  return {
+    ...agentFiles('planner', {
+      capabilities: ['plan'],
+      extra: { behavior: { steps: [{ id: 'notes', ask: 'research' }], reply: `${version} plan for {{content}} from {{steps.notes.output}} by {{steps.notes.handledBy}}` } },
+    }),
+    ...agentFiles('researcher', { capabilities: ['research'], extra: { behavior: { reply: 'notes on {{content}}' } } }),
+    ...agentFiles('greeter', { capabilities: ['greet', 'welcome'], extra: { behavior: { reply: 'Hello, {{content.name}}!' } } }),
+  };
+}
+
+async function deployed(files: Files = workspace()): Promise<Served> {
+  const s = await serveRepo(files);
+  try {
+    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
+    return s;
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// ---
+
+const Post = suite('POST /api/v1/messages');
+let s: Served;
+Post.before(async () => {
+  s = await deployed();
+});
+Post.after(() => s.close());
+
+Post('by capability :: 200 with messageId, conversationId, handledBy, reply, routingMs and the path', async () => {
+  const r = assertJson(await s.call('POST', '/api/v1/messages', { capability: 'plan', content: 'my week' }), 200);
+  assert.match(r.messageId, UUID);
+  assert.match(r.conversationId, UUID);
+  assert.is(r.handledBy, 'planner');
+  assert.is(r.reply, 'v1 plan for my week from notes on my week by researcher');
+  assert.is(r.performative, 'inform');
+  assert.type(r.routingMs, 'number');
+  assert.ok(r.routingMs >= 0);
+  assert.type(r.durationMs, 'number');
+  assert.is(r.attempts, 1);
+  assert.equal(r.trace.map((t: { kind: string; name: string; depth: number; ok: boolean }) => [t.kind, t.name, t.depth, t.ok]), [['agent', 'planner', 0, true], ['agent', 'researcher', 1, true]]);
+});
+
+Post('by `to` :: the named agent answers; JSON content reaches the template', async () => {
+  const r = assertJson(await s.call('POST', '/api/v1/messages', { to: 'greeter', content: { name: 'Ada' }, conversationId: 'conv-to' }), 200);
+  assert.is(r.handledBy, 'greeter');
+  assert.is(r.reply, 'Hello, Ada!');
+  assert.is(r.conversationId, 'conv-to');
+});
+
+Post('`receiver`, the FIPA name, works as `to`', async () => {
+  const r = assertJson(await s.call('POST', '/api/v1/messages', { receiver: 'researcher', content: 'x', performative: 'query-ref' }), 200);
+  assert.is(r.handledBy, 'researcher');
+});
+
+Post('404 :: no agent serves the capability, with the capabilities that exist and the nearest', async () => {
+  const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'gret', content: 'hi' }), 404, 'CAX_NO_CAPABLE_AGENT');
+  assert.equal(e.capabilities, ['greet', 'plan', 'research', 'welcome']);
+  assert.equal(e.nearest, ['greet']);
+  assert.ok(e.suggestions.some((x: string) => x.includes('"greet"')));
+});
+
+Post('404 :: an unknown receiver, with the nearest agent', async () => {
+  const e = assertError(await s.call('POST', '/api/v1/messages', { to: 'planer', content: 'hi' }), 404, 'CAX_UNKNOWN_RECEIVER');
+  assert.equal(e.nearest, ['planner']);
+});
+
+Post('400 :: an unknown performative', async () => {
+  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', performative: 'shout' }), 400, 'CAX_BAD_REQUEST');
+});
+
+Post('400 :: missing content', async () => {
+  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet' }), 400, 'CAX_BAD_REQUEST');
+});
+
+Post('400 :: both capability and to, or neither', async () => {
+  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', to: 'greeter', content: 'hi' }), 400, 'CAX_BAD_REQUEST');
+  assertError(await s.call('POST', '/api/v1/messages', { content: 'hi' }), 400, 'CAX_BAD_REQUEST');
+});
+
+Post('400 :: an unknown field, a bad conversation id, malformed JSON', async () => {
+  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', priority: 1 }), 400, 'CAX_BAD_REQUEST');
+  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', conversationId: 'a b/c' }), 400, 'CAX_BAD_REQUEST');
+  assertError(await s.call('POST', '/api/v1/messages', '{"capability": "greet",'), 400, 'CAX_BAD_REQUEST');
+});
+
+Post('413 :: content over the 1 MiB body limit', async () => {
+  const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'x'.repeat(1024 * 1024 + 1) }), 413, 'CAX_PAYLOAD_TOO_LARGE');
+  assert.type(e.message, 'string');
+});
+
+Post('401 :: without a token', async () => {
+  assertError(await s.anon('POST', '/api/v1/messages', { capability: 'greet', content: 'hi' }), 401, 'CAX_UNAUTHORIZED');
+});
+
+Post.run();
+
+// ---
+
+const Nothing = suite('POST /api/v1/messages :: nothing deployed');
+
+Nothing('503 :: CAX_NOTHING_DEPLOYED before the first deployment', async () => {
+  const empty = await serveRepo(workspace());
+  try {
+    assertError(await empty.call('POST', '/api/v1/messages', { capability: 'plan', content: 'x' }), 503, 'CAX_NOTHING_DEPLOYED');
+  } finally {
+    await empty.close();
+  }
+});
+
+Nothing('508 :: agents that ask each other in a loop are refused with CAX_ROUTING_LOOP', async () => {
+  const loop = await deployed({
+    ...agentFiles('ping', { capabilities: ['ping'], extra: { behavior: { steps: [{ ask: 'pong' }] } } }),
+    ...agentFiles('pong', { capabilities: ['pong'], extra: { behavior: { steps: [{ ask: 'ping' }] } } }),
+  });
+  try {
+    const e = assertError(await loop.call('POST', '/api/v1/messages', { capability: 'ping', content: 'x' }), 508, 'CAX_ROUTING_LOOP');
+    assert.ok(e.suggestions.length > 0);
+  } finally {
+    await loop.close();
+  }
+});
+
+Nothing.run();
+
+// ---
+
+const Conv = suite('GET /api/v1/conversations');
+let c: Served;
+Conv.before(async () => {
+  c = await deployed();
+});
+Conv.after(() => c.close());
+
+Conv('lists the active conversations with participants and message counts', async () => {
+  assertJson(await c.call('POST', '/api/v1/messages', { capability: 'plan', content: 'a', conversationId: 'conv-1' }), 200);
+  assertJson(await c.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: 'B' }, conversationId: 'conv-1' }), 200);
+  const list = assertJson(await c.call('GET', '/api/v1/conversations'), 200);
+  const one = list.find((x: { id: string }) => x.id === 'conv-1');
+  assert.ok(one, JSON.stringify(list));
+  assert.is(one.active, true);
+  assert.is(one.messageCount, 3, 'two client messages and the nested ask');
+  assert.equal(one.participants, ['client', 'greeter', 'planner', 'researcher']);
+  assert.is(one.history, undefined, 'the list leaves the history out');
+});
+
+Conv('GET /:id :: the conversation with its history', async () => {
+  const r = assertJson(await c.call('GET', '/api/v1/conversations/conv-1'), 200);
+  assert.is(r.id, 'conv-1');
+  assert.equal(r.history.map((m: { from: string; to: string; ok: boolean }) => [m.from, m.to, m.ok]), [
+    ['planner', 'researcher', true],
+    ['client', 'planner', true],
+    ['client', 'greeter', true],
+  ]);
+});
+
+Conv('GET /:id :: 404 CAX_CONVERSATION_NOT_FOUND', async () => {
+  assertError(await c.call('GET', '/api/v1/conversations/nope'), 404, 'CAX_CONVERSATION_NOT_FOUND');
+});
+
+Conv('GET /api/v1/messages/recent :: newest first', async () => {
+  const r = assertJson(await c.call('GET', '/api/v1/messages/recent?limit=2'), 200);
+  assert.equal(r.map((m: { to: string }) => m.to), ['greeter', 'planner']);
+});
+
+Conv.run();
+
+// ---
+
+const Log = suite('message events and analytics');
+let l: Served;
+Log.before(async () => {
+  l = await deployed();
+  for (let i = 0; i < 20; i++) assertJson(await l.call('POST', '/api/v1/messages', { capability: 'plan', content: `n${i}` }), 200);
+  assertError(await l.call('POST', '/api/v1/messages', { capability: 'nope', content: 'x' }), 404, 'CAX_NO_CAPABLE_AGENT');
+  assertError(await l.call('POST', '/api/v1/messages', { capability: 'nope', content: 'x' }), 404, 'CAX_NO_CAPABLE_AGENT');
+  assertError(await l.call('POST', '/api/v1/messages', { to: 'nobody', content: 'x' }), 404, 'CAX_UNKNOWN_RECEIVER');
+});
+Log.after(() => l.close());
+
+Log('GET /api/v1/events?type=MessageRouted :: every routing decision is in DuckDB', async () => {
+  const list = assertJson(await l.call('GET', '/api/v1/events?type=MessageRouted&limit=1000'), 200);
+  assert.is(list.length, 40, 'twenty messages, each with one nested ask');
+  const agents = new Set(list.map((e: { payload: { agent: string } }) => e.payload.agent));
+  assert.equal([...agents].sort(), ['planner', 'researcher']);
+  const e = list[0];
+  assert.type(e.conversationId, 'string');
+  assert.type(e.payload.routingMs, 'number');
+  assert.is(e.payload.strategy, 'deterministic');
+  assert.type(e.payload.messageId, 'string');
+});
+
+Log('GET /api/v1/events :: sent, delivered, started and failed events', async () => {
+  const count = async (type: string) => assertJson(await l.call('GET', `/api/v1/events?type=${type}&limit=1000`), 200).length;
+  assert.is(await count('MessageSent'), 43);
+  assert.is(await count('MessageDelivered'), 40);
+  assert.is(await count('RoutingFailed'), 3);
+  assert.is(await count('ConversationStarted'), 23);
+});
+
+Log('GET /api/v1/analytics/routing :: p50/p95/p99 and failure reasons', async () => {
+  const r = assertJson(await l.call('GET', '/api/v1/analytics/routing'), 200);
+  assert.is(r.windowSeconds, 3600);
+  assert.is(r.routed, 40);
+  assert.is(r.delivered, 40);
+  assert.is(r.failed, 3);
+  for (const p of ['p50', 'p95', 'p99'] as const) {
+    assert.type(r.routingMs[p], 'number', `routingMs.${p}`);
+    assert.type(r.deliveryMs[p], 'number', `deliveryMs.${p}`);
+  }
+  assert.ok(r.routingMs.p50 <= r.routingMs.p95 && r.routingMs.p95 <= r.routingMs.p99);
+  assert.equal(r.failures, [{ code: 'CAX_NO_CAPABLE_AGENT', count: 2 }, { code: 'CAX_UNKNOWN_RECEIVER', count: 1 }]);
+  assert.equal(r.agents.map((a: { agent: string; delivered: number }) => [a.agent, a.delivered]).sort(), [['planner', 20], ['researcher', 20]]);
+  assert.equal(r.strategies, [{ strategy: 'deterministic', count: 40 }]);
+  assert.ok(r.throughputPerSecond > 0);
+});
+
+Log('GET /api/v1/analytics/routing :: a bad window is 400', async () => {
+  assertError(await l.call('GET', '/api/v1/analytics/routing?windowSeconds=0'), 400, 'CAX_BAD_REQUEST');
+});
+
+Log('GET /metrics :: caxton_messages_total by outcome and the routing histogram', async () => {
+  const res = await l.anon('GET', '/metrics');
+  assert.is(res.status, 200);
+  assert.match(res.text, /^caxton_messages_total\{outcome="ok"\} 20$/m);
+  assert.match(res.text, /^caxton_messages_total\{outcome="CAX_NO_CAPABLE_AGENT"\} 2$/m);
+  assert.match(res.text, /^caxton_messages_total\{outcome="CAX_UNKNOWN_RECEIVER"\} 1$/m);
+  assert.match(res.text, /^caxton_routing_seconds_count 20$/m);
+  assert.match(res.text, /^caxton_message_duration_seconds_count 23$/m);
+});
+
+Log.run();
+
+// ---
+
+const Redeploy = suite('POST /api/v1/messages :: 4,000 messages under a redeploy');
+
+Redeploy('none lost, none failed; replies from the old and the new version', async () => {
+  const r = await deployed();
+  try {
+    const { url, token } = r.server;
+    const TOTAL = 4000;
+    const CONCURRENCY = 32;
+    const REDEPLOY_AT = 1000;
+    const replies: string[] = new Array(TOTAL);
+    const failures: string[] = [];
+    let next = 0;
+    let done = 0;
+    let redeploy: Promise<unknown> | null = null;
+    let redeployedAtDone = -1;
+    let doneWhenDeployed = -1;
+    const post = async (i: number) => {
+      const res = await fetch(`${url}/api/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ capability: 'plan', content: `m${i}`, conversationId: `conv-${i % 50}` }),
+      });
+      const text = await res.text();
+      if (res.status !== 200) failures.push(`#${i}: ${res.status} ${text}`);
+      else replies[i] = JSON.parse(text).reply as string;
+    };
+    const worker = async () => {
+      while (next < TOTAL) {
+        const i = next++;
+        // messages keep flowing while the deployment runs; the last 500 wait for it, so the new
+        // version answers some however slow the machine is
+        if (i >= TOTAL - 500 && redeploy) await (redeploy as Promise<unknown>).catch(() => undefined);
+        await post(i).catch((err: unknown) => failures.push(`#${i}: ${String(err)}`));
+        done++;
+        if (done === REDEPLOY_AT && !redeploy) {
+          redeployedAtDone = done;
+          // a new commit that changes the planner, deployed while messages keep coming
+          r.repo.commit(workspace('v2'), 'planner v2');
+          redeploy = r.server.deployer.deploy({ ref: 'HEAD', trigger: 'api' }).finally(() => (doneWhenDeployed = done));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const record = (await redeploy) as { status: string; changes: { modified: Array<{ name: string }> } } | null;
+    assert.ok(record, 'the redeploy ran');
+    assert.is(record!.status, 'succeeded');
+    assert.equal(record!.changes.modified.map((m) => m.name), ['planner']);
+    assert.ok(doneWhenDeployed > redeployedAtDone, `messages were answered while the deployment ran (${redeployedAtDone} → ${doneWhenDeployed})`);
+
+    assert.equal(failures.slice(0, 5), [], `${failures.length} failed`);
+    const answered = replies.filter((x) => typeof x === 'string');
+    assert.is(answered.length, TOTAL, 'every message has a reply');
+    for (let i = 0; i < TOTAL; i++) assert.match(replies[i]!, new RegExp(`^v[12] plan for m${i} from notes on m${i} by researcher$`), `#${i}`);
+    const v1 = answered.filter((x) => x.startsWith('v1 ')).length;
+    const v2 = answered.filter((x) => x.startsWith('v2 ')).length;
+    assert.ok(v1 >= REDEPLOY_AT, `old version answered ${v1}`);
+    assert.ok(v2 > 0, `new version answered ${v2}`);
+    assert.is(v1 + v2, TOTAL);
+
+    // and the log agrees: every message delivered, nothing failed
+    const stats = assertJson(await r.call('GET', '/api/v1/analytics/routing'), 200);
+    assert.is(stats.delivered, TOTAL * 2, 'each message and its nested ask');
+    assert.is(stats.failed, 0);
+    const metrics = (await r.anon('GET', '/metrics')).text;
+    assert.match(metrics, new RegExp(`^caxton_messages_total\\{outcome="ok"\\} ${TOTAL}$`, 'm'));
+  } finally {
+    await r.close();
+  }
+});
+
+Redeploy.run();

@@ -1,0 +1,266 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Conversations, type Conversation, type ConversationOptions, type MessageSummary } from '../../../server/routing/conversations.js';
+
+interface Harness {
+  c: Conversations;
+  clock: { now: number };
+  started: string[];
+  ended: Array<{ id: string; reason: string | undefined; messages: number }>;
+}
+
+function harness(o: ConversationOptions = {}): Harness {
+  const clock = { now: 1_700_000_000_000 };
+  const started: string[] = [];
+  const ended: Harness['ended'] = [];
+  const c = new Conversations({
+    idleMs: 1000,
+    now: () => clock.now,
+    onStart: (x: Conversation) => started.push(x.id),
+    onEnd: (x: Conversation) => ended.push({ id: x.id, reason: x.ended?.reason, messages: x.messageCount }),
+    ...o,
+  });
+  return { c, clock, started, ended };
+}
+
+let seq = 0;
+function summary(o: Partial<MessageSummary> = {}): MessageSummary {
+  seq++;
+  return { id: `m${seq}`, conversationId: 'c1', from: 'client', to: 'agent-a', performative: 'request', content: `hello ${seq}`, at: new Date(0).toISOString(), ok: true, ...o };
+}
+
+// ---
+
+const Touch = suite('Conversations.touch');
+
+Touch('creates a conversation on first use and fires onStart once', () => {
+  const h = harness();
+  const first = h.c.touch('c1', 'client');
+  const again = h.c.touch('c1', 'agent-a');
+  assert.is(again, first);
+  assert.equal(h.started, ['c1']);
+  assert.equal([...first.participants], ['client', 'agent-a']);
+  assert.is(first.createdAt, h.clock.now);
+  assert.is(first.messageCount, 0);
+  assert.is(first.ended, null);
+});
+
+Touch('moves last activity forward', () => {
+  const h = harness();
+  h.c.touch('c1', 'client');
+  h.clock.now += 600;
+  const c = h.c.touch('c1', 'client');
+  assert.is(c.lastActivity, h.clock.now);
+  assert.is(c.createdAt, h.clock.now - 600);
+});
+
+Touch('after the idle time-out, ends the old conversation with reason timeout and starts it again', () => {
+  const h = harness();
+  const old = h.c.touch('c1', 'client');
+  h.c.record(summary());
+  h.clock.now += 1001;
+  const fresh = h.c.touch('c1', 'client');
+  assert.is.not(fresh, old);
+  assert.equal(old.ended, { reason: 'timeout', at: h.clock.now });
+  assert.equal(h.ended, [{ id: 'c1', reason: 'timeout', messages: 1 }]);
+  assert.equal(h.started, ['c1', 'c1']);
+  assert.is(fresh.messageCount, 0);
+  assert.is(fresh.ended, null);
+});
+
+Touch('activity within the time-out keeps it alive', () => {
+  const h = harness();
+  const c = h.c.touch('c1', 'client');
+  for (let i = 0; i < 5; i++) {
+    h.clock.now += 900;
+    assert.is(h.c.touch('c1', 'client'), c);
+  }
+  assert.equal(h.ended, []);
+});
+
+Touch('past maxConversations, the least recently active one is closed and dropped', () => {
+  const h = harness({ maxConversations: 2, idleMs: 60_000 });
+  h.c.touch('a', 'client');
+  h.clock.now += 1;
+  h.c.touch('b', 'client');
+  h.clock.now += 1;
+  h.c.touch('a', 'client');
+  h.clock.now += 1;
+  h.c.touch('c', 'client');
+  assert.equal(h.ended, [{ id: 'b', reason: 'closed', messages: 0 }]);
+  assert.is(h.c.get('b'), undefined);
+  assert.equal(h.c.active().map((x) => x.id).sort(), ['a', 'c']);
+});
+
+Touch('eviction follows last activity, not creation :: a restarted conversation counts as new', () => {
+  const h = harness({ maxConversations: 3, idleMs: 1000 });
+  h.c.touch('a', 'client');
+  h.clock.now += 10;
+  h.c.touch('b', 'client');
+  h.clock.now += 10;
+  h.c.touch('c', 'client');
+  h.clock.now += 995;
+  h.c.touch('a', 'client'); // a timed out (1015 ms idle) and starts again: now the newest
+  h.clock.now += 1;
+  h.c.touch('d', 'client');
+  assert.equal(h.ended.map((e) => `${e.id}:${e.reason}`), ['a:timeout', 'b:closed']);
+  h.clock.now += 1;
+  h.c.touch('c', 'client');
+  h.c.touch('e', 'client');
+  assert.equal(h.ended.slice(2).map((e) => `${e.id}:${e.reason}`), ['a:closed'], 'c was touched again, so a is now the least recent');
+  assert.equal(h.c.active().map((x) => x.id).sort(), ['c', 'd', 'e']);
+});
+
+Touch.run();
+
+// ---
+
+const Record = suite('Conversations.record');
+
+Record('counts messages and adds sender and receiver as participants', () => {
+  const h = harness();
+  h.c.touch('c1', 'client');
+  h.c.record(summary({ from: 'client', to: 'agent-a' }));
+  h.c.record(summary({ from: 'agent-a', to: 'agent-b' }));
+  const c = h.c.get('c1')!;
+  assert.is(c.messageCount, 2);
+  assert.equal([...c.participants].sort(), ['agent-a', 'agent-b', 'client']);
+});
+
+Record('keeps a bounded history, newest last', () => {
+  const h = harness({ historyLimit: 3 });
+  h.c.touch('c1', 'client');
+  const all = Array.from({ length: 7 }, () => summary());
+  for (const m of all) h.c.record(m);
+  const c = h.c.get('c1')!;
+  assert.is(c.messageCount, 7, 'the count covers every message');
+  assert.equal(c.history.map((m) => m.id), all.slice(-3).map((m) => m.id));
+});
+
+Record('a message of an unknown conversation still reaches the recent buffer', () => {
+  const h = harness();
+  const m = summary({ conversationId: 'nowhere' });
+  h.c.record(m);
+  assert.is(h.c.get('nowhere'), undefined);
+  assert.equal(h.c.recent(), [m]);
+});
+
+Record.run();
+
+// ---
+
+const Get = suite('Conversations.get');
+
+Get('unknown id :: undefined', () => {
+  assert.is(harness().c.get('nope'), undefined);
+});
+
+Get('an idle conversation read after its time-out is ended with reason timeout', () => {
+  const h = harness();
+  h.c.touch('c1', 'client');
+  h.clock.now += 1000;
+  assert.is(h.c.get('c1')!.ended, null, 'exactly idleMs is not yet idle');
+  h.clock.now += 1;
+  const c = h.c.get('c1')!;
+  assert.is(c.ended?.reason, 'timeout');
+  assert.equal(h.ended.map((e) => e.reason), ['timeout']);
+  h.c.get('c1');
+  assert.is(h.ended.length, 1, 'onEnd fires once');
+});
+
+Get.run();
+
+// ---
+
+const Sweep = suite('Conversations.sweep');
+
+Sweep('ends every idle conversation and leaves the active ones', () => {
+  const h = harness();
+  h.c.touch('old-1', 'client');
+  h.c.touch('old-2', 'client');
+  h.clock.now += 800;
+  h.c.touch('fresh', 'client');
+  h.clock.now += 300;
+  assert.is(h.c.sweep(), 2);
+  assert.equal(h.ended.map((e) => `${e.id}:${e.reason}`).sort(), ['old-1:timeout', 'old-2:timeout']);
+  assert.equal(h.c.active().map((c) => c.id), ['fresh']);
+  assert.is(h.c.sweep(), 0, 'nothing is ended twice');
+});
+
+Sweep.run();
+
+// ---
+
+const End = suite('Conversations.end');
+
+End('closes a conversation once, with the reason', () => {
+  const h = harness();
+  const c = h.c.touch('c1', 'client');
+  h.c.end(c, 'closed');
+  h.c.end(c, 'timeout');
+  assert.equal(c.ended, { reason: 'closed', at: h.clock.now });
+  assert.equal(h.ended, [{ id: 'c1', reason: 'closed', messages: 0 }]);
+  assert.equal(h.c.active(), []);
+});
+
+End.run();
+
+// ---
+
+const Recent = suite('Conversations.recent');
+
+Recent('newest first', () => {
+  const h = harness();
+  const ms = [summary(), summary(), summary()];
+  for (const m of ms) h.c.record(m);
+  assert.equal(h.c.recent().map((m) => m.id), ms.map((m) => m.id).reverse());
+});
+
+Recent('a ring buffer :: holds only the last recentLimit messages', () => {
+  const h = harness({ recentLimit: 4 });
+  const ms = Array.from({ length: 10 }, () => summary());
+  for (const m of ms) h.c.record(m);
+  assert.equal(h.c.recent().map((m) => m.id), ms.slice(-4).reverse().map((m) => m.id));
+});
+
+Recent('limit :: the newest N', () => {
+  const h = harness({ recentLimit: 8 });
+  const ms = Array.from({ length: 5 }, () => summary());
+  for (const m of ms) h.c.record(m);
+  assert.equal(h.c.recent(2).map((m) => m.id), [ms[4]!.id, ms[3]!.id]);
+});
+
+Recent('empty :: an empty list', () => {
+  assert.equal(harness().c.recent(), []);
+});
+
+Recent.run();
+
+// ---
+
+const View = suite('Conversations.view');
+
+View('the public shape :: sorted participants, ISO times, active and reason', () => {
+  const h = harness();
+  const c = h.c.touch('c1', 'zed');
+  h.c.touch('c1', 'client');
+  const m = summary();
+  h.c.record(m);
+  assert.equal(Conversations.view(c), {
+    id: 'c1',
+    participants: ['agent-a', 'client', 'zed'],
+    messageCount: 1,
+    createdAt: new Date(h.clock.now).toISOString(),
+    lastActivity: new Date(h.clock.now).toISOString(),
+    active: true,
+    endedReason: null,
+    history: [m],
+  });
+  h.clock.now += 5000;
+  h.c.sweep();
+  const v = Conversations.view(c);
+  assert.is(v.active, false);
+  assert.is(v.endedReason, 'timeout');
+});
+
+View.run();
