@@ -25,6 +25,9 @@ export interface BenchResult {
   note?: string;
 }
 
+/** Timed runs per figure (BENCH_RUNS); medians need enough of them on a shared, noisy machine. */
+export const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 25));
+
 export interface Samples {
   ms: number[];
   median: number;
@@ -45,24 +48,6 @@ export const median = (values: readonly number[]): number => percentile(values, 
 
 export function summarize(ms: number[]): Samples {
   return { ms, median: median(ms), p90: percentile(ms, 90), min: Math.min(...ms) };
-}
-
-/** Times `fn` `runs` times after `warmup` untimed calls; `setup` runs before each call, untimed. */
-export async function sample<S = void>(opts: {
-  runs: number;
-  warmup?: number;
-  setup?: () => S | Promise<S>;
-  fn: (state: S) => unknown;
-}): Promise<Samples> {
-  const ms: number[] = [];
-  for (let i = 0; i < (opts.warmup ?? 0) + opts.runs; i++) {
-    const state = (await opts.setup?.()) as S;
-    const t0 = performance.now();
-    await opts.fn(state);
-    const dt = performance.now() - t0;
-    if (i >= (opts.warmup ?? 0)) ms.push(dt);
-  }
-  return summarize(ms);
 }
 
 /**
@@ -94,7 +79,7 @@ export interface SpawnResult {
 }
 
 /** Runs a command to its end; rejects on a non-zero exit unless `allowFail`. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; allowFail?: boolean } = {}): Promise<SpawnResult> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer; allowFail?: boolean } = {}): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -159,7 +144,8 @@ export function renderTable(results: readonly BenchResult[]): string {
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** git-ignored scratch space for results and temporary repositories. */
 export const WORK = path.join(ROOT, 'bench', '.work');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** The CLI entry; BENCH_CLI points at another build (to compare a change). */
+export const CLI = process.env.BENCH_CLI ?? path.join(ROOT, 'dist', 'cli', 'main.js');
 
 export function scratch(prefix: string): string {
   fs.mkdirSync(WORK, { recursive: true });

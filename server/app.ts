@@ -14,6 +14,7 @@ import eventRoutes from './routes/events.js';
 import lockRoutes from './routes/lock.js';
 import messageRoutes from './routes/messages.js';
 import toolRoutes from './routes/tools.js';
+import mcpRoutes from './routes/mcp.js';
 import webhookRoutes, { type WebhookSettings } from './routes/webhooks.js';
 import type { Dispatcher } from './routing/dispatcher.js';
 import type { Onboarding } from './onboarding.js';
@@ -94,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(lockRoutes, { prefix: '/api/v1' });
   await app.register(messageRoutes, { prefix: '/api/v1' });
   await app.register(toolRoutes, { prefix: '/api/v1' });
+  await app.register(mcpRoutes);
   await app.register(webhookRoutes, { prefix: '/webhooks' });
   return app;
 }

@@ -84,6 +84,8 @@ export function describeSnapshot(s: Snapshot) {
       oid: t.oid,
       wasmOid: t.wasmOid,
       wasmSha256: t.instance.sha256,
+      // The sandbox's live view (workers, calls, quarantine), when the instance has one.
+      ...(typeof (t.instance as { status?: unknown }).status === 'function' ? { status: (t.instance as unknown as { status(): unknown }).status() } : {}),
     })),
     capabilities: Object.fromEntries(s.capabilities),
   };

@@ -1,8 +1,12 @@
-// The event log: one DuckDB file in the data folder, one table of events. Appends are buffered and
-// written in batches through DuckDB's appender, off the request path; `flush()` makes everything
-// appended so far durable (a deployment awaits it before it answers). One process owns the file.
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+// The event log: one DuckDB file in the data folder, one table of events, owned by a worker thread
+// (log-worker.ts). `append` only stringifies the payload and buffers it; batches go to the worker
+// every 50 ms or 2,000 events, where DuckDB's appender writes them, so the log never slows the
+// request path. `flush()` resolves once everything appended so far is committed (a deployment
+// awaits it before it answers). One process owns the file; the CLI reads through the API.
+import { Worker } from 'node:worker_threads';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import type { Request, Response, Row } from './log-worker.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -26,152 +30,123 @@ export interface EventSink {
   flush(): Promise<void>;
 }
 
-interface Pending {
-  seq: bigint;
-  at: number;
-  type: string;
-  deploymentId: string | null;
-  conversationId: string | null;
-  payload: string;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  seq BIGINT NOT NULL,
-  ts TIMESTAMP NOT NULL,
-  type VARCHAR NOT NULL,
-  deployment_id VARCHAR,
-  conversation_id VARCHAR,
-  payload JSON
-)`;
-
 export interface EventLogOptions {
   file: string;
   logger?: Logger;
-  /** how long an append may wait in memory before it is written */
+  /** how long an append may wait in memory before it is sent to the writer */
   flushIntervalMs?: number;
-  /** a batch this large is written at once */
+  /** a batch this large is sent at once */
   maxBatch?: number;
   now?: () => number;
 }
 
+type DuckParams = Record<string, DuckDBValue>;
+type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+
 export class EventLog implements EventSink {
-  private buffer: Pending[] = [];
+  private buffer: Row[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private appender: DuckDBAppender | null = null;
-  private appenderReady: Promise<DuckDBAppender> | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private failure: Error | null = null;
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly now: () => number;
 
-  private constructor(
-    private readonly db: DuckDBInstance,
-    private readonly reader: DuckDBConnection,
-    private readonly writer: DuckDBConnection,
-    private seq: bigint,
-    private readonly opts: EventLogOptions,
-  ) {
+  private constructor(private readonly worker: Worker, private seq: number, private readonly opts: EventLogOptions) {
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.maxBatch = opts.maxBatch ?? 2000;
     this.now = opts.now ?? Date.now;
   }
 
   static async open(opts: EventLogOptions): Promise<EventLog> {
-    const db = await DuckDBInstance.create(opts.file);
-    const reader = await db.connect();
-    await reader.run(SCHEMA);
-    const writer = await db.connect();
-    const max = await reader.runAndReadAll('SELECT coalesce(max(seq), 0) AS m FROM events');
-    const seq = BigInt(String(max.getRowObjectsJson()[0]?.m ?? '0'));
-    return new EventLog(db, reader, writer, seq, opts);
+    const worker = new Worker(new URL('./log-worker.js', import.meta.url));
+    const log = new EventLog(worker, 0, opts);
+    worker.on('message', (res: Response) => log.settle(res));
+    worker.on('error', (err) => log.crash(err));
+    worker.on('exit', (code) => {
+      if (!log.closed) log.crash(new Error(`event log worker exited with code ${code}`));
+    });
+    try {
+      log.seq = (await log.request({ op: 'open', file: opts.file })) as number;
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    // The worker must not keep a finished process alive; close() is the orderly way out.
+    worker.unref();
+    return log;
+  }
+
+  private settle(res: Response): void {
+    if (res.id === -1) {
+      if (!res.ok) this.opts.logger?.error({ err: new Error(res.error) }, 'event log write failed');
+      return;
+    }
+    const w = this.waiting.get(res.id);
+    if (!w) return;
+    this.waiting.delete(res.id);
+    if (this.waiting.size === 0 && !this.closed) this.worker.unref();
+    if (res.ok) w.resolve(res.value);
+    else w.reject(new Error(res.error));
+  }
+
+  private crash(err: Error): void {
+    this.failure = err;
+    this.opts.logger?.error({ err }, 'event log worker failed');
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  private request(body: Body): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    // A pending answer keeps the process alive; an idle log does not.
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...body, id } as Request);
+    });
   }
 
   append(type: string, payload: unknown, opts: AppendOptions = {}): void {
     if (this.closed) return;
-    this.seq += 1n;
-    this.buffer.push({
-      seq: this.seq,
-      at: opts.at ?? this.now(),
-      type,
-      deploymentId: opts.deploymentId ?? null,
-      conversationId: opts.conversationId ?? null,
-      payload: JSON.stringify(payload ?? null),
-    });
-    if (this.buffer.length >= this.maxBatch) this.writeLogged();
+    this.buffer.push([++this.seq, opts.at ?? this.now(), type, opts.deploymentId ?? null, opts.conversationId ?? null, JSON.stringify(payload ?? null)]);
+    if (this.buffer.length >= this.maxBatch) this.send();
     else if (!this.timer) {
-      this.timer = setTimeout(() => this.writeLogged(), this.flushIntervalMs);
+      this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
       this.timer.unref();
     }
   }
 
-  /** Writes whatever is buffered; resolves once it is committed. */
-  async flush(): Promise<void> {
-    if (!this.appender && this.buffer.length) {
-      this.appender = await (this.appenderReady ??= this.writer.createAppender('events'));
-    }
-    this.write();
-  }
-
-  private writeLogged(): void {
-    try {
-      this.write();
-    } catch {
-      /* logged in write(); the next flush retries with a new appender */
-    }
-  }
-
-  private write(): void {
+  /** Hands the buffered rows to the writer (no answer awaited). */
+  private send(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (!this.buffer.length) return;
-    if (!this.appender) {
-      // First write: the appender is created asynchronously once, then reused.
-      void this.flush().catch((err: unknown) => this.opts.logger?.error({ err }, 'event log flush failed'));
-      return;
-    }
-    const batch = this.buffer;
+    if (!this.buffer.length || this.failure) return;
+    const rows = this.buffer;
     this.buffer = [];
-    const a = this.appender;
-    try {
-      for (const e of batch) {
-        a.appendBigInt(e.seq);
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(e.at) * 1000n));
-        a.appendVarchar(e.type);
-        if (e.deploymentId === null) a.appendNull();
-        else a.appendVarchar(e.deploymentId);
-        if (e.conversationId === null) a.appendNull();
-        else a.appendVarchar(e.conversationId);
-        a.appendVarchar(e.payload);
-        a.endRow();
-      }
-      a.flushSync();
-    } catch (err) {
-      // An appender that failed is unusable; the next write opens a new one.
-      this.opts.logger?.error({ err, lost: batch.length }, 'event log write failed');
-      try {
-        a.closeSync();
-      } catch {
-        /* already broken */
-      }
-      this.appender = null;
-      this.appenderReady = null;
-      throw err;
-    }
+    this.worker.postMessage({ id: 0, op: 'append', rows } as Request);
   }
 
-  /** Runs a read query; rows come back with JSON-safe values (BIGINT as string). */
-  async query<T = Record<string, unknown>>(sql: string, params: Record<string, DuckDBValue> = {}): Promise<T[]> {
-    await this.flush();
-    const r = await this.reader.runAndReadAll(sql, params);
-    return r.getRowObjectsJson() as unknown as T[];
+  /** Resolves once everything appended so far is committed. */
+  async flush(): Promise<void> {
+    this.send();
+    await this.request({ op: 'flush' });
+  }
+
+  /** Runs a read query (after everything appended so far); rows come back JSON-safe (BIGINT as string). */
+  async query<T = Record<string, unknown>>(sql: string, params: DuckParams = {}): Promise<T[]> {
+    this.send();
+    return (await this.request({ op: 'query', sql, params })) as T[];
   }
 
   async events({ type, limit = 100, deploymentId }: { type?: string; limit?: number; deploymentId?: string } = {}): Promise<CaxtonEvent[]> {
     const where: string[] = [];
-    const params: Record<string, DuckDBValue> = { limit: Math.max(1, Math.min(limit, 10_000)) };
+    const params: DuckParams = { limit: Math.max(1, Math.min(limit, 10_000)) };
     if (type) {
       where.push('type = $type');
       params.type = type;
@@ -197,15 +172,14 @@ export class EventLog implements EventSink {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    this.closed = true;
     try {
-      this.appender?.closeSync();
-      this.writer.closeSync();
-      this.reader.closeSync();
-      this.db.closeSync();
+      await this.flush();
+      await this.request({ op: 'close' });
     } catch (err) {
       this.opts.logger?.warn({ err }, 'event log close failed');
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
     }
   }
 }

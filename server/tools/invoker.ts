@@ -4,6 +4,8 @@ import { CaxtonError } from '../errors.js';
 import type { Snapshot } from '../deploy/snapshot.js';
 import type { ToolInstance } from '../deploy/runtime-factory.js';
 import type { ToolCallResult, ToolInvoker } from '../agents/runtime.js';
+import type { EventSink } from '../events/log.js';
+import { ToolEvent } from './tool-events.js';
 
 /** A tool instance that can run: what the sandbox builds. */
 export interface InvokableTool extends ToolInstance {
@@ -15,7 +17,10 @@ export function isInvokable(t: ToolInstance): t is InvokableTool {
 }
 
 export class SnapshotToolInvoker implements ToolInvoker {
-  constructor(private readonly current: () => Snapshot | null) {}
+  constructor(
+    private readonly current: () => Snapshot | null,
+    private readonly events?: EventSink,
+  ) {}
 
   /** Calls `tool.fn`; with `snapshot`, against that one (a message finishes on what it started with). */
   async call(args: { tool: string; fn: string; input: unknown; agent: string | null; signal?: AbortSignal; snapshot?: Snapshot }): Promise<ToolCallResult> {
@@ -24,7 +29,10 @@ export class SnapshotToolInvoker implements ToolInvoker {
     if (args.agent !== null) {
       const agent = snap.agents.get(args.agent);
       if (!agent) throw new CaxtonError('CAX_UNKNOWN_RECEIVER', { receiver: args.agent, agents: [...snap.agents.keys()], nearest: [] });
-      if (!agent.spec.tools.includes(args.tool)) throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: args.agent, tool: args.tool });
+      if (!agent.spec.tools.includes(args.tool)) {
+        this.events?.append(ToolEvent.ToolExecutionFailed, { tool: args.tool, fn: args.fn, agent: args.agent, reason: 'permission', code: 'CAX_TOOL_NOT_PERMITTED', durationMs: 0 });
+        throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: args.agent, tool: args.tool });
+      }
     }
     const live = snap.tools.get(args.tool);
     if (!live) throw new CaxtonError('CAX_NOT_FOUND', { kind: 'tool', name: args.tool, available: [...snap.tools.keys()] });

@@ -1,0 +1,139 @@
+// analyze: statistics over rows. Numeric columns get count, sum, mean, min, max, standard deviation
+// and percentiles (linear interpolation, as SQL's quantile_cont); other columns get count, distinct
+// values and the most frequent ones.
+import { JValue, round } from '../_lib/json';
+import { fail, inputJson, outputJson } from '../_lib/io';
+import { columnsOf, rowsOf, stringList } from '../_lib/rows';
+
+class Tally {
+  constructor(
+    public value: string,
+    public count: i32,
+  ) {}
+}
+
+function byCount(a: Tally, b: Tally): i32 {
+  if (a.count != b.count) return b.count - a.count;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/** The p-th percentile (0–100) of sorted values. */
+function percentile(sorted: Array<f64>, p: f64): f64 {
+  if (sorted.length == 0) return NaN;
+  const pos = (p / 100) * <f64>(sorted.length - 1);
+  const lo = <i32>Math.floor(pos);
+  const hi = <i32>Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - <f64>lo);
+}
+
+function numericStats(values: Array<f64>, percentiles: Array<f64>): JValue {
+  const sorted = values.slice(0);
+  sorted.sort();
+  let sum: f64 = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
+  const n = <f64>sorted.length;
+  const mean = sum / n;
+  let sq: f64 = 0;
+  for (let i = 0; i < sorted.length; i++) sq += (sorted[i] - mean) * (sorted[i] - mean);
+  const out = JValue.object();
+  out.setStr('type', 'number');
+  out.setNum('count', n);
+  out.setNum('sum', round(sum, 6));
+  out.setNum('mean', round(mean, 6));
+  out.setNum('min', sorted[0]);
+  out.setNum('max', sorted[sorted.length - 1]);
+  out.setNum('stddev', round(Math.sqrt(sq / n), 6));
+  for (let i = 0; i < percentiles.length; i++) {
+    const p = percentiles[i];
+    const key = 'p' + (Math.floor(p) == p ? (<i64>p).toString() : p.toString());
+    out.setNum(key, round(percentile(sorted, p), 6));
+  }
+  return out;
+}
+
+function textStats(values: Array<string>): JValue {
+  const counts = new Map<string, i32>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    counts.set(v, counts.has(v) ? counts.get(v) + 1 : 1);
+  }
+  const keys = counts.keys();
+  const tallies = new Array<Tally>();
+  for (let i = 0; i < keys.length; i++) tallies.push(new Tally(keys[i], counts.get(keys[i])));
+  tallies.sort(byCount);
+  const top = JValue.array();
+  for (let i = 0; i < tallies.length && i < 5; i++) {
+    const t = JValue.object();
+    t.setStr('value', tallies[i].value);
+    t.setNum('count', <f64>tallies[i].count);
+    top.push(t);
+  }
+  const out = JValue.object();
+  out.setStr('type', 'text');
+  out.setNum('count', <f64>values.length);
+  out.setNum('distinct', <f64>keys.length);
+  out.set('top', top);
+  return out;
+}
+
+/**
+ * Input: rows (an array, or {rows}, or fetch-data's output), optional "columns" to restrict to and
+ * "percentiles" (default [50, 90, 95]); a bare array of numbers is one column named "value".
+ * Output: {count, columns: {name: stats}}.
+ */
+export function analyze(): i32 {
+  const input = inputJson();
+  const rows = rowsOf(input);
+  if (rows === null) return fail('expected rows: an array, or an object with "rows"');
+
+  const percentiles = new Array<f64>();
+  const given = input.isObj() ? input.get('percentiles') : null;
+  if (given !== null && given.isArr()) {
+    for (let i = 0; i < given.arr.length; i++) {
+      const p = given.arr[i].toNumber();
+      if (isNaN(p) || p < 0 || p > 100) return fail('percentiles must be numbers from 0 to 100');
+      percentiles.push(p);
+    }
+  } else {
+    percentiles.push(50);
+    percentiles.push(90);
+    percentiles.push(95);
+  }
+
+  // A bare list of values is one column.
+  let table = rows;
+  let bare = rows.arr.length > 0;
+  for (let i = 0; i < rows.arr.length; i++) if (rows.arr[i].isObj()) bare = false;
+  if (bare) {
+    table = JValue.array();
+    for (let i = 0; i < rows.arr.length; i++) table.push(JValue.object().set('value', rows.arr[i]));
+  }
+
+  let names = stringList(input, 'columns');
+  if (names.length == 0) names = columnsOf(table);
+
+  const columns = JValue.object();
+  for (let c = 0; c < names.length; c++) {
+    const name = names[c];
+    const numbers = new Array<f64>();
+    const texts = new Array<string>();
+    let present = 0;
+    for (let r = 0; r < table.arr.length; r++) {
+      const row = table.arr[r];
+      if (!row.isObj()) continue;
+      const v = row.get(name);
+      if (v === null || v.isNull()) continue;
+      present++;
+      const n = v.toNumber();
+      if (!isNaN(n) && !v.isArr() && !v.isObj()) numbers.push(n);
+      texts.push(v.toText());
+    }
+    if (present == 0) continue;
+    columns.set(name, numbers.length == present ? numericStats(numbers, percentiles) : textStats(texts));
+  }
+
+  const out = JValue.object();
+  out.setNum('count', <f64>table.arr.length);
+  out.set('columns', columns);
+  return outputJson(out);
+}
