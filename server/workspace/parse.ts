@@ -129,9 +129,13 @@ function schemaIssues(
     } else if (iss.code === 'invalid_type') {
       const actual = valueAt(data, path);
       if (actual === undefined) {
-        const example = EXAMPLES[iss.expected] ?? `a ${iss.expected}`;
-        const issue = push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`,
-          `add ${String(path[path.length - 1])} = ${example}`);
+        const key = String(path[path.length - 1]);
+        const target = schemaAt(schema, path);
+        const element = target instanceof z.ZodArray ? schemaAt(target.element as z.ZodType, []) : null;
+        const fix = element instanceof z.ZodObject
+          ? `add a [[${key}]] table with ${Object.keys(element.shape).join(', ')}`
+          : `add ${key} = ${EXAMPLES[iss.expected] ?? `a ${iss.expected}`}`;
+        const issue = push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`, fix);
         missing.set(issue, field);
       } else {
         const expected = iss.expected === 'object' ? 'a table' : `${/^[aeiou]/.test(iss.expected) ? 'an' : 'a'} ${iss.expected}`;

@@ -42,6 +42,8 @@ export const BehaviorStep = z.strictObject({
   ask: Name.optional(),
   input: z.unknown().optional(),
   content: z.string().optional(),
+  /** when it fails, record the error (steps.<id>.error) and go on */
+  optional: z.boolean().optional(),
 });
 
 export const Behavior = z.strictObject({

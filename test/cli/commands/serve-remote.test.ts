@@ -101,7 +101,11 @@ Remote('a remote with credentials in its URL: deploys, and the credentials appea
     const pushed = remote.push(agentFiles('b'), 'add b');
     const queued = await pushDelivery(server.url, remote, 'refs/heads/main', before);
     assert.is(queued.status, 202);
-    await waitFor(async () => (await call('GET', '/api/v1/status')).body.deployedSha === pushed);
+    // The snapshot switches before the deployment is recorded: wait for both.
+    await waitFor(async () => {
+      const s = (await call('GET', '/api/v1/status')).body;
+      return s.deployedSha === pushed && s.running === null;
+    });
 
     // the remote goes away: the deployment fails with the URL redacted
     await http.close();
