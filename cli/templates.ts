@@ -16,6 +16,8 @@ export const TemplateMeta = z.strictObject({
   setup_minutes: z.number().positive(),
   capabilities: z.array(z.string()),
   default: z.boolean().default(false),
+  /** the first message to send: quickstart sends it, init's next steps show it */
+  example: z.strictObject({ capability: z.string(), content: z.string() }).optional(),
 });
 export type TemplateMeta = z.infer<typeof TemplateMeta>;
 
@@ -34,6 +36,18 @@ export function listTemplates(): Template[] {
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'template.toml')))
     .map((e) => ({ ...TemplateMeta.parse(parseToml(fs.readFileSync(path.join(dir, e.name, 'template.toml'), 'utf8'))), dir: path.join(dir, e.name) }))
     .sort((a, b) => Number(b.default) - Number(a.default) || a.id.localeCompare(b.id));
+}
+
+/** The template's example message, as CLI text and as the content to send (JSON when it parses). */
+export function exampleOf(t: Template): { capability: string; text: string; content: unknown } {
+  const text = t.example?.content ?? 'hello';
+  let content: unknown = text;
+  try {
+    content = /^\s*[[{]/.test(text) ? JSON.parse(text) : text;
+  } catch {
+    /* plain text */
+  }
+  return { capability: t.example?.capability ?? t.capabilities[0] ?? 'hello', text, content };
 }
 
 export function findTemplate(id: string): Template {

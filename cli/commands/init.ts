@@ -3,7 +3,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { simpleGit } from 'simple-git';
 import { CaxtonError } from '../../server/errors.js';
-import { findTemplate, listTemplates, templateFiles } from '../templates.js';
+import { exampleOf, findTemplate, listTemplates, templateFiles } from '../templates.js';
 import { noteMilestone } from '../../server/onboarding.js';
 import type { Command } from '../command.js';
 
@@ -72,7 +72,7 @@ export const init: Command = {
       ...(rel === '.' ? [] : [`  cd ${rel}`]),
       '  caxton serve            # in one terminal',
       '  caxton deploy           # in another',
-      `  caxton send --capability ${template.capabilities[0] ?? 'automate-task'} "plan my week"`,
+      `  caxton send --capability ${exampleOf(template).capability} '${exampleOf(template).text}'`,
     ];
     return { data: { workspace: dir, template: template.id, files: written.sort(), commit: sha }, text: lines.join('\n'), ok: true };
   },

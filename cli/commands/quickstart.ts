@@ -3,10 +3,16 @@ import path from 'node:path';
 import pino from 'pino';
 import pc from 'picocolors';
 import type { DeploymentRecord } from '../../server/deploy/record.js';
+import type { TraceEntry } from '../../server/routing/message.js';
 import { ApiClient } from '../client.js';
-import { renderDeploy } from '../render.js';
+import { countChanges, short } from '../render.js';
+import { exampleOf, findTemplate } from '../templates.js';
 import { init } from './init.js';
+import { renderTrace } from './send.js';
 import type { Command } from '../command.js';
+
+/** The template whose first request shows the whole story: three agents, three sandboxed tools. */
+export const QUICKSTART_TEMPLATE = 'data-analyst';
 
 function freshDir(cwd: string): string {
   for (let i = 1; ; i++) {
@@ -15,60 +21,76 @@ function freshDir(cwd: string): string {
   }
 }
 
+interface MessageReply {
+  handledBy: string;
+  reply: unknown;
+  durationMs: number;
+  trace: TraceEntry[];
+}
+
 export const quickstart: Command = {
   name: 'quickstart',
   usage: 'caxton quickstart [DIR] [--template ID] [--keep] [--json]',
   options: { template: { type: 'string' }, keep: { type: 'boolean' } },
   async run(ctx) {
     const started = performance.now();
-    const steps: string[] = [];
+    const elapsed = () => Math.round(performance.now() - started);
     const step = (s: string) => {
-      steps.push(s);
       if (!ctx.json) ctx.print(s);
     };
+    const template = findTemplate(typeof ctx.flags.template === 'string' ? ctx.flags.template : QUICKSTART_TEMPLATE);
     const dir = ctx.positionals[0] ? path.resolve(ctx.cwd, ctx.positionals[0]) : freshDir(ctx.cwd);
-    const made = await init.run({ ...ctx, positionals: [dir], flags: { ...(ctx.flags.template ? { template: ctx.flags.template } : {}) } });
-    step(`${pc.green('✓')} Workspace ${path.relative(ctx.cwd, dir) || '.'} from ${String(made.data.template)}`);
+    const rel = path.relative(ctx.cwd, dir) || '.';
+    await init.run({ ...ctx, positionals: [dir], flags: { template: template.id } });
+    step(`${pc.green('✓')} Workspace ${rel} from the ${template.id} template, first commit made ${pc.dim(`(${elapsed()} ms)`)}`);
 
     const dataDir = path.join(dir, '.caxton');
     fs.mkdirSync(dataDir, { recursive: true });
     const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'server.log'), sync: false }));
-    // Loaded here, not at the top: main imports every command, and the server (Fastify, DuckDB)
-    // would otherwise add ~0.3 s to each short command such as `caxton status`.
+    // Loaded here: the server (Fastify, DuckDB, the sandbox) is only paid for by commands that run one.
     const { startServer } = await import('../../server/serve.js');
     const server = await startServer({ workspace: dir, port: 0, host: '127.0.0.1', logger });
     try {
-      step(`${pc.green('✓')} Server on ${server.url} ${pc.dim('(log: .caxton/server.log)')}`);
+      step(`${pc.green('✓')} Server on ${server.url} ${pc.dim(`(${elapsed()} ms; log: ${rel}/.caxton/server.log)`)}`);
       const api = new ApiClient(server.url, server.token);
       const record = await api.post<DeploymentRecord>('/api/v1/deployments', { ref: 'HEAD', trigger: 'cli' });
-      step(renderDeploy(record));
-      const agents = await api.get<Array<{ name: string; capabilities: string[] }>>('/api/v1/agents');
-      const elapsedMs = Math.round(performance.now() - started);
-      const data = {
-        workspace: dir,
-        url: server.url,
-        deployment: record,
-        reply: null as string | null,
-        agents: agents.map((a) => a.name),
-        toolCalls: [] as string[],
-        elapsedMs,
-      };
-      const next = [
-        `${pc.green('✓')} Ready in ${elapsedMs} ms: ${agents.length} agent${agents.length === 1 ? '' : 's'} deployed (${agents.map((a) => a.name).join(', ')})`,
+      const n = countChanges(record.changes);
+      if (record.status !== 'succeeded') {
+        return { data: { workspace: dir, deployment: record, reply: null, agents: [], toolCalls: [], elapsedMs: elapsed() }, text: `${pc.red('✗')} Deployment ${record.status}`, ok: false };
+      }
+      step(`${pc.green('✓')} Deployed ${short(record.toSha)}: ${n} agents and tools in ${record.durationMs} ms`);
+
+      const example = exampleOf(template);
+      step(`→ caxton send --capability ${example.capability} '${example.text}'`);
+      const r = await api.post<MessageReply>('/api/v1/messages', { capability: example.capability, content: example.content });
+      const agents = r.trace.filter((t) => t.kind === 'agent').map((t) => t.name);
+      const toolCalls = r.trace.filter((t) => t.kind === 'tool').map((t) => `${t.name}.${t.fn ?? ''}`);
+      const reply = typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2);
+      const elapsedMs = elapsed();
+      const text = [
+        '',
+        reply.trimEnd(),
+        '',
+        `Path: ${renderTrace(r.trace)}`,
+        `${pc.green('✓')} Answered in ${r.durationMs.toFixed(1)} ms; the whole first run took ${(elapsedMs / 1000).toFixed(1)} s.`,
         '',
         'Next:',
-        `  cd ${path.relative(ctx.cwd, dir) || '.'}`,
-        '  caxton serve      # keep a server running',
-        '  caxton status     # what runs, what is pending',
-      ];
+        `  cd ${rel}`,
+        '  caxton serve                 # keep a server running (another terminal)',
+        '  caxton deploy                # after each commit; only what changed is rebuilt',
+        `  caxton send --capability ${example.capability} '${example.text}'`,
+      ].join('\n');
+      const data = { workspace: dir, url: server.url, deployment: record, reply: r.reply, agents, toolCalls, trace: r.trace, elapsedMs };
       if (ctx.flags.keep) {
-        ctx.print(`${next.join('\n')}\n\nServer kept running on ${server.url}; Ctrl-C stops it.`);
+        if (!ctx.json) ctx.print(`${text}\n\nServer kept running on ${server.url}; Ctrl-C stops it.`);
+        else ctx.print(JSON.stringify({ version: 1, ok: true, ...data }, null, 2));
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
+        return { data, text: 'Stopped.', ok: true };
       }
-      return { data, text: next.join('\n'), ok: record.status === 'succeeded' };
+      return { data, text, ok: true };
     } finally {
       await server.close();
     }
