@@ -9,6 +9,7 @@ import { statusBench } from './status.bench.js';
 import { startupBench } from './startup.bench.js';
 import { routingBench } from './routing.bench.js';
 import { sandboxBench } from './sandbox.bench.js';
+import { firstRunBench } from './first-run.bench.js';
 import { WORK, log, machine, renderTable, type BenchResult } from './harness.js';
 
 const BENCHES: Array<{ name: string; title: string; run: () => Promise<BenchResult[]> }> = [
@@ -17,6 +18,7 @@ const BENCHES: Array<{ name: string; title: string; run: () => Promise<BenchResu
   { name: 'status', title: '3. caxton status with the server down vs Node start-up', run: statusBench },
   { name: 'startup', title: '4. caxton serve to /health 200 vs a bare Fastify app', run: startupBench },
   { name: 'routing', title: 'issue 3. routing in process, POST /api/v1/messages vs bare Fastify, event log on vs off', run: routingBench },
+  { name: 'first-run', title: 'issue 6. caxton quickstart and caxton init, as a user runs them', run: firstRunBench },
   { name: 'sandbox', title: 'issue 4. tool sandbox: call overhead, HTTP tool calls, time-outs', run: sandboxBench },
 ];
 
