@@ -54,7 +54,7 @@ const Picker = suite('caxton init :: interactive picker (pseudo-terminal)');
 Picker('filters by text, previews, and creates the workspace from the choice', () => {
   const dir = tmpDir('caxton-pty-');
   try {
-    const { code, screen } = inPty(['\r', 'pipeline', '\r', '\r'], ['init', 'ws'], dir);
+    const { code, screen } = inPty(['\r', 'coordinator', '\r', '\r'], ['init', 'ws'], dir);
     assert.is(code, 0, screen);
     assert.match(screen, /Preview/);
     assert.match(screen, /Capabilities: coordinate-pipeline/);
