@@ -13,6 +13,16 @@ export interface MessageSummary {
   ok: boolean;
 }
 
+export const PREVIEW_CHARS = 1024;
+
+/** Small contents as they are; large ones as text cut to PREVIEW_CHARS with an ellipsis. */
+export function preview(content: Content): Content {
+  if (typeof content === 'string') return content.length > PREVIEW_CHARS ? `${content.slice(0, PREVIEW_CHARS)}…` : content;
+  if (typeof content !== 'object' || content === null) return content;
+  const text = JSON.stringify(content);
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : content;
+}
+
 export interface Conversation {
   id: string;
   participants: Set<string>;
@@ -84,7 +94,9 @@ export class Conversations {
     return c;
   }
 
-  record(summary: MessageSummary): void {
+  /** Keeps a bounded preview of the content: history must not hold megabytes per message. */
+  record(full: MessageSummary): void {
+    const summary = { ...full, content: preview(full.content) };
     const c = this.map.get(summary.conversationId);
     if (c) {
       c.messageCount++;

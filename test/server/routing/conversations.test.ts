@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Conversations, type Conversation, type ConversationOptions, type MessageSummary } from '../../../server/routing/conversations.js';
+import { Conversations, preview, PREVIEW_CHARS, type Conversation, type ConversationOptions, type MessageSummary } from '../../../server/routing/conversations.js';
 
 interface Harness {
   c: Conversations;
@@ -264,3 +264,26 @@ View('the public shape :: sorted participants, ISO times, active and reason', ()
 });
 
 View.run();
+
+// ---
+
+const Preview = suite('preview');
+
+Preview('keeps small contents as they are and cuts large ones to a text preview', () => {
+  assert.is(preview('short'), 'short');
+  assert.equal(preview({ a: 1 }), { a: 1 });
+  const big = 'x'.repeat(PREVIEW_CHARS * 10);
+  assert.is((preview(big) as string).length, PREVIEW_CHARS + 1);
+  const obj = preview({ rows: Array.from({ length: 1000 }, (_, i) => ({ i })) });
+  assert.type(obj, 'string');
+  assert.ok((obj as string).endsWith('…'));
+});
+
+Preview('history keeps the preview, not the whole content', () => {
+  const c = new Conversations();
+  c.touch('c1', 'client');
+  c.record({ id: 'm1', conversationId: 'c1', from: 'client', to: 'a', performative: 'request', content: 'y'.repeat(50_000), at: '', ok: true });
+  assert.is((c.get('c1')!.history[0]!.content as string).length, PREVIEW_CHARS + 1);
+});
+
+Preview.run();
