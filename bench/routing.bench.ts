@@ -9,7 +9,7 @@
 // In process, a round's rate is the better of wall time and the process's CPU time: on a shared
 // machine wall time counts other processes' turns, and CPU time counts V8's parallel GC threads.
 // BENCH_ROUTING_N sets the messages per in-process round, BENCH_ROUTING_MS the HTTP round length.
-import { spawn } from 'node:child_process';
+import { load as runLoad, type Load } from './http-load-client.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +31,6 @@ const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUTING_ROUNDS ?? 5));
 const HTTP_MS = Number(process.env.BENCH_ROUTING_MS ?? 2000);
 const HTTP_ROUNDS = Math.max(1, Number(process.env.BENCH_ROUTING_HTTP_ROUNDS ?? 3));
 const CONCURRENCY = 32;
-const LOAD = path.join(ROOT, 'dist', 'bench', 'fixtures', 'http-load.js');
 
 const NOOP_SINK: EventSink = { append() {}, flush: async () => {} };
 const NO_TOOLS: ToolInvoker = {
@@ -178,36 +177,9 @@ async function inProcess(): Promise<BenchResult[]> {
   }
 }
 
-interface Load {
-  count: number;
-  errors: number;
-  rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  /** this (the server's) process's CPU time per answered request, µs */
-  cpuUs: number;
-}
 
-async function load(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Load> {
-  const cfg = { url, body: JSON.stringify(body), headers, concurrency: CONCURRENCY, durationMs: HTTP_MS };
-  const c0 = process.cpuUsage();
-  const r = await new Promise<Omit<Load, 'cpuUs'>>((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited ${code}: ${err.slice(0, 2000)}`));
-      else resolve(JSON.parse(out) as Omit<Load, 'cpuUs'>);
-    });
-  });
-  // includes the warm-up requests: a fair share for both contenders, who get the same number
-  const cpu = process.cpuUsage(c0);
-  return { ...r, cpuUs: (cpu.user + cpu.system) / (r.count + CONCURRENCY * 20) };
-}
+const loadAt = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Load> =>
+  runLoad({ url, body, headers, concurrency: CONCURRENCY, durationMs: HTTP_MS });
 
 async function overHttp(): Promise<BenchResult[]> {
   const work = scratch('routing-http-');
@@ -228,11 +200,11 @@ async function overHttp(): Promise<BenchResult[]> {
     const realSink = deps.events;
     const runs: Record<'bare' | 'caxton' | 'unlogged', Load[]> = { bare: [], caxton: [], unlogged: [] };
     for (let r = 0; r < HTTP_ROUNDS; r++) {
-      runs.bare.push(await load(bareUrl, body));
+      runs.bare.push(await loadAt(bareUrl, body));
       deps.events = realSink;
-      runs.caxton.push(await load(msgUrl, body, auth));
+      runs.caxton.push(await loadAt(msgUrl, body, auth));
       deps.events = NOOP_SINK;
-      runs.unlogged.push(await load(msgUrl, body, auth));
+      runs.unlogged.push(await loadAt(msgUrl, body, auth));
       deps.events = realSink;
     }
     const med = (k: keyof typeof runs, f: keyof Load) => percentile(runs[k].map((x) => x[f]), 50);

@@ -6,7 +6,7 @@
 //     and ≥ 50 % of a bare Fastify route's rate;
 //  c. a 1,000 ms time-out stops an infinite loop within 1,100 ms (the server carries on).
 // BENCH_SANDBOX_N sets the calls per in-process round, BENCH_SANDBOX_MS the HTTP round length.
-import { spawn } from 'node:child_process';
+import { load as runLoad, type Load } from './http-load-client.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +26,6 @@ const HTTP_MS = Number(process.env.BENCH_SANDBOX_MS ?? 2000);
 const HTTP_ROUNDS = Math.max(1, Number(process.env.BENCH_SANDBOX_HTTP_ROUNDS ?? 3));
 const TIMEOUT_RUNS = Math.max(3, Number(process.env.BENCH_SANDBOX_TIMEOUTS ?? 5));
 const CONCURRENCY = 32;
-const LOAD = path.join(ROOT, 'dist', 'bench', 'fixtures', 'http-load.js');
 const NOOP_SINK: EventSink = { append() {}, flush: async () => {} };
 const INPUT = { id: 42, text: 'ping', tags: ['a', 'b'] };
 
@@ -83,30 +82,9 @@ async function overhead(): Promise<BenchResult> {
   }
 }
 
-interface Load {
-  count: number;
-  errors: number;
-  rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
 
-function load(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Load> {
-  const cfg = { url, body: JSON.stringify(body), headers, concurrency: CONCURRENCY, durationMs: HTTP_MS };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited ${code}: ${err.slice(0, 2000)}`));
-      else resolve(JSON.parse(out) as Load);
-    });
-  });
-}
+const loadAt = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Load> =>
+  runLoad({ url, body, headers, concurrency: CONCURRENCY, durationMs: HTTP_MS });
 
 async function overHttp(): Promise<BenchResult> {
   const work = scratch('sandbox-http-');
@@ -122,8 +100,8 @@ async function overHttp(): Promise<BenchResult> {
     const body = { function: 'echo', input: INPUT };
     const runs: Record<'bare' | 'tool', Load[]> = { bare: [], tool: [] };
     for (let r = 0; r < HTTP_ROUNDS; r++) {
-      runs.bare.push(await load(bareUrl, body));
-      runs.tool.push(await load(`${server.url}/api/v1/tools/fx/call`, body, { authorization: `Bearer ${server.token}` }));
+      runs.bare.push(await loadAt(bareUrl, body));
+      runs.tool.push(await loadAt(`${server.url}/api/v1/tools/fx/call`, body, { authorization: `Bearer ${server.token}` }));
     }
     const med = (k: keyof typeof runs, f: keyof Load) => percentile(runs[k].map((x) => x[f]), 50);
     const errors = runs.tool.reduce((n, x) => n + x.errors, 0);
