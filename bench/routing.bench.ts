@@ -24,7 +24,7 @@ import { fakeSnapshot } from '../test/util/fake-snapshot.js';
 import { makeRepo } from '../test/util/repo.js';
 import { startTestServer } from '../test/util/server.js';
 import { agentFiles } from '../test/util/workspace.js';
-import { ROOT, log, percentile, rmrf, scratch, type BenchResult } from './harness.js';
+import { log, percentile, rmrf, scratch, type BenchResult } from './harness.js';
 
 const N = Number(process.env.BENCH_ROUTING_N ?? 100_000);
 const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUTING_ROUNDS ?? 5));

@@ -18,7 +18,7 @@ import type { EventSink } from '../server/events/log.js';
 import { makeRepo } from '../test/util/repo.js';
 import { startTestServer } from '../test/util/server.js';
 import { pluginToolFiles, pluginWasm, toolSpec } from '../test/util/plugins.js';
-import { ROOT, log, percentile, rmrf, scratch, type BenchResult } from './harness.js';
+import { log, percentile, rmrf, scratch, type BenchResult } from './harness.js';
 
 const N = Number(process.env.BENCH_SANDBOX_N ?? 20_000);
 const ROUNDS = Math.max(3, Number(process.env.BENCH_SANDBOX_ROUNDS ?? 5));
