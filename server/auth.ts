@@ -7,10 +7,16 @@ import { writeFileAtomic } from './deploy/state-store.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** A checker that compares digests, so neither length nor content leaks through timing. */
+/**
+ * A checker of `Authorization` headers. The usual header (`Bearer <token>`, same length) is compared
+ * byte for byte in constant time; any other spelling is compared by digest, so neither the token's
+ * length nor its content leaks through timing. No per-request hashing on the common path.
+ */
 export function tokenChecker(token: string): (header: string | undefined) => void {
   const expected = digest(token);
+  const exact = Buffer.from(`Bearer ${token}`, 'utf8');
   return (header) => {
+    if (header !== undefined && Buffer.byteLength(header, 'utf8') === exact.length && timingSafeEqual(Buffer.from(header, 'utf8'), exact)) return;
     const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
     if (!m) throw new CaxtonError('CAX_UNAUTHORIZED', { reason: 'missing' });
     if (!timingSafeEqual(digest(m[1]!.trim()), expected)) throw new CaxtonError('CAX_UNAUTHORIZED', { reason: 'invalid' });
