@@ -36,6 +36,11 @@ export function breakerSuccess(s: BreakerState): BreakerState {
   return s.state === 'closed' && s.failures.length === 0 ? s : CLOSED;
 }
 
+/** A call that ended neither in success nor in the agent's own failure: frees a half-open probe, keeps the rest. */
+export function breakerRelease(s: BreakerState): BreakerState {
+  return s.state === 'half-open' && s.probing ? { state: 'half-open', probing: false } : s;
+}
+
 export function breakerFailure(s: BreakerState, now: number, cfg: BreakerConfig = DEFAULT_BREAKER): BreakerState {
   if (s.state === 'half-open') return { state: 'open', openedAt: now, retryAt: now + cfg.openMs };
   if (s.state === 'open') return s;

@@ -7,7 +7,7 @@ import type { EventSink } from '../events/log.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
 import type { AgentFile, RoutingSettings } from '../workspace/schema.js';
 import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
-import { breakerAdmit, breakerFailure, breakerSuccess, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
+import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
 import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
@@ -193,12 +193,13 @@ export class Dispatcher {
   }
 
   /** Routes one message, with retries that move to another capable agent where there is one. */
-  private async dispatch(msg: Message, depth: number): Promise<Attempted> {
+  /** `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version. */
+  private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Attempted> {
     const tried = new Set<string>();
     let routingMs = 0;
     let lastError: CaxtonError | null = null;
     let lastAgent = '';
-    let snap = this.deps.snapshot();
+    let snap = start ?? this.deps.snapshot();
     if (!snap) throw this.fail(msg, new CaxtonError('CAX_NOTHING_DEPLOYED'));
     const cfg = this.config(snap);
     for (let attempt = 1; attempt <= cfg.attempts; attempt++) {
@@ -264,7 +265,7 @@ export class Dispatcher {
         const e = toCaxtonError(err);
         const nested = (err as { nested?: boolean }).nested === true;
         if (!nested) this.breakers.set(live, breakerFailure(this.breakers.get(live) ?? CLOSED, this.now(), cfg.breaker));
-        else this.breakers.set(live, breakerSuccess(this.breakers.get(live) ?? CLOSED)); // release a half-open probe
+        else this.breakers.set(live, breakerRelease(this.breakers.get(live) ?? CLOSED)); // not its fault: keep its record
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
         if (FINAL.has(e.code) || nested) throw markNested(e);
         tried.add(live.name);
@@ -312,7 +313,7 @@ export class Dispatcher {
           }, { conversationId: msg.conversationId });
           // Whatever fails below (a routing failure there, or its agents after their retries) is
           // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
-          const { reply } = await this.dispatch(child, depth + 1).catch((err: unknown) => {
+          const { reply } = await this.dispatch(child, depth + 1, snap).catch((err: unknown) => {
             throw markNested(toCaxtonError(err));
           });
           trace.push(...reply.trace);

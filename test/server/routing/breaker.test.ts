@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { breakerAdmit, breakerAvailable, breakerFailure, breakerSuccess, CLOSED, type BreakerConfig, type BreakerState } from '../../../server/routing/breaker.js';
+import { breakerAdmit, breakerAvailable, breakerFailure, breakerRelease, breakerSuccess, CLOSED, type BreakerConfig, type BreakerState } from '../../../server/routing/breaker.js';
 
 const CFG: BreakerConfig = { failureThreshold: 3, windowMs: 1000, openMs: 5000 };
 
@@ -150,3 +150,17 @@ Available('half-open :: unavailable while probing, available otherwise', () => {
 });
 
 Available.run();
+
+// ---
+
+const Release = suite('breakerRelease');
+
+Release('frees a claimed half-open probe and keeps everything else', () => {
+  assert.equal(breakerRelease({ state: 'half-open', probing: true }), { state: 'half-open', probing: false });
+  const closed = { state: 'closed' as const, failures: [1, 2] };
+  assert.is(breakerRelease(closed), closed, 'earlier failures are not wiped');
+  const open = { state: 'open' as const, openedAt: 1, retryAt: 2 };
+  assert.is(breakerRelease(open), open);
+});
+
+Release.run();

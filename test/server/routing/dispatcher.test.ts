@@ -589,4 +589,20 @@ Swap('a breaker belongs to one agent version: a redeployed agent starts closed',
   assert.is((await h.d.send(req({ capability: 'w' }))).reply, 'fixed');
 });
 
+Swap('a nested ask made after a swap still goes to the version its request started on', async () => {
+  const gate = deferred();
+  const h = harness({
+    planner: { capabilities: ['plan'], handle: async (r: AgentRequest) => { await gate.promise; return { content: `planned with ${String((await r.ask('research', 'x')).reply)}` }; } },
+    researcher: { capabilities: ['research'], handle: answer('v1 notes') },
+  });
+  const inFlight = h.d.send(req({ capability: 'plan' }));
+  await Promise.resolve();
+  h.current.snap = snapshot({
+    planner: { capabilities: ['plan'], handle: answer('v2 planner') },
+    researcher: { capabilities: ['research'], handle: answer('v2 notes') },
+  });
+  gate.resolve();
+  assert.is((await inFlight).reply, 'planned with v1 notes');
+});
+
 Swap.run();
