@@ -188,7 +188,15 @@ export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: Read
 /** runtime = "llm" needs an [llm] table. */
 export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
   const v = p.value;
-  if (!v || v.runtime !== 'llm' || v.llm) return;
-  push(at(p, ['runtime'], 'missing-field', 'runtime = "llm" needs an [llm] table (provider, model, base_url, api_key_env)',
-    'add [llm] with model = "..." and base_url = "...", or set runtime = "offline"', { kind: 'agent', name: p.folder }));
+  if (!v) return;
+  const entity = { kind: 'agent' as const, name: p.folder };
+  if (v.runtime === 'llm' && !v.llm) {
+    push(at(p, ['runtime'], 'missing-field', 'runtime = "llm" needs an [llm] table (provider, model, base_url, api_key_env)',
+      'add [llm] with model = "..." and base_url = "...", or set runtime = "offline"', entity));
+  }
+  // A generic OpenAI-compatible server has no well-known address (openai, anthropic and ollama do).
+  if (v.llm?.provider === 'openai-compatible' && !v.llm.base_url) {
+    push(at(p, ['llm', 'provider'], 'missing-field', '[llm] provider "openai-compatible" needs base_url',
+      'add base_url = "http://127.0.0.1:8000/v1" (your server), or provider = "openai" / "ollama"', entity));
+  }
 }

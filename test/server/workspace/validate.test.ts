@@ -238,4 +238,21 @@ validate('gives each issue the path:line:column message form', () => {
   assert.is(formatIssue(i!), `agents/a/agent.toml:4:11 ${i!.message}`);
 });
 
+validate('behaviour and LLM settings :: a tool step needs a listed tool, an LLM agent an endpoint, an unserved ask warns', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: {
+      a: toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'tools = []', '[[behavior.steps]]', 'tool = "t"', '[[behavior.steps]]', 'ask = "nobody"'),
+      b: toml('name = "b"', 'description = "d"', 'capabilities = ["b"]', 'runtime = "llm"'),
+      c: toml('name = "c"', 'description = "d"', 'capabilities = ["c"]', 'runtime = "llm"', '[llm]', 'model = "m"'),
+    },
+  }));
+  assert.equal(where(r.issues), [
+    'agents/a/agent.toml@6:8 unknown-tool',
+    'agents/a/agent.toml@8:7 unknown-capability',
+    'agents/b/agent.toml@4:11 missing-field',
+    'agents/c/agent.toml@5:1 missing-field',
+  ]);
+  assert.is(byCode(r.issues, 'unknown-capability')[0]!.severity, 'warning');
+});
+
 validate.run();
