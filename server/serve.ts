@@ -11,7 +11,7 @@ import { loadOrCreateToken } from './auth.js';
 import { EventLog } from './events/log.js';
 import { EventType } from './events/types.js';
 import { successfulDeployments } from './events/deployment-queries.js';
-import { GitRepo, findGitdir } from './git/repo.js';
+import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
 import { Deployer } from './deploy/deployer.js';
 import { StateStore, writeFileAtomic } from './deploy/state-store.js';
@@ -116,7 +116,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     if (!gitdir) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: workspace });
     dataDir = path.resolve(opts.dataDir ?? path.join(workspace, '.caxton'));
     fs.mkdirSync(dataDir, { recursive: true });
-    excludeDataDir(gitdir, workspace, dataDir);
+    excludeDataDir(commonGitdir(gitdir), workspace, dataDir); // git reads info/exclude from the common directory
     repo = new GitRepo(workspace, gitdir);
     if (await hasRemote(workspace)) {
       // Fetch from origin only when a ref is not here yet.

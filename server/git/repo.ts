@@ -123,8 +123,24 @@ export function parseTree(body: Buffer): TreeEntry[] | null {
   return out.sort((a, b) => compareNames(a.path, b.path));
 }
 
+/**
+ * A linked worktree's git directory holds its own HEAD and a `commondir` file naming the repository
+ * whose objects and refs it shares; isomorphic-git does not follow it, so GitRepo does.
+ */
+export function commonGitdir(gitdir: string): string {
+  try {
+    const common = fs.readFileSync(path.join(gitdir, 'commondir'), 'utf8').trim();
+    return common ? path.resolve(gitdir, common) : gitdir;
+  } catch {
+    return gitdir;
+  }
+}
+
 export class GitRepo {
+  /** where objects and refs live (the common directory of a worktree) */
   readonly gitdir: string;
+  /** where HEAD lives: the worktree's own git directory, or gitdir */
+  private readonly headDir: string;
   /** isomorphic-git's object cache: parsed packfile indexes survive between calls. */
   private readonly cache: object = {};
   /** The direct reader for trees, blobs and commits' trees; isomorphic-git answers what it cannot. */
@@ -133,8 +149,30 @@ export class GitRepo {
   constructor(readonly dir: string, gitdir?: string) {
     const found = gitdir ?? findGitdir(dir);
     if (!found) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir });
-    this.gitdir = found;
-    this.objects = new ObjectStore(found);
+    this.headDir = found;
+    this.gitdir = commonGitdir(found);
+    this.objects = new ObjectStore(this.gitdir);
+  }
+
+  /** HEAD's symbolic ref (refs/heads/x) or commit, read from the worktree's own HEAD. */
+  private readHead(): { ref: string } | { oid: string } | null {
+    try {
+      const text = fs.readFileSync(path.join(this.headDir, 'HEAD'), 'utf8').trim();
+      const m = /^ref:\s*(\S+)$/.exec(text);
+      return m ? { ref: m[1]! } : /^[0-9a-f]{40}$/.test(text) ? { oid: text } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Resolves a ref name; HEAD is read where this checkout keeps it. */
+  private async resolveName(name: string): Promise<string> {
+    if (name === 'HEAD' && this.headDir !== this.gitdir) {
+      const h = this.readHead();
+      if (!h) throw new Error('no HEAD');
+      return 'oid' in h ? h.oid : git.resolveRef({ fs: gitFs, gitdir: this.gitdir, ref: h.ref });
+    }
+    return git.resolveRef({ fs: gitFs, gitdir: this.gitdir, ref: name });
   }
 
   /** Forgets the pack listing, after a fetch has written new packs (a miss would list them anyway). */
@@ -149,13 +187,17 @@ export class GitRepo {
   /** HEAD's commit, or null in a repository without commits. */
   async head(): Promise<string | null> {
     try {
-      return await git.resolveRef({ fs: gitFs, gitdir: this.gitdir, ref: 'HEAD' });
+      return await this.resolveName('HEAD');
     } catch {
       return null;
     }
   }
 
   async currentBranch(): Promise<string | null> {
+    if (this.headDir !== this.gitdir) {
+      const h = this.readHead();
+      return h && 'ref' in h ? h.ref.replace(/^refs\/heads\//, '') : null;
+    }
     return (await git.currentBranch({ fs: gitFs, gitdir: this.gitdir, fullname: false })) ?? null;
   }
 
@@ -180,7 +222,7 @@ export class GitRepo {
     if (!/^[\w./@{}-]+$/.test(name) || name.includes('..')) throw await this.notFound(full);
     let oid: string | null = null;
     try {
-      oid = await git.resolveRef({ fs: gitFs, gitdir: this.gitdir, ref: name });
+      oid = await this.resolveName(name);
     } catch {
       if (/^[0-9a-f]{4,40}$/i.test(name)) {
         try {

@@ -567,3 +567,38 @@ Direct('trees isomorphic-git refuses still throw :: unsafe names, unknown modes'
 });
 
 Direct.run();
+
+// ---
+
+const Worktree = suite('GitRepo :: linked worktrees');
+
+Worktree('reads HEAD from the worktree and objects and refs from the shared repository', async () => {
+  const repo = makeRepo(agentFiles('a'));
+  const wt = path.join(tmpDir('caxton-wt-'), 'feature');
+  try {
+    repo.git('worktree', 'add', '--quiet', '-b', 'feature', wt);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: wt, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+    fs.mkdirSync(path.join(wt, 'agents/b'), { recursive: true });
+    fs.writeFileSync(path.join(wt, 'agents/b/agent.toml'), agentToml('b'));
+    git('add', '-A');
+    git('commit', '--quiet', '-m', 'b on feature');
+    const featureHead = git('rev-parse', 'HEAD');
+    const mainHead = repo.head();
+    assert.is.not(featureHead, mainHead);
+
+    const r = new GitRepo(wt);
+    assert.is(await r.head(), featureHead, 'HEAD is the worktree\'s, not the main checkout\'s');
+    assert.is(await r.currentBranch(), 'feature');
+    assert.is(await r.resolve('HEAD~1'), mainHead);
+    assert.is(await r.resolve('main'), mainHead);
+    const tree = await r.readTree(await r.commitTree(featureHead));
+    assert.ok(tree.some((e) => e.path === 'agents'));
+    // The main checkout is unaffected.
+    assert.is(await new GitRepo(repo.dir).head(), mainHead);
+  } finally {
+    repo.remove();
+    rm(path.dirname(wt));
+  }
+});
+
+Worktree.run();
