@@ -115,11 +115,25 @@ export function renderAgents(agents: Array<{ name: string; capabilities: string[
   return table(agents.map((a) => [a.name, a.capabilities.join(', '), a.tools.join(', ') || '—', short(a.sha), a.description]), ['AGENT', 'CAPABILITIES', 'TOOLS', 'SHA', 'DESCRIPTION']);
 }
 
-export function renderTools(tools: Array<{ name: string; functions: Array<{ name: string }>; sha: string; description: string; limits: { timeout_ms: number; memory_mb: number } }>): string {
+interface ToolRow {
+  name: string;
+  functions: Array<{ name: string }>;
+  sha: string;
+  description: string;
+  limits: { timeout_ms: number; memory_mb: number };
+  status?: { calls?: number; failures?: number; quarantined?: unknown };
+}
+
+export function renderTools(tools: ToolRow[]): string {
   if (!tools.length) return 'No tools are deployed.';
+  const state = (t: ToolRow) => {
+    const q = t.status?.quarantined;
+    if (q) return pc.red(`quarantined${typeof q === 'object' && q && 'reason' in q ? `: ${String((q as { reason: unknown }).reason)}` : ''}`);
+    return t.status ? pc.green(`ok (${t.status.calls ?? 0} calls, ${t.status.failures ?? 0} failed)`) : 'ok';
+  };
   return table(
-    tools.map((t) => [t.name, t.functions.map((f) => f.name).join(', '), `${t.limits.timeout_ms} ms / ${t.limits.memory_mb} MiB`, short(t.sha), t.description]),
-    ['TOOL', 'FUNCTIONS', 'LIMITS', 'SHA', 'DESCRIPTION'],
+    tools.map((t) => [t.name, t.functions.map((f) => f.name).join(', '), `${t.limits.timeout_ms} ms / ${t.limits.memory_mb} MiB`, state(t), short(t.sha), t.description]),
+    ['TOOL', 'FUNCTIONS', 'LIMITS', 'STATE', 'SHA', 'DESCRIPTION'],
   );
 }
 

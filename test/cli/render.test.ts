@@ -1,0 +1,33 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderTools } from '../../cli/render.js';
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const tool = (name: string, status?: object) => ({
+  name,
+  functions: [{ name: 'run' }],
+  sha: 'abcdef0123',
+  description: `the ${name} tool`,
+  limits: { timeout_ms: 1000, memory_mb: 16 },
+  ...(status ? { status } : {}),
+});
+
+// ---
+
+const Tools = suite('renderTools');
+
+Tools('shows each tool state: calls and failures, or the quarantine and its reason', () => {
+  const text = strip(renderTools([
+    tool('ok-tool', { calls: 3, failures: 1, quarantined: null }),
+    tool('bad-tool', { calls: 9, failures: 9, quarantined: { reason: '3 limit violations in 60 s', since: 'x', violations: 3, windowMs: 60_000 } }),
+  ]));
+  assert.match(text, /STATE/);
+  assert.match(text, /ok-tool\s.*ok \(3 calls, 1 failed\)/);
+  assert.match(text, /bad-tool\s.*quarantined: 3 limit violations in 60 s/);
+});
+
+Tools('says when nothing is deployed', () => {
+  assert.is(renderTools([]), 'No tools are deployed.');
+});
+
+Tools.run();
