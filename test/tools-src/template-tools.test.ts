@@ -73,6 +73,7 @@ Analyze('count, sum, mean, min, max, stddev and percentiles per numeric column; 
   assert.equal(r.columns.n, { type: 'number', count: 10, sum: 55, mean: 5.5, min: 1, max: 10, stddev: 2.872281, p50: 5.5, p90: 9.1, p95: 9.55 });
   assert.equal(r.columns.k, { type: 'text', count: 10, distinct: 2, top: [{ value: 'even', count: 5 }, { value: 'odd', count: 5 }] });
   assert.is(r.columns.maybe.count, 8, 'nulls are not counted');
+  assert.is(r.text, ['n: mean 5.5, min 1, max 10, p95 9.55', 'k: 2 distinct (even ×5, odd ×5)', 'maybe: mean 4.5, min 1, max 8, p95 7.65'].join('\n'));
 });
 
 Analyze('takes fetch-data’s output, or a bare list of numbers', async () => {

@@ -1,7 +1,7 @@
 // analyze: statistics over rows. Numeric columns get count, sum, mean, min, max, standard deviation
 // and percentiles (linear interpolation, as SQL's quantile_cont); other columns get count, distinct
 // values and the most frequent ones.
-import { JValue, round } from '../_lib/json';
+import { JValue, formatNumber, round } from '../_lib/json';
 import { fail, inputJson, outputJson } from '../_lib/io';
 import { columnsOf, rowsOf, stringList } from '../_lib/rows';
 
@@ -76,10 +76,40 @@ function textStats(values: Array<string>): JValue {
   return out;
 }
 
+function stat(s: JValue, key: string): string {
+  const v = s.get(key);
+  return v === null || v.isNull() ? '–' : formatNumber(round(v.toNumber(), 2));
+}
+
+/** One readable line per column: numbers as mean/min/max/p95, text as its most frequent values. */
+function summary(columns: JValue, names: Array<string>): string {
+  const lines = new Array<string>();
+  for (let c = 0; c < names.length; c++) {
+    const s = columns.get(names[c]);
+    if (s === null) continue;
+    const type = s.get('type');
+    if (type !== null && type.isStr() && type.s == 'text') {
+      const top = s.get('top');
+      const parts = new Array<string>();
+      if (top !== null) {
+        for (let i = 0; i < top.arr.length && i < 3; i++) {
+          const t = top.arr[i];
+          const value = t.get('value');
+          parts.push((value === null ? '' : value.toText()) + ' ×' + stat(t, 'count'));
+        }
+      }
+      lines.push(names[c] + ': ' + stat(s, 'distinct') + ' distinct (' + parts.join(', ') + ')');
+    } else {
+      lines.push(names[c] + ': mean ' + stat(s, 'mean') + ', min ' + stat(s, 'min') + ', max ' + stat(s, 'max') + ', p95 ' + stat(s, 'p95'));
+    }
+  }
+  return lines.join('\n');
+}
+
 /**
  * Input: rows (an array, or {rows}, or fetch-data's output), optional "columns" to restrict to and
  * "percentiles" (default [50, 90, 95]); a bare array of numbers is one column named "value".
- * Output: {count, columns: {name: stats}}.
+ * Output: {count, columns: {name: stats}, text: one readable line per column}.
  */
 export function analyze(): i32 {
   const input = inputJson();
@@ -135,5 +165,6 @@ export function analyze(): i32 {
   const out = JValue.object();
   out.setNum('count', <f64>table.arr.length);
   out.set('columns', columns);
+  out.setStr('text', summary(columns, names));
   return outputJson(out);
 }
