@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'agents', summary: 'the agents the server runs now', load: async () => (await import('./commands/registry.js')).agents },
   { name: 'tools', summary: 'the tools the server runs now', load: async () => (await import('./commands/registry.js')).tools },
   { name: 'tool', summary: 'tool call NAME FUNCTION JSON [--agent A]: call a deployed tool', load: async () => (await import('./commands/tool.js')).tool },
+  { name: 'events', summary: 'the event log, newest first (--type MessageFailed, --deployment ID)', load: async () => (await import('./commands/events.js')).events },
   { name: 'stats', summary: 'onboarding funnel, deployment and routing statistics', load: async () => (await import('./commands/stats.js')).stats },
   { name: 'lock', summary: 'refuse webhook and Action deploys until unlocked', load: async () => (await import('./commands/lock.js')).lock },
   { name: 'unlock', summary: 'lift the deploy lock', load: async () => (await import('./commands/lock.js')).unlock },

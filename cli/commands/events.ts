@@ -1,0 +1,42 @@
+import pc from 'picocolors';
+import { CaxtonError } from '../../server/errors.js';
+import type { CaxtonEvent } from '../../server/events/log.js';
+import { table } from '../render.js';
+import { client, SERVER_OPTIONS, type Command } from '../command.js';
+
+const MAX_PAYLOAD = 100;
+
+/** One line per event: time, type, ids, and the payload cut to fit. */
+export function renderEvents(events: CaxtonEvent[]): string {
+  if (!events.length) return 'No events.';
+  return table(
+    events.map((e) => {
+      const payload = JSON.stringify(e.payload);
+      return [
+        e.ts.replace('T', ' ').replace(/Z$/, ''),
+        pc.bold(e.type),
+        e.deploymentId ?? e.conversationId ?? '',
+        payload.length > MAX_PAYLOAD ? `${payload.slice(0, MAX_PAYLOAD)}…` : payload,
+      ];
+    }),
+    ['TIME', 'TYPE', 'DEPLOYMENT / CONVERSATION', 'PAYLOAD'],
+  );
+}
+
+export const events: Command = {
+  name: 'events',
+  usage: 'caxton events [--type TYPE] [--limit N] [--deployment ID] [--json]',
+  options: { ...SERVER_OPTIONS, type: { type: 'string' }, limit: { type: 'string' }, deployment: { type: 'string' } },
+  async run(ctx) {
+    const f = ctx.flags;
+    const limit = typeof f.limit === 'string' ? Number(f.limit) : 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(f.limit)} is not a number from 1 to 10000`, hint: 'caxton events --limit 100' });
+    }
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (typeof f.type === 'string') q.set('type', f.type);
+    if (typeof f.deployment === 'string') q.set('deploymentId', f.deployment);
+    const list = await client(ctx).get<CaxtonEvent[]>(`/api/v1/events?${q}`);
+    return { data: { events: list }, text: renderEvents(list), ok: true };
+  },
+};
