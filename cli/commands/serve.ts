@@ -19,7 +19,7 @@ function tomlServer(root: string): { host?: string; port?: number } {
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L]',
+  usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L] [--max-body BYTES]',
   options: {
     workspace: { type: 'string' },
     repo: { type: 'string' },
@@ -29,6 +29,7 @@ export const serve: Command = {
     host: { type: 'string' },
     token: { type: 'string' },
     'log-level': { type: 'string' },
+    'max-body': { type: 'string' },
   },
   async run(ctx) {
     const f = ctx.flags;
@@ -37,6 +38,11 @@ export const serve: Command = {
     const fromToml = typeof f.repo === 'string' ? {} : tomlServer(workspace);
     const port = typeof f.port === 'string' ? Number(f.port) : (fromToml.port ?? 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CaxtonError('CAX_USAGE', { detail: `--port ${String(f.port)} is not a port number`, hint: 'Use 0–65535, e.g. --port 8080' });
+    const maxBody = f['max-body'];
+    const bodyLimit = typeof maxBody === 'string' ? Number(maxBody) : undefined;
+    if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || bodyLimit < 1024)) {
+      throw new CaxtonError('CAX_USAGE', { detail: `--max-body ${String(maxBody)} is not a size in bytes (at least 1024)`, hint: 'e.g. --max-body 4194304 for 4 MiB' });
+    }
     const level = typeof f['log-level'] === 'string' ? f['log-level'] : (ctx.env.CAXTON_LOG_LEVEL ?? 'info');
     const logger = pino({ level, redact: ['req.headers.authorization'] }, pino.destination(2));
     // Loaded here, not at the top: main imports every command, and the server (Fastify, DuckDB)
@@ -48,6 +54,7 @@ export const serve: Command = {
       ...(typeof f.data === 'string' ? { dataDir: path.resolve(ctx.cwd, f.data) } : {}),
       ...(typeof f.token === 'string' ? { token: f.token } : {}),
       port,
+      ...(bodyLimit === undefined ? {} : { bodyLimit }),
       host: typeof f.host === 'string' ? f.host : (fromToml.host ?? '127.0.0.1'),
       logger,
     });

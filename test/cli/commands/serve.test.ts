@@ -97,3 +97,33 @@ Durable('after kill -9 a restart serves the last successful SHA', async () => {
 });
 
 Durable.run();
+
+// ---
+
+const Limits = suite('caxton serve :: --max-body');
+
+Limits('sets the request size limit: a larger message answers 413; a bad value is a usage error', async () => {
+  const repo = makeRepo(agentFiles('a'));
+  let server: ServeChild | null = null;
+  try {
+    assertFails(await runCli(['serve', '--port', '0', '--max-body', 'lots'], { cwd: repo.dir }), 2, 'CAX_USAGE');
+    server = await spawnServe({ cwd: repo.dir, args: ['--max-body', '2048'] });
+    const token = fs.readFileSync(path.join(repo.dir, '.caxton/token'), 'utf8').trim();
+    const post = (content: string) =>
+      fetch(`${server!.url}/api/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ capability: 'a', content }),
+      });
+    const big = await post('x'.repeat(3000));
+    assert.is(big.status, 413);
+    assert.is(((await big.json()) as { error: { code: string } }).error.code, 'CAX_PAYLOAD_TOO_LARGE');
+    const small = await post('hi');
+    assert.is.not(small.status, 413);
+  } finally {
+    await server?.stop();
+    repo.remove();
+  }
+});
+
+Limits.run();
