@@ -198,7 +198,10 @@ export function createSandbox(opts: SandboxOptions = {}): { createTool: RuntimeF
     } else {
       warm.catch((err: unknown) => opts.logger?.error({ tool: name, err }, 'the tool plugin does not start; its calls will fail'));
     }
-    return new Sandboxed(name, spec, plugin.sha256, pool, checks, new ViolationRecord(opts.quarantine ?? DEFAULT_QUARANTINE), opts, now);
+    return new Sandboxed(name, spec, plugin.sha256, pool, checks, new ViolationRecord({
+      violations: spec.limits.quarantine_after ?? opts.quarantine?.violations ?? DEFAULT_QUARANTINE.violations,
+      windowMs: spec.limits.quarantine_window_ms ?? opts.quarantine?.windowMs ?? DEFAULT_QUARANTINE.windowMs,
+    }), opts, now);
   }
 
   return { createTool };

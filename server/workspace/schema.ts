@@ -78,6 +78,9 @@ export const ToolLimits = z.strictObject({
   timeout_ms: z.number().int().min(1).max(600_000).default(1000),
   memory_mb: z.number().int().min(1).max(4096).default(16),
   max_output_bytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** limit violations (time, memory, output) within the window that quarantine the tool */
+  quarantine_after: z.number().int().min(1).max(1000).optional(),
+  quarantine_window_ms: z.number().int().min(1000).max(86_400_000).optional(),
 });
 
 export const ToolFile = z.strictObject({

@@ -302,6 +302,17 @@ Quarantine('errors the plugin reports and schema failures do not count; violatio
   assert.ok(t.status().quarantined);
 });
 
+Quarantine('tool.toml sets its own policy: [limits] quarantine_after and quarantine_window_ms', async () => {
+  const strict = await makeTool('strict', { limits: { max_output_bytes: 100, quarantine_after: 1, quarantine_window_ms: 5000 } });
+  assert.is((await rejection(call(strict, 'big', { bytes: 500 }))).code, 'CAX_TOOL_LIMIT');
+  const e = await rejection(call(strict, 'echo', { fine: true }));
+  assert.is(e.code, 'CAX_TOOL_QUARANTINED');
+  assert.match(e.message, /1 limit violations within 5 s/);
+  const lenient = await makeTool('lenient', { limits: { max_output_bytes: 100, quarantine_after: 10 } });
+  for (let i = 0; i < 5; i++) await rejection(call(lenient, 'big', { bytes: 500 }));
+  assert.is(lenient.status().quarantined, null);
+});
+
 Quarantine.run();
 
 // ---
