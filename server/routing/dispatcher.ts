@@ -356,6 +356,11 @@ export class Dispatcher {
       };
     } catch (err) {
       trace[0]!.ok = false;
+      // Tokens spent before a failure (e.g. the turn limit) still cost: record them too.
+      const spent = (err as { details?: { usage?: { promptTokens?: number; completionTokens?: number } } }).details?.usage;
+      if (spent && typeof spent.promptTokens === 'number') {
+        this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...spent, failed: true }, { conversationId: msg.conversationId });
+      }
       this.deps.conversations.record({
         id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
         content: msg.content, at: isoAt(msg.createdAt), ok: false,

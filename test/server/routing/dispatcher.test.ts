@@ -206,6 +206,20 @@ Send('strategy :: the message strategy wins over the capability one, in the deci
   assert.is(h.sink.of('MessageRouted')[1]!.strategy, 'round-robin');
 });
 
+Send('LLM usage :: tokens spent before a failure are logged as LlmUsage too', async () => {
+  const spent = { promptTokens: 120, completionTokens: 30 };
+  const h = harness({
+    writer: {
+      capabilities: ['write'],
+      handle: () => {
+        throw new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: 'writer', turns: 5, model: 'm' }, { details: { usage: spent } });
+      },
+    },
+  });
+  assert.is((await rejection(h.d.send(req({ capability: 'write' })))).code, 'CAX_LLM_TURN_LIMIT');
+  assert.equal(h.sink.of('LlmUsage').map((u) => [u.agent, u.promptTokens, u.completionTokens, u.failed]), [['writer', 120, 30, true]]);
+});
+
 Send('least-loaded :: concurrent messages go to the agent with fewer in flight', async () => {
   const gateA = deferred();
   const h = harness(
