@@ -12,7 +12,7 @@ import type { AgentFile, ToolFile } from '../workspace/schema.js';
 import type { EventSink } from '../events/log.js';
 import { EventType } from '../events/types.js';
 import { planDeployment, type Plan, type PlanEntity, type PlanSide } from './plan.js';
-import type { DeploymentPlan, DeploymentRecord, DeploymentStatus, RecordIssue, Trigger } from './record.js';
+import type { DeploymentPlan, DeploymentRecord, DeploymentStatus, HeldBack, RecordIssue, Trigger } from './record.js';
 import { capabilityIndex, planSideOf, type LiveAgent, type LiveTool, type Snapshot } from './snapshot.js';
 import type { RuntimeFactory } from './runtime-factory.js';
 import { stateOf, type DeployLock, type StateStore } from './state-store.js';
@@ -53,6 +53,20 @@ export interface RunningDeployment {
 }
 
 const LOCKABLE: ReadonlySet<Trigger> = new Set(['webhook', 'action']);
+
+/** What a restart rebuilds from: each entity's tree id and commit, and what was held back. */
+interface SavedEntities {
+  entities: { agents: Record<string, { oid: string; sha: string }>; tools: Record<string, { oid: string; sha: string }> };
+  configOid: string | null;
+  heldBack?: HeldBack[];
+}
+
+/** A restored snapshot says what the saved one said: each version's commit, and what is held back. */
+function asSaved(s: Snapshot, saved: SavedEntities): Snapshot {
+  const sha = <T extends { sha: string }>(m: ReadonlyMap<string, T>, from: Record<string, { sha: string }>) =>
+    new Map([...m].map(([n, e]) => [n, from[n] && from[n]!.sha !== e.sha ? { ...e, sha: from[n]!.sha } : e]));
+  return { ...s, agents: sha(s.agents, saved.entities.agents), tools: sha(s.tools, saved.entities.tools), heldBack: saved.heldBack ?? s.heldBack };
+}
 
 export function newDeploymentId(now = Date.now()): string {
   return `dep_${now.toString(36)}${randomBytes(3).toString('hex')}`;
@@ -204,7 +218,7 @@ export class Deployer {
     running: RunningDeployment,
     startedMs: number,
     opts: DeployOptions,
-    restoreFrom?: { entities: { agents: Record<string, { oid: string; sha: string }>; tools: Record<string, { oid: string; sha: string }> }; configOid: string | null },
+    restoreFrom?: SavedEntities,
   ): Promise<DeploymentRecord> {
     const { events, logger } = this.deps;
     const id = running.id;
@@ -214,6 +228,8 @@ export class Deployer {
     let loaded: LoadedWorkspace | undefined;
     if (restoreFrom) loaded = await this.loadEntities(toSha, restoreFrom);
     const { plan, loaded: ws } = await this.planFor(opts.ref, toSha, opts.partial ?? false, loaded);
+    // A restart restores a partial deployment as it ran: the same entities, the same held back.
+    const heldBack = restoreFrom?.heldBack ?? plan.heldBack;
     const message = await this.deps.repo.commit(toSha).then((c) => c.message.split('\n')[0] ?? null, () => null);
     const finish = async (status: DeploymentStatus, errors: RecordIssue[]): Promise<DeploymentRecord> => {
       const record: DeploymentRecord = {
@@ -226,7 +242,7 @@ export class Deployer {
         changes: plan.changes,
         errors,
         warnings: plan.warnings,
-        heldBack: status === 'failed' ? [] : plan.heldBack,
+        heldBack: status === 'failed' ? [] : heldBack,
         noop: plan.noop && status === 'succeeded',
         message,
         startedAt: running.startedAt,
@@ -241,6 +257,7 @@ export class Deployer {
     let next: Snapshot;
     try {
       next = await this.build(id, plan, ws);
+      if (restoreFrom) next = asSaved(next, restoreFrom);
     } catch (err) {
       const e = toCaxtonError(err);
       logger.warn({ err, deploymentId: id }, 'deployment build failed; nothing changed');
@@ -271,14 +288,14 @@ export class Deployer {
     for (const r of plan.changes.removed) {
       if (r.kind !== 'config') events.append(r.kind === 'agent' ? EventType.AgentRemoved : EventType.ToolRemoved, { name: r.name }, { deploymentId: id });
     }
-    for (const h of plan.heldBack) events.append(EventType.EntityHeldBack, h, { deploymentId: id });
-    return finish(plan.outcome, []);
+    for (const h of heldBack) events.append(EventType.EntityHeldBack, h, { deploymentId: id });
+    return finish(heldBack.length ? 'partial' : plan.outcome, []);
   }
 
   /** A workspace made of exactly the saved entity versions (start-up restore). */
   private async loadEntities(
     sha: string,
-    saved: { entities: { agents: Record<string, { oid: string; sha: string }>; tools: Record<string, { oid: string; sha: string }> }; configOid: string | null },
+    saved: SavedEntities,
   ): Promise<LoadedWorkspace> {
     const index = {
       sha,

@@ -270,6 +270,27 @@ Restore('a new deployer on the same data serves the last successful deployment',
   }
 });
 
+Restore('a partial deployment comes back partial: the same versions, the same held back', async () => {
+  const c = await setup({ ...agentFiles('ok'), ...agentFiles('shaky') });
+  try {
+    const first = await deploy(c.deployer);
+    c.repo.commit({ ...agentFiles('ok', { description: 'v2' }), 'agents/shaky/agent.toml': 'name = "shaky"\ndescription = 3\ncapabilities = ["shaky"]\n' });
+    const partial = await deploy(c.deployer, 'HEAD', { partial: true });
+    assert.is(partial.status, 'partial');
+    const fresh = newDeployer(c.repo, c.data, c.log);
+    const r = await fresh.restore();
+    assert.is(r?.status, 'partial');
+    assert.equal(r?.heldBack.map((h) => [h.name, h.kept, h.keptSha]), [['shaky', 'previous', first.toSha]]);
+    const s = fresh.snapshot!;
+    assert.equal(s.heldBack.map((h) => h.name), ['shaky']);
+    assert.is(s.agents.get('shaky')!.sha, first.toSha, 'the kept version names its own commit');
+    assert.is(s.agents.get('ok')!.sha, partial.toSha);
+    assert.is(s.agents.get('ok')!.spec.description, 'v2');
+  } finally {
+    await teardown(c);
+  }
+});
+
 Restore('rollback deploys the previous successful SHA', async () => {
   const c = await setup(agentFiles('a'));
   try {
