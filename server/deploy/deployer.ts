@@ -137,13 +137,16 @@ export class Deployer {
   /** Redeploys the previous successful SHA, or `to`. */
   async rollback({ to }: { to?: string } = {}): Promise<DeploymentRecord> {
     let ref = to;
+    let partial = false;
     if (!ref) {
       const deployed = this.current?.sha;
       const prev = (await this.deps.successfulDeployments()).find((d) => d.toSha !== deployed);
       if (!prev) throw new CaxtonError('CAX_NO_ROLLBACK_TARGET');
       ref = prev.toSha;
+      // A commit that deployed partially would fail atomically: go back to it the way it ran.
+      partial = prev.status === 'partial';
     }
-    return (await this.deploy({ ref, trigger: 'rollback' })) as DeploymentRecord;
+    return (await this.deploy({ ref, trigger: 'rollback', partial })) as DeploymentRecord;
   }
 
   /**

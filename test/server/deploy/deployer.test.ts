@@ -308,4 +308,23 @@ Restore('rollback deploys the previous successful SHA', async () => {
   }
 });
 
+Restore('rollback to a commit that deployed partially goes back to it partially', async () => {
+  const c = await setup({ ...agentFiles('ok'), ...agentFiles('shaky') });
+  try {
+    await deploy(c.deployer);
+    c.repo.commit({ ...agentFiles('ok', { description: 'v2' }), 'agents/shaky/agent.toml': 'name = "shaky"\ncapabilities = ["shaky"]\n' });
+    const partial = await deploy(c.deployer, 'HEAD', { partial: true });
+    assert.is(partial.status, 'partial');
+    c.repo.commit({ 'agents/shaky/agent.toml': null });
+    const third = await deploy(c.deployer);
+    assert.is(third.status, 'succeeded');
+    const back = await c.deployer.rollback();
+    assert.is(back.toSha, partial.toSha);
+    assert.is(back.status, 'partial', 'not failed: the invalid agent is held back again');
+    assert.equal(back.heldBack.map((h) => h.name), ['shaky']);
+  } finally {
+    await teardown(c);
+  }
+});
+
 Restore.run();
