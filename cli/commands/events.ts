@@ -25,8 +25,8 @@ export function renderEvents(events: CaxtonEvent[]): string {
 
 export const events: Command = {
   name: 'events',
-  usage: 'caxton events [--type TYPE] [--limit N] [--deployment ID] [--json]',
-  options: { ...SERVER_OPTIONS, type: { type: 'string' }, limit: { type: 'string' }, deployment: { type: 'string' } },
+  usage: 'caxton events [--type TYPE] [--limit N] [--deployment ID] [--conversation ID] [--json]',
+  options: { ...SERVER_OPTIONS, type: { type: 'string' }, limit: { type: 'string' }, deployment: { type: 'string' }, conversation: { type: 'string' } },
   async run(ctx) {
     const f = ctx.flags;
     const limit = typeof f.limit === 'string' ? Number(f.limit) : 50;
@@ -36,6 +36,7 @@ export const events: Command = {
     const q = new URLSearchParams({ limit: String(limit) });
     if (typeof f.type === 'string') q.set('type', f.type);
     if (typeof f.deployment === 'string') q.set('deploymentId', f.deployment);
+    if (typeof f.conversation === 'string') q.set('conversationId', f.conversation);
     const list = await client(ctx).get<CaxtonEvent[]>(`/api/v1/events?${q}`);
     return { data: { events: list }, text: renderEvents(list), ok: true };
   },

@@ -144,7 +144,7 @@ export class EventLog implements EventSink {
     return (await this.request({ op: 'query', sql, params })) as T[];
   }
 
-  async events({ type, limit = 100, deploymentId }: { type?: string; limit?: number; deploymentId?: string } = {}): Promise<CaxtonEvent[]> {
+  async events({ type, limit = 100, deploymentId, conversationId }: { type?: string; limit?: number; deploymentId?: string; conversationId?: string } = {}): Promise<CaxtonEvent[]> {
     const where: string[] = [];
     const params: DuckParams = { limit: Math.max(1, Math.min(limit, 10_000)) };
     if (type) {
@@ -154,6 +154,10 @@ export class EventLog implements EventSink {
     if (deploymentId) {
       where.push('deployment_id = $dep');
       params.dep = deploymentId;
+    }
+    if (conversationId) {
+      where.push('conversation_id = $conv');
+      params.conv = conversationId;
     }
     const rows = await this.query<{ seq: string; ts: string; type: string; deployment_id: string | null; conversation_id: string | null; payload: string | null }>(
       `SELECT seq, strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, type, deployment_id, conversation_id, payload FROM events

@@ -137,6 +137,9 @@ export class Conversations {
     if (c.ended) return;
     c.ended = { reason, at: this.now() };
     this.opts.onEnd?.(c);
+    // An ended conversation keeps its summary; its messages stay in the event log
+    // (GET /api/v1/events?conversationId=…), not in memory.
+    c.history = [];
   }
 
   recent(limit = 100): MessageSummary[] {

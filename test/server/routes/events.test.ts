@@ -71,4 +71,19 @@ Events('a bad query :: 400 CAX_BAD_REQUEST', async () => {
   }
 });
 
+Events('conversationId :: every event of one conversation', async () => {
+  const s = await serveRepo(agentFiles('a'));
+  try {
+    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
+    assertJson(await s.call('POST', '/api/v1/messages', { capability: 'a', content: 'one', conversationId: 'conv-1' }), 200);
+    assertJson(await s.call('POST', '/api/v1/messages', { capability: 'a', content: 'two', conversationId: 'conv-2' }), 200);
+    const list = assertJson(await s.call('GET', '/api/v1/events?conversationId=conv-1'), 200);
+    assert.ok(list.length >= 3);
+    assert.ok(list.every((e: { conversationId: string }) => e.conversationId === 'conv-1'));
+    assert.ok(list.some((e: { type: string }) => e.type === 'MessageDelivered'));
+  } finally {
+    await s.close();
+  }
+});
+
 Events.run();

@@ -63,6 +63,8 @@ Touch('after the idle time-out, ends the old conversation with reason timeout an
   assert.is.not(fresh, old);
   assert.equal(old.ended, { reason: 'timeout', at: h.clock.now });
   assert.equal(h.ended, [{ id: 'c1', reason: 'timeout', messages: 1 }]);
+  assert.equal(old.history, [], 'an ended conversation frees its history (the event log keeps it)');
+  assert.is(old.messageCount, 1, 'its summary stays');
   assert.equal(h.started, ['c1', 'c1']);
   assert.is(fresh.messageCount, 0);
   assert.is(fresh.ended, null);
