@@ -137,10 +137,14 @@ export class Dispatcher {
     return this.configFor.config;
   }
 
+  /** A live agent version's breaker; a new version starts closed. */
+  private breaker(a: LiveAgent | undefined): BreakerState {
+    return (a && this.breakers.get(a)) ?? CLOSED;
+  }
+
   /** Breaker state of an agent by name, in the snapshot that serves now. */
   breakerOf(name: string): BreakerState {
-    const a = this.deps.snapshot()?.agents.get(name);
-    return (a && this.breakers.get(a)) ?? CLOSED;
+    return this.breaker(this.deps.snapshot()?.agents.get(name));
   }
 
   load(name: string): number {
@@ -192,8 +196,10 @@ export class Dispatcher {
     return e;
   }
 
-  /** Routes one message, with retries that move to another capable agent where there is one. */
-  /** `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version. */
+  /**
+   * Routes one message, with retries that move to another capable agent where there is one.
+   * `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version.
+   */
   private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Attempted> {
     const tried = new Set<string>();
     let routingMs = 0;
@@ -202,6 +208,8 @@ export class Dispatcher {
     let snap = start ?? this.deps.snapshot();
     if (!snap) throw this.fail(msg, new CaxtonError('CAX_NOTHING_DEPLOYED'));
     const cfg = this.config(snap);
+    // The message's own strategy, then its capability's, then the default: the router and the event agree.
+    const strategy = msg.strategy || (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy;
     for (let attempt = 1; attempt <= cfg.attempts; attempt++) {
       if (attempt > 1) {
         const wait = cfg.backoffMs * cfg.backoffFactor ** (attempt - 2);
@@ -223,13 +231,10 @@ export class Dispatcher {
         capabilities: current.capabilities,
         agents: current.agents,
         exclude: tried,
-        breaker: (name) => {
-          const a = current.agents.get(name);
-          return (a && this.breakers.get(a)) ?? CLOSED;
-        },
+        breaker: (name) => this.breaker(current.agents.get(name)),
         now: this.now(),
         maxHops: cfg.maxHops,
-        defaultStrategy: (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy,
+        defaultStrategy: strategy,
         counter,
         inFlight: (a) => this.inFlight.get(a) ?? 0,
         random: this.random,
@@ -245,27 +250,25 @@ export class Dispatcher {
       }
       this.counters.set(key, counter + 1);
       const live = current.agents.get(decision.agent)!;
-      const admitted = breakerAdmit(this.breakers.get(live) ?? CLOSED, this.now());
+      const admitted = breakerAdmit(this.breaker(live), this.now());
       if (!admitted.allowed) {
         tried.add(live.name);
         continue;
       }
       this.breakers.set(live, admitted.next);
       routingMs += performance.now() - r0;
-      // As the router decides: the message's own strategy, then the capability's, then the default.
-      const strategy = msg.strategy || (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy;
       this.deps.events.append(MessageEvent.MessageRouted, {
         messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
       }, { conversationId: msg.conversationId });
       try {
         const reply = await this.deliver(msg, live, current, depth, attempt, routingMs);
-        this.breakers.set(live, breakerSuccess(this.breakers.get(live) ?? CLOSED));
+        this.breakers.set(live, breakerSuccess(this.breaker(live)));
         return { reply };
       } catch (err) {
         const e = toCaxtonError(err);
         const nested = (err as { nested?: boolean }).nested === true;
-        if (!nested) this.breakers.set(live, breakerFailure(this.breakers.get(live) ?? CLOSED, this.now(), cfg.breaker));
-        else this.breakers.set(live, breakerRelease(this.breakers.get(live) ?? CLOSED)); // not its fault: keep its record
+        if (!nested) this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
+        else this.breakers.set(live, breakerRelease(this.breaker(live))); // not its fault: keep its record
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
         if (FINAL.has(e.code) || nested) throw markNested(e);
         tried.add(live.name);
