@@ -11,18 +11,34 @@ export interface Target {
   source: string;
 }
 
-function fromCaxtonToml(root: string): string | null {
+export interface ServerSettings {
+  url?: string;
+  host?: string;
+  port?: number;
+}
+
+/**
+ * caxton.toml's [server] table, read without the full schema (the CLI stays fast); a missing or
+ * unreadable file, or values of the wrong type, count as unset (`caxton validate` reports them).
+ */
+export function serverSettings(root: string): ServerSettings {
   try {
-    const doc = parseToml(fs.readFileSync(path.join(root, 'caxton.toml'), 'utf8')) as { server?: { url?: unknown; host?: unknown; port?: unknown } };
-    const s = doc.server;
-    if (!s) return null;
-    if (typeof s.url === 'string') return s.url;
-    if (typeof s.port === 'number' || typeof s.host === 'string') {
-      return `http://${typeof s.host === 'string' ? s.host : '127.0.0.1'}:${typeof s.port === 'number' ? s.port : 8080}`;
-    }
+    const doc = parseToml(fs.readFileSync(path.join(root, 'caxton.toml'), 'utf8')) as { server?: Record<string, unknown> };
+    const s = doc.server ?? {};
+    return {
+      ...(typeof s.url === 'string' ? { url: s.url } : {}),
+      ...(typeof s.host === 'string' ? { host: s.host } : {}),
+      ...(typeof s.port === 'number' ? { port: s.port } : {}),
+    };
   } catch {
-    /* no or unreadable caxton.toml: fall through */
+    return {};
   }
+}
+
+function fromCaxtonToml(root: string): string | null {
+  const s = serverSettings(root);
+  if (s.url) return s.url;
+  if (s.port !== undefined || s.host !== undefined) return `http://${s.host ?? '127.0.0.1'}:${s.port ?? 8080}`;
   return null;
 }
 

@@ -1,21 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { parse as parseToml } from 'smol-toml';
 import { CaxtonError } from '../../server/errors.js';
 import type { Command } from '../command.js';
-
-function tomlServer(root: string): { host?: string; port?: number } {
-  try {
-    const doc = parseToml(fs.readFileSync(path.join(root, 'caxton.toml'), 'utf8')) as { server?: { host?: unknown; port?: unknown } };
-    return {
-      ...(typeof doc.server?.host === 'string' ? { host: doc.server.host } : {}),
-      ...(typeof doc.server?.port === 'number' ? { port: doc.server.port } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
+import { serverSettings } from '../target.js';
 
 export const serve: Command = {
   name: 'serve',
@@ -35,7 +22,7 @@ export const serve: Command = {
     const f = ctx.flags;
     if (f.workspace && f.repo) throw new CaxtonError('CAX_USAGE', { detail: '--workspace and --repo exclude each other', hint: 'Pass one of them.' });
     const workspace = typeof f.workspace === 'string' ? path.resolve(ctx.cwd, f.workspace) : ctx.root;
-    const fromToml = typeof f.repo === 'string' ? {} : tomlServer(workspace);
+    const fromToml = typeof f.repo === 'string' ? {} : serverSettings(workspace);
     const port = typeof f.port === 'string' ? Number(f.port) : (fromToml.port ?? 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CaxtonError('CAX_USAGE', { detail: `--port ${String(f.port)} is not a port number`, hint: 'Use 0–65535, e.g. --port 8080' });
     const maxBody = f['max-body'];
