@@ -139,12 +139,6 @@ export const ERRORS = {
     message: () => 'There is no earlier successful deployment to roll back to',
     suggestions: () => ['Name a commit with "caxton rollback --to <sha>", or deploy one with "caxton deploy --ref <sha>".'],
   },
-  CAX_WORKSPACE_INVALID: {
-    status: 422,
-    exit: 1,
-    message: (d) => `The workspace has ${String(d.count)} problem(s)`,
-    suggestions: () => ['Fix the problems listed; "caxton validate" shows each with its position.'],
-  },
   CAX_SERVER_UNREACHABLE: {
     status: 503,
     exit: 3,

@@ -44,8 +44,3 @@ export function renderValue(value: unknown, scope: unknown): unknown {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));
   return value;
 }
-
-/** The placeholders a template uses (for validation). */
-export function placeholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-}

@@ -50,7 +50,3 @@ export function computeChangeset({ from, to }: { from: EntityOids | null; to: En
   out.removed.sort(byKindName);
   return out;
 }
-
-export function isEmptyChangeset(c: Changeset): boolean {
-  return !c.config && c.added.length === 0 && c.modified.length === 0 && c.removed.length === 0;
-}

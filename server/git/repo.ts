@@ -325,9 +325,4 @@ export class GitRepo {
     const { blob } = await git.readBlob({ ...this.base, oid });
     return blob;
   }
-
-  async isAncestor(ancestor: string, of: string): Promise<boolean> {
-    if (ancestor === of) return true;
-    return git.isDescendent({ ...this.base, oid: of, ancestor, depth: -1 }).catch(() => false);
-  }
 }

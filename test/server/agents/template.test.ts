@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asText, lookup, placeholders, render, renderValue } from '../../../server/agents/template.js';
+import { asText, lookup, render, renderValue } from '../../../server/agents/template.js';
 
 const SCOPE = {
   content: 'plan my week',
@@ -108,13 +108,3 @@ RenderValue('renders arrays and tables recursively, other values as they are', (
 
 RenderValue.run();
 
-// ---
-
-const Placeholders = suite('placeholders');
-
-Placeholders('lists the paths a template uses, in order', () => {
-  assert.equal(placeholders('{{content}} and {{ steps.a.output[0] }} and {{content}}'), ['content', 'steps.a.output[0]', 'content']);
-  assert.equal(placeholders('none here'), []);
-});
-
-Placeholders.run();

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { computeChangeset, isEmptyChangeset, type Changeset, type EntityOids } from '../../../server/git/changeset.js';
+import { computeChangeset, type Changeset, type EntityOids } from '../../../server/git/changeset.js';
 
 const oids = (o: { config?: string | null; agents?: Record<string, string>; tools?: Record<string, string> } = {}): EntityOids => ({
   config: o.config ?? null,
@@ -85,21 +85,3 @@ compute('leaves a config change out of the entity lists', () => {
 
 compute.run();
 
-// ---
-
-const empty = suite('isEmptyChangeset');
-
-empty('is true only when nothing changed', () => {
-  const base = oids({ config: 'c', agents: { a: '1' }, tools: { t: '2' } });
-  assert.ok(isEmptyChangeset(computeChangeset({ from: base, to: base })));
-  assert.not.ok(isEmptyChangeset(computeChangeset({ from: base, to: oids({ config: 'c2', agents: { a: '1' }, tools: { t: '2' } }) })), 'config');
-  assert.not.ok(isEmptyChangeset(computeChangeset({ from: base, to: oids({ config: 'c', agents: { a: '9' }, tools: { t: '2' } }) })), 'modified');
-  assert.not.ok(isEmptyChangeset(computeChangeset({ from: base, to: oids({ config: 'c', agents: { a: '1', b: '3' }, tools: { t: '2' } }) })), 'added');
-  assert.not.ok(isEmptyChangeset(computeChangeset({ from: base, to: oids({ config: 'c', agents: { a: '1' } }) })), 'removed');
-});
-
-empty('is true for an empty first deployment', () => {
-  assert.ok(isEmptyChangeset(computeChangeset({ from: null, to: oids() })));
-});
-
-empty.run();

@@ -346,14 +346,6 @@ Objects('readBlob() reads the committed version, not the working tree', async ({
   h.repo.git('checkout', '--', 'agents/a/agent.toml');
 });
 
-Objects('isAncestor() follows both parents of a merge', async ({ h, git }) => {
-  assert.ok(await git.isAncestor(h.c1, h.merge));
-  assert.ok(await git.isAncestor(h.c3, h.merge));
-  assert.ok(await git.isAncestor(h.c2, h.c2));
-  assert.not.ok(await git.isAncestor(h.c3, h.c4));
-  assert.not.ok(await git.isAncestor(h.merge, h.c1));
-});
-
 Objects('branches() lists local branches', async ({ git }) => {
   assert.equal((await git.branches()).sort(), ['feature', 'main']);
   assert.is(await git.currentBranch(), 'main');
