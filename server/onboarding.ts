@@ -88,6 +88,19 @@ export class Onboarding {
     return r;
   }
 
+  /** The milestones an answered request reaches: the first answer, the first through several agents. */
+  answered(r: { handledBy: string; trace: ReadonlyArray<{ kind: string; name: string }> }): Reached[] {
+    const out: Reached[] = [];
+    const first = this.reach('FirstRequestProcessed', { handledBy: r.handledBy });
+    if (first) out.push(first);
+    if (!this.reached.has('SuccessAchieved')) {
+      const agents = r.trace.filter((t) => t.kind === 'agent').map((t) => t.name);
+      const success = new Set(agents).size >= 2 ? this.reach('SuccessAchieved', { agents }) : null;
+      if (success) out.push(success);
+    }
+    return out;
+  }
+
   has(milestone: Milestone): boolean {
     return this.reached.has(milestone);
   }

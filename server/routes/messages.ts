@@ -14,13 +14,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
   app.post('/messages', async (req) => {
     const body = parseInput(MessageRequest, req.body);
     const r = await dispatcher.send(body);
-    // The first answered request of a workspace, and the first that took several agents.
-    const milestones = [
-      onboarding?.reach('FirstRequestProcessed', { handledBy: r.handledBy }),
-      new Set(r.trace.filter((t) => t.kind === 'agent').map((t) => t.name)).size >= 2
-        ? onboarding?.reach('SuccessAchieved', { agents: r.trace.filter((t) => t.kind === 'agent').map((t) => t.name) })
-        : null,
-    ].filter((m) => !!m);
+    const milestones = onboarding?.answered(r) ?? [];
     return {
       ...(milestones.length ? { milestones } : {}),
       messageId: r.messageId,

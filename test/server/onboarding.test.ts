@@ -54,3 +54,26 @@ Open('without notes the times since creation are unknown, not wrong', async () =
 });
 
 Open.run();
+
+// ---
+
+const Answered = suite('Onboarding.answered');
+
+Answered('the first answer reaches FirstRequestProcessed; the first through two agents SuccessAchieved; each once', async () => {
+  const data = tmpDir('caxton-onb-');
+  try {
+    const log = await EventLog.open({ file: path.join(data, 'events.duckdb') });
+    const o = await Onboarding.open(log, data, () => 10);
+    const one = { handledBy: 'a', trace: [{ kind: 'agent', name: 'a' }, { kind: 'tool', name: 't' }] };
+    const two = { handledBy: 'a', trace: [{ kind: 'agent', name: 'a' }, { kind: 'agent', name: 'b' }] };
+    assert.equal(o.answered(one).map((m) => m.milestone), ['FirstRequestProcessed']);
+    assert.equal(o.answered(one), []);
+    assert.equal(o.answered(two).map((m) => m.milestone), ['SuccessAchieved']);
+    assert.equal(o.answered(two), []);
+    await log.close();
+  } finally {
+    rm(data);
+  }
+});
+
+Answered.run();
