@@ -234,28 +234,26 @@ export class Deployer {
     // A restart restores a partial deployment as it ran: the same entities, the same held back.
     const heldBack = restoreFrom?.heldBack ?? plan.heldBack;
     const message = await this.deps.repo.commit(toSha).then((c) => c.message.split('\n')[0] ?? null, () => null);
-    const finish = async (status: DeploymentStatus, errors: RecordIssue[]): Promise<DeploymentRecord> => {
-      const record: DeploymentRecord = {
-        id,
-        ref: opts.ref,
-        fromSha: plan.fromSha,
-        toSha,
-        status,
-        trigger: opts.trigger,
-        changes: plan.changes,
-        errors,
-        warnings: plan.warnings,
-        heldBack: status === 'failed' ? [] : heldBack,
-        noop: plan.noop && status === 'succeeded',
-        message,
-        startedAt: running.startedAt,
-        durationMs: Math.max(0, this.now() - startedMs),
-      };
-      return this.record(record);
-    };
+    const recordOf = (status: DeploymentStatus, errors: RecordIssue[]): DeploymentRecord => ({
+      id,
+      ref: opts.ref,
+      fromSha: plan.fromSha,
+      toSha,
+      status,
+      trigger: opts.trigger,
+      changes: plan.changes,
+      errors,
+      warnings: plan.warnings,
+      heldBack: status === 'failed' ? [] : heldBack,
+      noop: plan.noop && status === 'succeeded',
+      message,
+      startedAt: running.startedAt,
+      durationMs: Math.max(0, this.now() - startedMs),
+    });
+    const issueOf = (e: CaxtonError): RecordIssue => ({ code: e.code, message: e.message, suggestion: e.suggestions[0] ?? '' });
 
-    if (plan.outcome === 'failed') return finish('failed', plan.errors);
-    if (plan.noop && this.current) return finish('succeeded', []);
+    if (plan.outcome === 'failed') return this.record(recordOf('failed', plan.errors));
+    if (plan.noop && this.current) return this.record(recordOf('succeeded', []));
 
     let next: Snapshot;
     try {
@@ -264,25 +262,23 @@ export class Deployer {
     } catch (err) {
       const e = toCaxtonError(err);
       logger.warn({ err, deploymentId: id }, 'deployment build failed; nothing changed');
-      return finish('failed', [{ code: e.code, message: e.message, suggestion: e.suggestions[0] ?? '' }]);
+      return this.record(recordOf('failed', [issueOf(e)]));
     }
 
     const prev = this.current;
     this.current = next; // the swap
+    // The new state and its record are written together, once: that write is what makes the
+    // deployment durable, and if it (or a swap listener) fails, the previous snapshot comes back.
+    const done = recordOf(heldBack.length ? 'partial' : plan.outcome, []);
     try {
-      this.deps.state.save(stateOf(next, this.lastRecord, this.deps.workspaceLabel ?? null));
+      this.deps.state.save(stateOf(next, done, this.deps.workspaceLabel ?? null));
       await this.deps.onSwap?.(next, prev);
     } catch (err) {
       this.current = prev;
       const e = err instanceof CaxtonError ? err : new CaxtonError('CAX_STATE_WRITE_FAILED', { detail: (err as Error).message }, { cause: err });
       logger.error({ err, deploymentId: id }, 'deployment failed after the swap; previous snapshot restored');
       await this.dispose(next, prev);
-      try {
-        this.deps.state.save(stateOf(prev, this.lastRecord, this.deps.workspaceLabel ?? null));
-      } catch {
-        /* the old file is intact unless the failed write was the rename itself */
-      }
-      return finish('rolled_back', [{ code: e.code, message: e.message, suggestion: e.suggestions[0] ?? '' }]);
+      return this.record(recordOf('rolled_back', [issueOf(e)]));
     }
     await this.dispose(prev, next);
     for (const b of plan.build) {
@@ -292,7 +288,7 @@ export class Deployer {
       if (r.kind !== 'config') events.append(r.kind === 'agent' ? EventType.AgentRemoved : EventType.ToolRemoved, { name: r.name }, { deploymentId: id });
     }
     for (const h of heldBack) events.append(EventType.EntityHeldBack, h, { deploymentId: id });
-    return finish(heldBack.length ? 'partial' : plan.outcome, []);
+    return this.record(done, { stateSaved: true });
   }
 
   /** A workspace made of exactly the saved entity versions (start-up restore). */
@@ -372,16 +368,18 @@ export class Deployer {
     for (const r of results) if (r.status === 'rejected') this.deps.logger.warn({ err: r.reason }, 'dispose failed');
   }
 
-  /** Appends the terminal event, makes it durable, updates the status cache. */
-  private async record(record: DeploymentRecord): Promise<DeploymentRecord> {
+  /** Appends the terminal event, makes it durable, and (unless done with the swap) the status cache. */
+  private async record(record: DeploymentRecord, { stateSaved = false } = {}): Promise<DeploymentRecord> {
     const type = record.status === 'failed' ? EventType.DeploymentFailed : record.status === 'rolled_back' ? EventType.DeploymentRolledBack : EventType.DeploymentCompleted;
     this.deps.events.append(type, record, { deploymentId: record.id });
     await this.deps.events.flush();
     this.lastRecord = record;
-    try {
-      this.deps.state.save(stateOf(this.current, record, this.deps.workspaceLabel ?? null));
-    } catch (err) {
-      this.deps.logger.error({ err }, 'could not update the status cache');
+    if (!stateSaved) {
+      try {
+        this.deps.state.save(stateOf(this.current, record, this.deps.workspaceLabel ?? null));
+      } catch (err) {
+        this.deps.logger.error({ err }, 'could not update the status cache');
+      }
     }
     this.deps.onRecord?.(record);
     this.deps.logger.info({ deploymentId: record.id, status: record.status, toSha: record.toSha, durationMs: record.durationMs }, 'deployment finished');
