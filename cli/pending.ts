@@ -4,7 +4,7 @@ import { GitRepo, findGitdir } from '../server/git/repo.js';
 import { readWorkspaceIndex } from '../server/git/tree-index.js';
 import { computeChangeset, type EntityOids } from '../server/git/changeset.js';
 import { EntityCache } from '../server/workspace/load.js';
-import { describeChanges, type PlanEntity, type PlanSide } from '../server/deploy/plan.js';
+import { agentEntity, describeChanges, toolEntity, type PlanEntity, type PlanSide } from '../server/deploy/plan.js';
 import type { AgentFile, ToolFile } from '../server/workspace/schema.js';
 import type { Changes } from '../server/deploy/record.js';
 
@@ -41,17 +41,14 @@ export async function pendingChanges(root: string, deployed: DeployedEntities): 
     for (const [name, oid] of oids.agents) {
       const e: PlanEntity<AgentFile> = { oid, spec: null, sha };
       agents.set(name, e);
-      if (modified.has(`agent:${name}`)) loads.push(cache.agent(name, oid).then((a) => void (e.spec = a.parsed?.value ?? null), () => undefined));
+      if (modified.has(`agent:${name}`)) loads.push(cache.agent(name, oid).then((a) => void Object.assign(e, agentEntity(a, sha)), () => undefined));
     }
     const tools = new Map<string, PlanEntity<ToolFile>>();
     for (const [name, oid] of oids.tools) {
       const e: PlanEntity<ToolFile> = { oid, spec: null, sha, wasmOid: null };
       tools.set(name, e);
       if (modified.has(`tool:${name}`)) {
-        loads.push(cache.tool(name, oid).then((t) => {
-          e.spec = t.parsed?.value ?? null;
-          e.wasmOid = e.spec ? (t.files.get(e.spec.wasm) ?? null) : null;
-        }, () => undefined));
+        loads.push(cache.tool(name, oid).then((t) => void Object.assign(e, toolEntity(t, sha)), () => undefined));
       }
     }
     await Promise.all(loads);

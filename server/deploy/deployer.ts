@@ -8,10 +8,9 @@ import type { GitRepo } from '../git/repo.js';
 import { readWorkspaceIndex } from '../git/tree-index.js';
 import { EntityCache, type LoadedWorkspace } from '../workspace/load.js';
 import { validateWorkspace } from '../workspace/validate.js';
-import type { AgentFile, ToolFile } from '../workspace/schema.js';
 import type { EventSink } from '../events/log.js';
 import { EventType } from '../events/types.js';
-import { planDeployment, type Plan, type PlanEntity, type PlanSide } from './plan.js';
+import { agentEntity, planDeployment, toolEntity, type Plan, type PlanSide } from './plan.js';
 import type { DeploymentPlan, DeploymentRecord, DeploymentStatus, HeldBack, RecordIssue, Trigger } from './record.js';
 import { capabilityIndex, planSideOf, type LiveAgent, type LiveTool, type Snapshot } from './snapshot.js';
 import type { RuntimeFactory } from './runtime-factory.js';
@@ -182,14 +181,11 @@ export class Deployer {
 
   /** The target side of a plan: every entity of the loaded commit. */
   private targetSide(loaded: LoadedWorkspace): PlanSide {
-    const agents = new Map<string, PlanEntity<AgentFile>>();
-    for (const [name, a] of loaded.agents) agents.set(name, { oid: a.oid, spec: a.parsed?.value ?? null, sha: loaded.sha });
-    const tools = new Map<string, PlanEntity<ToolFile>>();
-    for (const [name, t] of loaded.tools) {
-      const spec = t.parsed?.value ?? null;
-      tools.set(name, { oid: t.oid, spec, sha: loaded.sha, wasmOid: spec ? (t.files.get(spec.wasm) ?? null) : null });
-    }
-    return { config: loaded.configOid, agents, tools };
+    return {
+      config: loaded.configOid,
+      agents: new Map([...loaded.agents].map(([name, a]) => [name, agentEntity(a, loaded.sha)])),
+      tools: new Map([...loaded.tools].map(([name, t]) => [name, toolEntity(t, loaded.sha)])),
+    };
   }
 
   private async planFor(ref: string, toSha: string, partial: boolean, loaded?: LoadedWorkspace) {

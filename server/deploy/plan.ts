@@ -3,6 +3,7 @@
 import type { AgentFile, ToolFile } from '../workspace/schema.js';
 import type { Issue } from '../workspace/issue.js';
 import type { ValidationResult } from '../workspace/validate.js';
+import type { LoadedAgent, LoadedTool } from '../workspace/load.js';
 import { computeChangeset, type EntityOids } from '../git/changeset.js';
 import { diffAgent, diffTool, overallImpact, type FieldChange } from '../workspace/diff.js';
 import type { ChangeItem, Changes, DeploymentStatus, HeldBack, RecordIssue } from './record.js';
@@ -15,6 +16,17 @@ export interface PlanEntity<T> {
   sha: string;
   /** tools: blob id of the wasm file */
   wasmOid?: string | null;
+}
+
+/** A loaded agent folder as a plan entity. */
+export function agentEntity(a: LoadedAgent, sha: string): PlanEntity<AgentFile> {
+  return { oid: a.oid, spec: a.parsed?.value ?? null, sha };
+}
+
+/** A loaded tool folder as a plan entity; its identity includes the blob id of its plugin. */
+export function toolEntity(t: LoadedTool, sha: string): PlanEntity<ToolFile> {
+  const spec = t.parsed?.value ?? null;
+  return { oid: t.oid, spec, sha, wasmOid: spec ? (t.files.get(spec.wasm) ?? null) : null };
 }
 
 export interface PlanSide {
