@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EventLog } from './events/log.js';
+import { ROWS } from './events/wire.js';
 
 export const MILESTONES = [
   'InstallationComplete',
@@ -65,7 +66,8 @@ export class Onboarding {
   static async open(events: EventLog, dataDir: string, now: () => number = Date.now): Promise<Onboarding> {
     const o = new Onboarding(events, now);
     const rows = await events.query<{ type: string; payload: string }>(
-      `SELECT type, payload FROM events WHERE type IN (${MILESTONES.map((m) => `'${m}'`).join(', ')}) ORDER BY seq`,
+      // milestones have no conversation: never grouped, so the stored rows hold them
+      `SELECT type, payload FROM ${ROWS} WHERE type IN (${MILESTONES.map((m) => `'${m}'`).join(', ')}) ORDER BY seq`,
     );
     for (const r of rows) {
       const p = JSON.parse(r.payload) as Reached & { createdAt?: number };

@@ -1,9 +1,12 @@
 // Deployment history and its statistics, as SQL over the event log.
 import type { EventLog } from './log.js';
 import { TERMINAL_DEPLOYMENT_EVENTS } from './types.js';
+import { ROWS } from './wire.js';
 import { DeploymentRecord } from '../deploy/record.js';
 
 const TERMINAL = TERMINAL_DEPLOYMENT_EVENTS.map((t) => `'${t}'`).join(', ');
+// Deployment events have no conversation, so they are never grouped: read the stored rows, not the
+// `events` view, and history stays an index-free filter however many messages the log holds.
 
 function parse(rows: Array<{ payload: string }>): DeploymentRecord[] {
   return rows.map((r) => DeploymentRecord.parse(JSON.parse(r.payload)));
@@ -12,7 +15,7 @@ function parse(rows: Array<{ payload: string }>): DeploymentRecord[] {
 /** Deployment records, newest first. */
 export async function listDeployments(log: EventLog, { limit = 50, offset = 0 } = {}): Promise<DeploymentRecord[]> {
   const rows = await log.query<{ payload: string }>(
-    `SELECT payload FROM events WHERE type IN (${TERMINAL}) ORDER BY seq DESC LIMIT $limit OFFSET $offset`,
+    `SELECT payload FROM ${ROWS} WHERE type IN (${TERMINAL}) ORDER BY seq DESC LIMIT $limit OFFSET $offset`,
     { limit: Math.max(1, Math.min(limit, 1000)), offset: Math.max(0, offset) },
   );
   return parse(rows);
@@ -20,7 +23,7 @@ export async function listDeployments(log: EventLog, { limit = 50, offset = 0 } 
 
 export async function findDeployment(log: EventLog, id: string): Promise<DeploymentRecord | null> {
   const rows = await log.query<{ payload: string }>(
-    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND deployment_id = $id ORDER BY seq DESC LIMIT 1`,
+    `SELECT payload FROM ${ROWS} WHERE type IN (${TERMINAL}) AND deployment_id = $id ORDER BY seq DESC LIMIT 1`,
     { id },
   );
   return parse(rows)[0] ?? null;
@@ -29,7 +32,7 @@ export async function findDeployment(log: EventLog, id: string): Promise<Deploym
 /** Successful deployments (succeeded or partial), newest first. */
 export async function successfulDeployments(log: EventLog, limit = 100): Promise<DeploymentRecord[]> {
   const rows = await log.query<{ payload: string }>(
-    `SELECT payload FROM events WHERE type IN (${TERMINAL}) AND (payload->>'status') IN ('succeeded', 'partial')
+    `SELECT payload FROM ${ROWS} WHERE type IN (${TERMINAL}) AND (payload->>'status') IN ('succeeded', 'partial')
      ORDER BY seq DESC LIMIT $limit`,
     { limit },
   );
@@ -56,7 +59,7 @@ export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
             count(*) FILTER (WHERE (payload->>'status') = 'rolled_back') AS rolled_back,
             avg(CAST((payload->>'durationMs') AS DOUBLE)) AS avg_ms,
             quantile_cont(CAST((payload->>'durationMs') AS DOUBLE), 0.95) AS p95_ms
-     FROM events WHERE type IN (${TERMINAL})`,
+     FROM ${ROWS} WHERE type IN (${TERMINAL})`,
   );
   const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
   const total = n(r?.total);

@@ -1,31 +1,42 @@
 // The event log's worker thread: it alone owns the DuckDB file. The main thread sends batches of
-// rows and queries; appending, flushing and querying all happen here, off the request path.
+// rows (wire.ts) and queries; appending, committing and querying all happen here, off the request
+// path. Appended rows are committed within COMMIT_MS, at COMMIT_ROWS, and before any flush or
+// query: a DuckDB commit costs far more than a row (its WAL write), so under load a few large
+// commits replace many small ones, and a commit that large is written straight to the database.
 import { parentPort } from 'node:worker_threads';
+import { FIELD, GROUP, PART, ROWS, decodeRows } from './wire.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-
-/** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
-export type Row = [number, number, string, string | null, string | null, string];
 
 export type Request =
   | { id: number; op: 'open'; file: string }
-  | { id: number; op: 'append'; rows: Row[] }
+  | { id: number; op: 'append'; rows: string }
   | { id: number; op: 'flush' }
   | { id: number; op: 'query'; sql: string; params: Record<string, DuckDBValue> }
   | { id: number; op: 'close' };
 
 export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 
+// Rows are stored in event_rows; `events` is the view every query reads, with each GROUP row
+// (wire.ts) split back into its events. Events without a conversation are never grouped, so a query
+// about those alone (deployments, webhooks, milestones) may read ROWS and skip the split.
 // payload is VARCHAR, not JSON: DuckDB's JSON functions read it the same, and appending skips
 // the JSON cast, which was most of the cost of a write.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  seq BIGINT NOT NULL,
-  ts TIMESTAMP NOT NULL,
-  type VARCHAR NOT NULL,
-  deployment_id VARCHAR,
-  conversation_id VARCHAR,
-  payload VARCHAR
-)`;
+const SCHEMA = [
+  // a log written before groups existed kept its rows in a table named events
+  `CREATE TABLE IF NOT EXISTS ${ROWS} (
+    seq BIGINT NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    type VARCHAR NOT NULL,
+    deployment_id VARCHAR,
+    conversation_id VARCHAR,
+    payload VARCHAR
+  )`,
+  `CREATE OR REPLACE VIEW events AS
+    SELECT seq, ts, type, deployment_id, conversation_id, payload FROM ${ROWS} WHERE type <> '${GROUP}'
+    UNION ALL
+    SELECT CAST(f[1] AS BIGINT), make_timestamp(CAST(f[2] AS BIGINT) * 1000), f[3], deployment_id, conversation_id, f[4]
+    FROM (SELECT deployment_id, conversation_id, string_split(unnest(string_split(payload, chr(${PART.charCodeAt(0)}))), chr(${FIELD.charCodeAt(0)})) AS f FROM ${ROWS} WHERE type = '${GROUP}')`,
+];
 
 let db: DuckDBInstance | null = null;
 let reader: DuckDBConnection | null = null;
@@ -36,15 +47,26 @@ let dirty = false;
 async function open(file: string): Promise<number> {
   db = await DuckDBInstance.create(file);
   reader = await db.connect();
-  await reader.run(SCHEMA);
+  const old = await reader.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`);
+  if (old.currentRowCount > 0) await reader.run(`ALTER TABLE events RENAME TO ${ROWS}`);
+  for (const sql of SCHEMA) await reader.run(sql);
   writer = await db.connect();
-  appender = await writer.createAppender('events');
-  const r = await reader.runAndReadAll('SELECT coalesce(max(seq), 0) AS m FROM events');
+  appender = await writer.createAppender(ROWS);
+  const r = await reader.runAndReadAll(`SELECT coalesce(max(seq), 0) AS m FROM ${ROWS}`);
   return Number(r.getRowObjectsJson()[0]?.m ?? 0);
 }
 
-function append(rows: Row[]): void {
+/** Appended rows wait at most this long for their commit… */
+const COMMIT_MS = 1000;
+/** …or until this many are waiting. */
+const COMMIT_ROWS = 100_000;
+
+let pending = 0;
+let commitTimer: NodeJS.Timeout | null = null;
+
+function append(batch: string): void {
   const a = appender!;
+  const rows = decodeRows(batch);
   for (const [seq, at, type, dep, conv, payload] of rows) {
     a.appendBigInt(BigInt(seq));
     a.appendTimestamp(new DuckDBTimestampValue(BigInt(at) * 1000n));
@@ -57,9 +79,15 @@ function append(rows: Row[]): void {
     a.endRow();
   }
   dirty = true;
+  pending += rows.length;
 }
 
 async function flush(): Promise<void> {
+  pending = 0;
+  if (commitTimer) {
+    clearTimeout(commitTimer);
+    commitTimer = null;
+  }
   if (!dirty || !appender) return;
   try {
     appender.flushSync();
@@ -70,7 +98,7 @@ async function flush(): Promise<void> {
     } catch {
       /* already broken */
     }
-    appender = await writer!.createAppender('events');
+    appender = await writer!.createAppender(ROWS);
     throw err;
   } finally {
     dirty = false;
@@ -103,23 +131,22 @@ async function handle(req: Request): Promise<unknown> {
 
 // Requests run strictly in order, so an append is always in before a later flush or query.
 let chain: Promise<void> = Promise.resolve();
-let sinceFlush = 0;
-parentPort!.on('message', (req: Request) => {
+function enqueue(req: Request): void {
   chain = chain.then(async () => {
     try {
       const value = await handle(req);
       if (req.op === 'append') {
-        // Batches are committed as they come when the main thread is busy; appends need no answer.
-        if ((sinceFlush += req.rows.length) >= 2000) {
-          sinceFlush = 0;
-          await flush();
-        }
+        // Appends need no answer; their commit comes with the next large batch or the timer.
+        if (pending >= COMMIT_ROWS) await flush();
+        else if (!commitTimer) commitTimer = setTimeout(() => enqueue({ id: -1, op: 'flush' }), COMMIT_MS);
         return;
       }
+      if (req.id === -1) return; // the commit timer's own flush
       parentPort!.postMessage({ id: req.id, ok: true, value } satisfies Response);
     } catch (err) {
       if (req.op !== 'append') parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
       else parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies Response);
     }
   });
-});
+}
+parentPort!.on('message', enqueue);

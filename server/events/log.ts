@@ -1,12 +1,14 @@
-// The event log: one DuckDB file in the data folder, one table of events, owned by a worker thread
-// (log-worker.ts). `append` only stringifies the payload and buffers it; batches go to the worker
-// every 50 ms or 2,000 events, where DuckDB's appender writes them, so the log never slows the
-// request path. `flush()` resolves once everything appended so far is committed (a deployment
-// awaits it before it answers). One process owns the file; the CLI reads through the API.
+// The event log: one DuckDB file in the data folder, owned by a worker thread (log-worker.ts).
+// `append` only stringifies the payload and buffers it; a conversation's events in one batch are kept
+// together, to be stored as one row (wire.ts). The batch goes to the worker every 50 ms or 2,000
+// events as one string, where DuckDB's appender writes it, so the log never slows the request path
+// much. `flush()` resolves once everything appended so far is committed (a deployment awaits it
+// before it answers). One process owns the file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { Request, Response, Row } from './log-worker.js';
+import type { Request, Response } from './log-worker.js';
+import { GROUP, PART, encodePart, encodeRow } from './wire.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -41,10 +43,26 @@ export interface EventLogOptions {
 }
 
 type DuckParams = Record<string, DuckDBValue>;
+
+/** A conversation's events in the batch being gathered; one event is sent as a plain row. */
+interface Group {
+  seq: number;
+  at: number;
+  type: string;
+  deploymentId: string | null;
+  json: string;
+  /** encoded parts (wire.ts), once there are two or more */
+  parts: string;
+  n: number;
+}
 type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class EventLog implements EventSink {
-  private buffer: Row[] = [];
+  /** encoded rows (wire.ts) not yet handed to the worker */
+  private batch: string[] = [];
+  private batched = 0;
+  /** by conversation id: their events go to the worker as one row each (wire.ts) */
+  private groups = new Map<string, Group>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
@@ -112,8 +130,22 @@ export class EventLog implements EventSink {
 
   append(type: string, payload: unknown, opts: AppendOptions = {}): void {
     if (this.closed) return;
-    this.buffer.push([++this.seq, opts.at ?? this.now(), type, opts.deploymentId ?? null, opts.conversationId ?? null, JSON.stringify(payload ?? null)]);
-    if (this.buffer.length >= this.maxBatch) this.send();
+    const seq = ++this.seq;
+    const at = opts.at ?? this.now();
+    const json = JSON.stringify(payload ?? null);
+    const dep = opts.deploymentId ?? null;
+    const conv = opts.conversationId;
+    const g = conv ? this.groups.get(conv) : undefined;
+    if (!conv) this.batch.push(encodeRow(seq, at, type, dep, null, json));
+    else if (!g) this.groups.set(conv, { seq, at, type, deploymentId: dep, json, parts: '', n: 1 });
+    else if (g.deploymentId !== dep) this.batch.push(encodeRow(seq, at, type, dep, conv, json));
+    else {
+      g.parts = `${g.n === 1 ? encodePart(g.seq, g.at, g.type, g.json) : g.parts}${PART}${encodePart(seq, at, type, json)}`;
+      g.n++;
+      g.seq = seq;
+      g.at = at;
+    }
+    if (++this.batched >= this.maxBatch) this.send();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
       this.timer.unref();
@@ -126,10 +158,17 @@ export class EventLog implements EventSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (!this.buffer.length || this.failure) return;
-    const rows = this.buffer;
-    this.buffer = [];
-    this.worker.postMessage({ id: 0, op: 'append', rows } as Request);
+    if (!this.batched || this.failure) return;
+    const rows = this.batch;
+    for (const [conv, g] of this.groups) {
+      // a group's row carries its last event's seq and time: max(seq) over stored rows stays the log's
+      rows.push(g.n === 1 ? encodeRow(g.seq, g.at, g.type, g.deploymentId, conv, g.json) : encodeRow(g.seq, g.at, GROUP, g.deploymentId, conv, g.parts));
+    }
+    this.groups.clear();
+    this.batch = [];
+    this.batched = 0;
+    // one flat string: joined once here rather than flattened from thousands of concatenations
+    this.worker.postMessage({ id: 0, op: 'append', rows: rows.join('') } as Request);
   }
 
   /** Resolves once everything appended so far is committed. */

@@ -3,6 +3,7 @@
 // front closes the window between two copies of one delivery arriving together.
 import type { EventLog } from '../events/log.js';
 import { HANDLED_DELIVERY_EVENTS } from './events.js';
+import { ROWS } from '../events/wire.js';
 
 export interface DeliveryLedgerOptions {
   events: Pick<EventLog, 'query'>;
@@ -44,8 +45,8 @@ export class DeliveryLedger {
   private async inLog(id: string): Promise<boolean> {
     const types = HANDLED_DELIVERY_EVENTS.map((t) => `'${t}'`).join(', ');
     const rows = await this.opts.events.query<{ n: string | number }>(
-      // a copy answered as a duplicate is no evidence that the delivery was handled: its first copy may still be deciding
-      `SELECT count(*) AS n FROM events WHERE type IN (${types}) AND json_extract_string(payload, '$.delivery') = $id
+      // delivery events have no conversation (never grouped: the stored rows hold them); a copy answered as a duplicate is no evidence that the delivery was handled: its first copy may still be deciding
+      `SELECT count(*) AS n FROM ${ROWS} WHERE type IN (${types}) AND json_extract_string(payload, '$.delivery') = $id
        AND json_extract_string(payload, '$.duplicate') IS DISTINCT FROM 'true'`,
       { id },
     );

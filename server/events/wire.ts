@@ -1,0 +1,63 @@
+// How events travel from the request path to the log's worker, and how a conversation's events
+// are stored together.
+//
+// A batch is one string, not an array of rows: handing a string to another thread is a copy, where a
+// structured clone of thousands of small arrays was a visible share of a message's cost. A row is
+// six fields joined by FIELD and ended by ROW. Neither separator can occur inside a field: ids are
+// validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every control
+// character.
+//
+// A conversation's events in one batch (a message's ConversationStarted, MessageSent, MessageRouted
+// and MessageDelivered, say) become one stored row of type GROUP whose payload holds the events as
+// parts (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its
+// bytes, so this is what keeps the log cheap beside the request path; the `events` view
+// (log-worker.ts) splits groups back into events, so nothing that reads the log sees them.
+
+export const FIELD = '\x1f';
+export const ROW = '\x1e';
+/** joins the events inside a GROUP row's payload */
+export const PART = '\x1d';
+/** an absent deployment or conversation id (ids are never empty) */
+const NONE = '';
+
+/**
+ * The table rows are stored in; queries read the `events` view over it. Events without a
+ * conversation are never grouped, so a query about those alone may read this table directly.
+ */
+export const ROWS = 'event_rows';
+/** The stored type of a row holding several events of one conversation. */
+export const GROUP = '~group';
+
+/** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
+export type Row = [number, number, string, string | null, string | null, string];
+
+export function encodeRow(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null, payloadJson: string): string {
+  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${deploymentId ?? NONE}${FIELD}${conversationId ?? NONE}${FIELD}${payloadJson}${ROW}`;
+}
+
+/** One event inside a GROUP row's payload. */
+export function encodePart(seq: number, at: number, type: string, payloadJson: string): string {
+  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${payloadJson}`;
+}
+
+/** The rows of a batch, in order. */
+export function decodeRows(batch: string): Row[] {
+  const rows: Row[] = [];
+  let at = 0;
+  while (at < batch.length) {
+    const end = batch.indexOf(ROW, at);
+    const stop = end < 0 ? batch.length : end;
+    const f1 = batch.indexOf(FIELD, at);
+    const f2 = batch.indexOf(FIELD, f1 + 1);
+    const f3 = batch.indexOf(FIELD, f2 + 1);
+    const f4 = batch.indexOf(FIELD, f3 + 1);
+    const f5 = batch.indexOf(FIELD, f4 + 1);
+    // indexOf answers -1 when a field is missing and the next search starts over: fields must ascend
+    if (!(f1 > at - 1 && f2 > f1 && f3 > f2 && f4 > f3 && f5 > f4 && f5 < stop)) throw new Error(`malformed event row at offset ${at}`);
+    const dep = batch.slice(f3 + 1, f4);
+    const conv = batch.slice(f4 + 1, f5);
+    rows.push([Number(batch.slice(at, f1)), Number(batch.slice(f1 + 1, f2)), batch.slice(f2 + 1, f3), dep === NONE ? null : dep, conv === NONE ? null : conv, batch.slice(f5 + 1, stop)]);
+    at = stop + 1;
+  }
+  return rows;
+}

@@ -1,0 +1,136 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { EventLog } from '../../../server/events/log.js';
+import { GROUP, ROWS } from '../../../server/events/wire.js';
+import { rm, tmpDir } from '../../util/tmp.js';
+
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+async function stored(log: EventLog): Promise<Array<{ type: string; n: number }>> {
+  const rows = await log.query<{ type: string; n: string }>(`SELECT type, count(*) AS n FROM ${ROWS} GROUP BY 1 ORDER BY 1`);
+  return rows.map((r) => ({ type: r.type, n: Number(r.n) }));
+}
+
+const Groups = suite('event log :: a conversation\'s events stored as one row');
+
+Groups('four events of one conversation and one without: one group row, one plain row; the view gives back all five, exact', async () => {
+  const dir = tmpDir('caxton-log-');
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
+  try {
+    const c = { conversationId: 'conv-1' };
+    log.append('ConversationStarted', { id: 'conv-1' }, { ...c, at: T0 });
+    log.append('MessageSent', { messageId: 'm1', capability: 'echo', receiver: null }, { ...c, at: T0 });
+    log.append('DeploymentCompleted', { id: 'd1', status: 'succeeded' }, { deploymentId: 'd1', at: T0 + 1 });
+    log.append('MessageRouted', { messageId: 'm1', agent: 'a', routingMs: 0.012 }, { ...c, at: T0 + 2 });
+    log.append('MessageDelivered', { messageId: 'm1', agent: 'a', text: 'ünï ✓ "quoted"' }, { ...c, at: T0 + 3 });
+    await log.flush();
+    assert.equal(await stored(log), [{ type: 'DeploymentCompleted', n: 1 }, { type: GROUP, n: 1 }]);
+    const events = await log.events({ limit: 10 });
+    assert.equal(
+      events.map((e) => [e.seq, e.ts, e.type, e.deploymentId, e.conversationId]),
+      [
+        [5, '2026-01-15T12:00:00.003Z', 'MessageDelivered', null, 'conv-1'],
+        [4, '2026-01-15T12:00:00.002Z', 'MessageRouted', null, 'conv-1'],
+        [3, '2026-01-15T12:00:00.001Z', 'DeploymentCompleted', 'd1', null],
+        [2, '2026-01-15T12:00:00.000Z', 'MessageSent', null, 'conv-1'],
+        [1, '2026-01-15T12:00:00.000Z', 'ConversationStarted', null, 'conv-1'],
+      ],
+    );
+    assert.equal(events[0]!.payload, { messageId: 'm1', agent: 'a', text: 'ünï ✓ "quoted"' });
+    assert.equal(events[3]!.payload, { messageId: 'm1', capability: 'echo', receiver: null });
+    // filters reach inside groups
+    assert.equal((await log.events({ type: 'MessageRouted' })).map((e) => e.payload), [{ messageId: 'm1', agent: 'a', routingMs: 0.012 }]);
+    assert.equal((await log.events({ conversationId: 'conv-1' })).length, 4);
+    // a conversation with one event in the batch is stored as a plain row
+    log.append('ConversationEnded', { id: 'conv-1', reason: 'timeout' }, c);
+    await log.flush();
+    assert.equal(await stored(log), [{ type: 'ConversationEnded', n: 1 }, { type: 'DeploymentCompleted', n: 1 }, { type: GROUP, n: 1 }]);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
+Groups('reopened, the log goes on after the last event inside a group: no seq is given twice', async () => {
+  const dir = tmpDir('caxton-log-');
+  const file = path.join(dir, 'events.duckdb');
+  try {
+    const a = await EventLog.open({ file });
+    a.append('MessageSent', { n: 1 }, { conversationId: 'c' });
+    a.append('MessageDelivered', { n: 2 }, { conversationId: 'c' });
+    await a.close();
+    const b = await EventLog.open({ file });
+    b.append('MessageSent', { n: 3 }, { conversationId: 'c' });
+    await b.flush();
+    assert.equal((await b.events()).map((e) => e.seq), [3, 2, 1]);
+    await b.close();
+  } finally {
+    rm(dir);
+  }
+});
+
+Groups('a log written before groups (a table named events) is kept and read through the view', async () => {
+  const dir = tmpDir('caxton-log-');
+  const file = path.join(dir, 'events.duckdb');
+  try {
+    const db = await DuckDBInstance.create(file);
+    const c = await db.connect();
+    await c.run(`CREATE TABLE events (seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, deployment_id VARCHAR, conversation_id VARCHAR, payload VARCHAR)`);
+    await c.run(`INSERT INTO events VALUES (1, TIMESTAMP '2026-01-15 12:00:00', 'DeploymentCompleted', 'd1', NULL, '{"id":"d1"}'), (2, TIMESTAMP '2026-01-15 12:00:01', 'MessageSent', NULL, 'c', '{"n":1}')`);
+    c.closeSync();
+    db.closeSync();
+    const log = await EventLog.open({ file });
+    try {
+      log.append('MessageDelivered', { n: 2 }, { conversationId: 'c' });
+      await log.flush();
+      assert.equal((await log.events()).map((e) => [e.seq, e.type, e.payload]), [
+        [3, 'MessageDelivered', { n: 2 }],
+        [2, 'MessageSent', { n: 1 }],
+        [1, 'DeploymentCompleted', { id: 'd1' }],
+      ]);
+    } finally {
+      await log.close();
+    }
+  } finally {
+    rm(dir);
+  }
+});
+
+Groups.run();
+
+const Commit = suite('event log :: commits');
+
+Commit('appended events are committed within a second without a flush: a process that dies after that keeps them', async () => {
+  const dir = tmpDir('caxton-log-');
+  const file = path.join(dir, 'events.duckdb');
+  try {
+    const logModule = new URL('../../../server/events/log.js', import.meta.url).href;
+    // appends, waits past the commit interval, and exits without closing the log (as a crash would)
+    const script = `const { EventLog } = await import(${JSON.stringify(logModule)});
+      const log = await EventLog.open({ file: ${JSON.stringify(file)} });
+      for (let i = 0; i < 10; i++) log.append('MessageSent', { i }, { conversationId: 'c' + (i % 3) });
+      log.append('DeploymentCompleted', { id: 'd' });
+      await new Promise((r) => setTimeout(r, 1600));
+      process.exit(0);`;
+    const child = path.join(dir, 'append-and-die.mjs');
+    fs.writeFileSync(child, script);
+    const r = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const log = await EventLog.open({ file });
+    try {
+      const events = await log.events({ limit: 100 });
+      assert.is(events.length, 11);
+      assert.equal(events.map((e) => e.seq), [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    } finally {
+      await log.close();
+    }
+  } finally {
+    rm(dir);
+  }
+});
+
+Commit.run();
