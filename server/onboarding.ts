@@ -66,7 +66,7 @@ export class Onboarding {
   static async open(events: EventLog, dataDir: string, now: () => number = Date.now): Promise<Onboarding> {
     const o = new Onboarding(events, now);
     const rows = await events.query<{ type: string; payload: string }>(
-      // milestones have no conversation: never grouped, so the stored rows hold them
+      // milestones have no conversation and no group key: never grouped, so the stored rows hold them
       `SELECT type, payload FROM ${ROWS} WHERE type IN (${MILESTONES.map((m) => `'${m}'`).join(', ')}) ORDER BY seq`,
     );
     for (const r of rows) {

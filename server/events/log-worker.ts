@@ -17,8 +17,9 @@ export type Request =
 export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 
 // Rows are stored in event_rows; `events` is the view every query reads, with each GROUP row
-// (wire.ts) split back into its events. Events without a conversation are never grouped, so a query
-// about those alone (deployments, webhooks, milestones) may read ROWS and skip the split.
+// (wire.ts) split back into its events. Events with neither a conversation nor a group key are never
+// grouped, so a query about those alone (deployments, webhooks, milestones) may read ROWS and skip
+// the split.
 // payload is VARCHAR, not JSON: DuckDB's JSON functions read it the same, and appending skips
 // the JSON cast, which was most of the cost of a write.
 const SCHEMA = [

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Request, Response } from './log-worker.js';
-import { GROUP, PART, encodePart, encodeRow } from './wire.js';
+import { GROUP, PART, ROW, partHead, rowHead } from './wire.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -24,6 +24,11 @@ export interface AppendOptions {
   conversationId?: string | null;
   /** epoch milliseconds; defaults to the log's clock */
   at?: number;
+  /**
+   * Events without a conversation that may share a stored row with others of the same key (a tool's
+   * calls, say): high-volume events only. A conversation's events share rows without it.
+   */
+  group?: string;
 }
 
 /** What the rest of the server needs from the log; tests and benches may pass a stand-in. */
@@ -46,22 +51,23 @@ type DuckParams = Record<string, DuckDBValue>;
 
 /** A conversation's events in the batch being gathered; one event is sent as a plain row. */
 interface Group {
+  conversationId: string | null;
   seq: number;
   at: number;
   type: string;
   deploymentId: string | null;
   json: string;
-  /** encoded parts (wire.ts), once there are two or more */
-  parts: string;
+  /** the parts' pieces (wire.ts), once there are two or more events */
+  pieces: string[] | null;
   n: number;
 }
 type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class EventLog implements EventSink {
-  /** encoded rows (wire.ts) not yet handed to the worker */
+  /** pieces of the rows (wire.ts) not yet handed to the worker, joined when sent */
   private batch: string[] = [];
   private batched = 0;
-  /** by conversation id: their events go to the worker as one row each (wire.ts) */
+  /** by conversation id (or '#' + group key): each goes to the worker as one row (wire.ts) */
   private groups = new Map<string, Group>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -134,13 +140,15 @@ export class EventLog implements EventSink {
     const at = opts.at ?? this.now();
     const json = JSON.stringify(payload ?? null);
     const dep = opts.deploymentId ?? null;
-    const conv = opts.conversationId;
-    const g = conv ? this.groups.get(conv) : undefined;
-    if (!conv) this.batch.push(encodeRow(seq, at, type, dep, null, json));
-    else if (!g) this.groups.set(conv, { seq, at, type, deploymentId: dep, json, parts: '', n: 1 });
-    else if (g.deploymentId !== dep) this.batch.push(encodeRow(seq, at, type, dep, conv, json));
+    const conv = opts.conversationId ?? null;
+    // '#' cannot start a conversation id ([A-Za-z0-9._:-]), so the two kinds of key never meet
+    const key = conv ?? (opts.group ? `#${opts.group}` : null);
+    const g = key ? this.groups.get(key) : undefined;
+    if (!key) this.batch.push(rowHead(seq, at, type, dep, null), json, ROW);
+    else if (!g) this.groups.set(key, { conversationId: conv, seq, at, type, deploymentId: dep, json, pieces: null, n: 1 });
+    else if (g.deploymentId !== dep) this.batch.push(rowHead(seq, at, type, dep, conv), json, ROW);
     else {
-      g.parts = `${g.n === 1 ? encodePart(g.seq, g.at, g.type, g.json) : g.parts}${PART}${encodePart(seq, at, type, json)}`;
+      (g.pieces ??= [partHead(g.seq, g.at, g.type), g.json]).push(PART, partHead(seq, at, type), json);
       g.n++;
       g.seq = seq;
       g.at = at;
@@ -160,9 +168,15 @@ export class EventLog implements EventSink {
     }
     if (!this.batched || this.failure) return;
     const rows = this.batch;
-    for (const [conv, g] of this.groups) {
+    for (const g of this.groups.values()) {
+      if (!g.pieces) {
+        rows.push(rowHead(g.seq, g.at, g.type, g.deploymentId, g.conversationId), g.json, ROW);
+        continue;
+      }
       // a group's row carries its last event's seq and time: max(seq) over stored rows stays the log's
-      rows.push(g.n === 1 ? encodeRow(g.seq, g.at, g.type, g.deploymentId, conv, g.json) : encodeRow(g.seq, g.at, GROUP, g.deploymentId, conv, g.parts));
+      rows.push(rowHead(g.seq, g.at, GROUP, g.deploymentId, g.conversationId));
+      for (const p of g.pieces) rows.push(p);
+      rows.push(ROW);
     }
     this.groups.clear();
     this.batch = [];

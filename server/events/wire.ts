@@ -8,7 +8,7 @@
 // character.
 //
 // A conversation's events in one batch (a message's ConversationStarted, MessageSent, MessageRouted
-// and MessageDelivered, say) become one stored row of type GROUP whose payload holds the events as
+// and MessageDelivered, say), or one tool's call events, become one stored row of type GROUP whose payload holds the events as
 // parts (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its
 // bytes, so this is what keeps the log cheap beside the request path; the `events` view
 // (log-worker.ts) splits groups back into events, so nothing that reads the log sees them.
@@ -21,8 +21,9 @@ export const PART = '\x1d';
 const NONE = '';
 
 /**
- * The table rows are stored in; queries read the `events` view over it. Events without a
- * conversation are never grouped, so a query about those alone may read this table directly.
+ * The table rows are stored in; queries read the `events` view over it. Only events with a
+ * conversation or a group key (AppendOptions.group: tool calls) are grouped, so a query about others
+ * alone (deployments, webhook deliveries, milestones) may read this table directly.
  */
 export const ROWS = 'event_rows';
 /** The stored type of a row holding several events of one conversation. */
@@ -31,13 +32,26 @@ export const GROUP = '~group';
 /** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
 export type Row = [number, number, string, string | null, string | null, string];
 
+// A batch is gathered as pieces (heads, payload texts, separators) and joined once when it is sent:
+// each payload's text is copied once, not once per concatenation.
+
+/** A row up to its payload: the row is rowHead + payload + ROW. */
+export function rowHead(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): string {
+  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${deploymentId ?? NONE}${FIELD}${conversationId ?? NONE}${FIELD}`;
+}
+
+/** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload. */
+export function partHead(seq: number, at: number, type: string): string {
+  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}`;
+}
+
 export function encodeRow(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null, payloadJson: string): string {
-  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${deploymentId ?? NONE}${FIELD}${conversationId ?? NONE}${FIELD}${payloadJson}${ROW}`;
+  return rowHead(seq, at, type, deploymentId, conversationId) + payloadJson + ROW;
 }
 
 /** One event inside a GROUP row's payload. */
 export function encodePart(seq: number, at: number, type: string, payloadJson: string): string {
-  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${payloadJson}`;
+  return partHead(seq, at, type) + payloadJson;
 }
 
 /** The rows of a batch, in order. */

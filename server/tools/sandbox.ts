@@ -210,6 +210,8 @@ export function createSandbox(opts: SandboxOptions = {}): { createTool: RuntimeF
 class Sandboxed implements SandboxedTool {
   private calls = 0;
   private failures = 0;
+  /** a tool's call events may share stored rows (events/wire.ts): one row per call was most of the log's cost */
+  private readonly grouped: { group: string };
 
   constructor(
     readonly name: string,
@@ -220,7 +222,9 @@ class Sandboxed implements SandboxedTool {
     private readonly violations: ViolationRecord,
     private readonly opts: SandboxOptions,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.grouped = { group: `tool:${name}` };
+  }
 
   status(): ToolStatus {
     return { workers: this.pool.size, calls: this.calls, failures: this.failures, quarantined: this.violations.quarantined };
@@ -263,7 +267,7 @@ class Sandboxed implements SandboxedTool {
       durationMs,
       memoryPages: outcome.pages,
       outputBytes: outcome.output?.byteLength ?? 0,
-    });
+    }, this.grouped);
     return { output: decodeOutput(outcome.output), durationMs };
   }
 
@@ -278,7 +282,7 @@ class Sandboxed implements SandboxedTool {
       durationMs: Math.round(ms * 1000) / 1000,
       ...(pages === undefined ? {} : { memoryPages: pages }),
       detail: err.message.slice(0, 500),
-    });
+    }, this.grouped);
     return err;
   }
 

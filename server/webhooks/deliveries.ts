@@ -45,7 +45,7 @@ export class DeliveryLedger {
   private async inLog(id: string): Promise<boolean> {
     const types = HANDLED_DELIVERY_EVENTS.map((t) => `'${t}'`).join(', ');
     const rows = await this.opts.events.query<{ n: string | number }>(
-      // delivery events have no conversation (never grouped: the stored rows hold them); a copy answered as a duplicate is no evidence that the delivery was handled: its first copy may still be deciding
+      // delivery events have no conversation or group key (never grouped: the stored rows hold them); a copy answered as a duplicate is no evidence that the delivery was handled: its first copy may still be deciding
       `SELECT count(*) AS n FROM ${ROWS} WHERE type IN (${types}) AND json_extract_string(payload, '$.delivery') = $id
        AND json_extract_string(payload, '$.duplicate') IS DISTINCT FROM 'true'`,
       { id },
