@@ -11,6 +11,7 @@ import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, CLOSED, D
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
 import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
+import { roundMs } from '../timing.js';
 
 export const MessageEvent = {
   MessageSent: 'MessageSent',
@@ -179,7 +180,7 @@ export class Dispatcher {
     }, { conversationId: msg.conversationId });
     try {
       const { reply } = await this.dispatch(msg, 0);
-      const durationMs = us(performance.now() - t0);
+      const durationMs = roundMs(performance.now() - t0);
       this.deps.onMessage?.({ ok: true, routingMs: reply.routingMs, durationMs });
       return { ...reply, durationMs };
     } catch (err) {
@@ -256,7 +257,7 @@ export class Dispatcher {
         continue;
       }
       this.breakers.set(live, admitted.next);
-      routingMs = us(routingMs + performance.now() - r0);
+      routingMs = roundMs(routingMs + performance.now() - r0);
       this.deps.events.append(MessageEvent.MessageRouted, {
         messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
       }, { conversationId: msg.conversationId });
@@ -331,13 +332,13 @@ export class Dispatcher {
             entry.ok = true;
             return r.output;
           } finally {
-            entry.ms = us(performance.now() - c0);
+            entry.ms = roundMs(performance.now() - c0);
             this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
           }
         },
       });
       const answer = await withTimeout((runtime as AgentRuntime).handle(req), timeoutMs, req, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
-      const ms = us(performance.now() - t0);
+      const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
       if (answer.usage) {
         this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...answer.usage }, { conversationId: msg.conversationId });
@@ -427,9 +428,6 @@ class DeliveryRequest implements AgentRequest {
 let lastIsoMs = NaN;
 let lastIso = '';
 /** `new Date(ms).toISOString()`, remembered for the last millisecond: many messages share one. */
-/** Milliseconds to the microsecond: finer digits are noise, and each costs bytes in every event and reply. */
-const us = (ms: number): number => Math.round(ms * 1000) / 1000;
-
 function isoAt(ms: number): string {
   if (ms !== lastIsoMs) {
     lastIso = new Date(ms).toISOString();

@@ -21,6 +21,7 @@ import { WorkerPool, type RunOutcome } from './worker-pool.js';
 import { DEFAULT_QUARANTINE, ViolationRecord, type QuarantinePolicy, type QuarantineState } from './quarantine.js';
 import { LIMIT_REASONS, ToolEvent, type ToolFailureReason } from './tool-events.js';
 import type { InvokableTool } from './invoker.js';
+import { roundMs } from '../timing.js';
 
 export interface SandboxOptions {
   events?: EventSink;
@@ -259,7 +260,7 @@ class Sandboxed implements SandboxedTool {
       }
       throw err;
     }
-    const durationMs = Math.round(outcome.ms * 1000) / 1000;
+    const durationMs = roundMs(outcome.ms);
     this.opts.events?.append(ToolEvent.ToolExecuted, {
       tool: this.name,
       fn,
@@ -279,7 +280,7 @@ class Sandboxed implements SandboxedTool {
       agent,
       reason,
       code: err.code,
-      durationMs: Math.round(ms * 1000) / 1000,
+      durationMs: roundMs(ms),
       ...(pages === undefined ? {} : { memoryPages: pages }),
       detail: err.message.slice(0, 500),
     }, this.grouped);
