@@ -23,7 +23,6 @@ export type Response = { id: number; ok: true; value?: unknown } | { id: number;
 // payload is VARCHAR, not JSON: DuckDB's JSON functions read it the same, and appending skips
 // the JSON cast, which was most of the cost of a write.
 const SCHEMA = [
-  // a log written before groups existed kept its rows in a table named events
   `CREATE TABLE IF NOT EXISTS ${ROWS} (
     seq BIGINT NOT NULL,
     ts TIMESTAMP NOT NULL,
@@ -43,11 +42,11 @@ let db: DuckDBInstance | null = null;
 let reader: DuckDBConnection | null = null;
 let writer: DuckDBConnection | null = null;
 let appender: DuckDBAppender | null = null;
-let dirty = false;
 
 async function open(file: string): Promise<number> {
   db = await DuckDBInstance.create(file);
   reader = await db.connect();
+  // a log written before groups existed kept its rows in a table named events
   const old = await reader.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`);
   if (old.currentRowCount > 0) await reader.run(`ALTER TABLE events RENAME TO ${ROWS}`);
   for (const sql of SCHEMA) await reader.run(sql);
@@ -62,6 +61,7 @@ const COMMIT_MS = 1000;
 /** …or until this many are waiting. */
 const COMMIT_ROWS = 100_000;
 
+/** rows appended since the last commit */
 let pending = 0;
 let commitTimer: NodeJS.Timeout | null = null;
 
@@ -79,17 +79,17 @@ function append(batch: string): void {
     a.appendVarchar(payload);
     a.endRow();
   }
-  dirty = true;
   pending += rows.length;
 }
 
 async function flush(): Promise<void> {
-  pending = 0;
   if (commitTimer) {
     clearTimeout(commitTimer);
     commitTimer = null;
   }
-  if (!dirty || !appender) return;
+  const uncommitted = pending;
+  pending = 0;
+  if (!uncommitted || !appender) return;
   try {
     appender.flushSync();
   } catch (err) {
@@ -101,8 +101,6 @@ async function flush(): Promise<void> {
     }
     appender = await writer!.createAppender(ROWS);
     throw err;
-  } finally {
-    dirty = false;
   }
 }
 

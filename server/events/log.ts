@@ -49,7 +49,7 @@ export interface EventLogOptions {
 
 type DuckParams = Record<string, DuckDBValue>;
 
-/** A conversation's events in the batch being gathered; one event is sent as a plain row. */
+/** A conversation's (or group key's) events in the batch being gathered; one event is sent as a plain row. */
 interface Group {
   conversationId: string | null;
   seq: number;

@@ -7,11 +7,12 @@
 // validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every control
 // character.
 //
-// A conversation's events in one batch (a message's ConversationStarted, MessageSent, MessageRouted
-// and MessageDelivered, say), or one tool's call events, become one stored row of type GROUP whose payload holds the events as
-// parts (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its
-// bytes, so this is what keeps the log cheap beside the request path; the `events` view
-// (log-worker.ts) splits groups back into events, so nothing that reads the log sees them.
+// A conversation's events in one batch (a message's ConversationStarted, MessageSent,
+// MessageRouted and MessageDelivered, say), or one tool's call events, become one stored row of type
+// GROUP whose payload holds the events as parts (seq FIELD ms FIELD type FIELD payload), joined by
+// PART. A DuckDB row costs far more than its bytes, so this is what keeps the log cheap beside the
+// request path; the `events` view (log-worker.ts) splits groups back into events, so nothing that
+// reads the log sees them.
 
 export const FIELD = '\x1f';
 export const ROW = '\x1e';
@@ -26,7 +27,7 @@ const NONE = '';
  * alone (deployments, webhook deliveries, milestones) may read this table directly.
  */
 export const ROWS = 'event_rows';
-/** The stored type of a row holding several events of one conversation. */
+/** The stored type of a row holding several events of one conversation (or group key). */
 export const GROUP = '~group';
 
 /** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
@@ -43,15 +44,6 @@ export function rowHead(seq: number, at: number, type: string, deploymentId: str
 /** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload. */
 export function partHead(seq: number, at: number, type: string): string {
   return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}`;
-}
-
-export function encodeRow(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null, payloadJson: string): string {
-  return rowHead(seq, at, type, deploymentId, conversationId) + payloadJson + ROW;
-}
-
-/** One event inside a GROUP row's payload. */
-export function encodePart(seq: number, at: number, type: string, payloadJson: string): string {
-  return partHead(seq, at, type) + payloadJson;
 }
 
 /** The rows of a batch, in order. */
