@@ -4,7 +4,8 @@
 // query: a DuckDB commit costs far more than a row (its WAL write), so under load a few large
 // commits replace many small ones, and a commit that large is written straight to the database.
 import { parentPort } from 'node:worker_threads';
-import { FIELD, GROUP, PART, ROWS, decodeRows } from './wire.js';
+import { FIELD, GROUP, PART, ROWS, decodeRows, groupRows } from './wire.js';
+import { VALUE, payloadSql } from './compact.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 export type Request =
@@ -20,6 +21,7 @@ export type Response = { id: number; ok: true; value?: unknown } | { id: number;
 // (wire.ts) split back into its events. Events with neither a conversation nor a group key are never
 // grouped, so a query about those alone (deployments, webhooks, milestones) may read ROWS and skip
 // the split.
+// The view also rebuilds compact payloads (compact.ts) as JSON text.
 // payload is VARCHAR, not JSON: DuckDB's JSON functions read it the same, and appending skips
 // the JSON cast, which was most of the cost of a write.
 const SCHEMA = [
@@ -32,10 +34,12 @@ const SCHEMA = [
     payload VARCHAR
   )`,
   `CREATE OR REPLACE VIEW events AS
-    SELECT seq, ts, type, deployment_id, conversation_id, payload FROM ${ROWS} WHERE type <> '${GROUP}'
-    UNION ALL
-    SELECT CAST(f[1] AS BIGINT), make_timestamp(CAST(f[2] AS BIGINT) * 1000), f[3], deployment_id, conversation_id, f[4]
-    FROM (SELECT deployment_id, conversation_id, string_split(unnest(string_split(payload, chr(${PART.charCodeAt(0)}))), chr(${FIELD.charCodeAt(0)})) AS f FROM ${ROWS} WHERE type = '${GROUP}')`,
+    SELECT seq, ts, type, deployment_id, conversation_id, ${payloadSql('type', 'payload', 'v')} AS payload
+    FROM (SELECT *, CASE WHEN starts_with(payload, chr(${VALUE.charCodeAt(0)})) THEN string_split(payload, chr(${VALUE.charCodeAt(0)})) END AS v FROM (
+      SELECT seq, ts, type, deployment_id, conversation_id, payload FROM ${ROWS} WHERE type <> '${GROUP}'
+      UNION ALL
+      SELECT CAST(f[1] AS BIGINT), make_timestamp(CAST(f[2] AS BIGINT) * 1000), f[3], deployment_id, conversation_id, f[4]
+      FROM (SELECT deployment_id, conversation_id, string_split(unnest(string_split(payload, chr(${PART.charCodeAt(0)}))), chr(${FIELD.charCodeAt(0)})) AS f FROM ${ROWS} WHERE type = '${GROUP}')))`,
 ];
 
 let db: DuckDBInstance | null = null;
@@ -67,7 +71,7 @@ let commitTimer: NodeJS.Timeout | null = null;
 
 function append(batch: string): void {
   const a = appender!;
-  const rows = decodeRows(batch);
+  const rows = groupRows(decodeRows(batch));
   for (const [seq, at, type, dep, conv, payload] of rows) {
     a.appendBigInt(BigInt(seq));
     a.appendTimestamp(new DuckDBTimestampValue(BigInt(at) * 1000n));

@@ -1,14 +1,16 @@
 // The event log: one DuckDB file in the data folder, owned by a worker thread (log-worker.ts).
-// `append` only stringifies the payload and buffers it; a conversation's events in one batch are kept
-// together, to be stored as one row (wire.ts). The batch goes to the worker every 50 ms or 2,000
-// events as one string, where DuckDB's appender writes it, so the log never slows the request path
-// much. `flush()` resolves once everything appended so far is committed (a deployment awaits it
-// before it answers). One process owns the file; the CLI reads through the API.
+// `append` only turns the event into its row's text (the payload compactly for the hot event types,
+// compact.ts) and buffers it. The batch goes to the worker every 50 ms or 2,000 events as one string;
+// there a conversation's events are grouped into one stored row (wire.ts) and DuckDB's appender
+// writes them, so the log never slows the request path much. `flush()` resolves once everything
+// appended so far is committed (a deployment awaits it before it answers). One process owns the
+// file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Request, Response } from './log-worker.js';
-import { GROUP, PART, ROW, partHead, rowHead } from './wire.js';
+import { KEY, ROW, rowHead } from './wire.js';
+import { COMPACT, encodeCompact } from './compact.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -49,26 +51,12 @@ export interface EventLogOptions {
 
 type DuckParams = Record<string, DuckDBValue>;
 
-/** A conversation's (or group key's) events in the batch being gathered; one event is sent as a plain row. */
-interface Group {
-  conversationId: string | null;
-  seq: number;
-  at: number;
-  type: string;
-  deploymentId: string | null;
-  json: string;
-  /** the parts' pieces (wire.ts), once there are two or more events */
-  pieces: string[] | null;
-  n: number;
-}
 type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class EventLog implements EventSink {
   /** pieces of the rows (wire.ts) not yet handed to the worker, joined when sent */
   private batch: string[] = [];
   private batched = 0;
-  /** by conversation id (or '#' + group key): each goes to the worker as one row (wire.ts) */
-  private groups = new Map<string, Group>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
@@ -138,21 +126,11 @@ export class EventLog implements EventSink {
     if (this.closed) return;
     const seq = ++this.seq;
     const at = opts.at ?? this.now();
-    const json = JSON.stringify(payload ?? null);
-    const dep = opts.deploymentId ?? null;
-    const conv = opts.conversationId ?? null;
-    // '#' cannot start a conversation id ([A-Za-z0-9._:-]), so the two kinds of key never meet
-    const key = conv ?? (opts.group ? `#${opts.group}` : null);
-    const g = key ? this.groups.get(key) : undefined;
-    if (!key) this.batch.push(rowHead(seq, at, type, dep, null), json, ROW);
-    else if (!g) this.groups.set(key, { conversationId: conv, seq, at, type, deploymentId: dep, json, pieces: null, n: 1 });
-    else if (g.deploymentId !== dep) this.batch.push(rowHead(seq, at, type, dep, conv), json, ROW);
-    else {
-      (g.pieces ??= [partHead(g.seq, g.at, g.type), g.json]).push(PART, partHead(seq, at, type), json);
-      g.n++;
-      g.seq = seq;
-      g.at = at;
-    }
+    const fields = COMPACT.get(type);
+    const json = (fields && typeof payload === 'object' && payload !== null && encodeCompact(fields, payload)) || JSON.stringify(payload ?? null);
+    // the worker groups rows by conversation, or by group key (wire.ts)
+    const key = opts.conversationId ?? (opts.group ? KEY + opts.group : null);
+    this.batch.push(rowHead(seq, at, type, opts.deploymentId ?? null, key), json, ROW);
     if (++this.batched >= this.maxBatch) this.send();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
@@ -168,17 +146,6 @@ export class EventLog implements EventSink {
     }
     if (!this.batched || this.failure) return;
     const rows = this.batch;
-    for (const g of this.groups.values()) {
-      if (!g.pieces) {
-        rows.push(rowHead(g.seq, g.at, g.type, g.deploymentId, g.conversationId), g.json, ROW);
-        continue;
-      }
-      // a group's row carries its last event's seq and time: max(seq) over stored rows stays the log's
-      rows.push(rowHead(g.seq, g.at, GROUP, g.deploymentId, g.conversationId));
-      for (const p of g.pieces) rows.push(p);
-      rows.push(ROW);
-    }
-    this.groups.clear();
     this.batch = [];
     this.batched = 0;
     // one flat string: joined once here rather than flattened from thousands of concatenations

@@ -7,12 +7,13 @@
 // validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every control
 // character.
 //
-// A conversation's events in one batch (a message's ConversationStarted, MessageSent,
-// MessageRouted and MessageDelivered, say), or one tool's call events, become one stored row of type
-// GROUP whose payload holds the events as parts (seq FIELD ms FIELD type FIELD payload), joined by
-// PART. A DuckDB row costs far more than its bytes, so this is what keeps the log cheap beside the
-// request path; the `events` view (log-worker.ts) splits groups back into events, so nothing that
-// reads the log sees them.
+// The worker (groupRows) stores a conversation's events in one batch (a message's
+// ConversationStarted, MessageSent, MessageRouted and MessageDelivered, say), or the events of one
+// group key (a tool's calls), as one row of type GROUP whose payload holds the events as parts
+// (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its bytes,
+// so this is what keeps the log cheap; the `events` view (log-worker.ts) splits groups back into
+// events, so nothing that reads the log sees them. The grouping happens on the worker, not on the
+// request path: there, an event is only its row's text, and nothing of it outlives the batch's send.
 
 export const FIELD = '\x1f';
 export const ROW = '\x1e';
@@ -20,6 +21,11 @@ export const ROW = '\x1e';
 export const PART = '\x1d';
 /** an absent deployment or conversation id (ids are never empty) */
 const NONE = '';
+/**
+ * On the wire, the conversation field holds a group key (AppendOptions.group) after this mark. It
+ * cannot start an id ([A-Za-z0-9._:-]), so the two never meet; the stored row has no conversation.
+ */
+export const KEY = '#';
 
 /**
  * The table rows are stored in; queries read the `events` view over it. Only events with a
@@ -66,4 +72,34 @@ export function decodeRows(batch: string): Row[] {
     at = stop + 1;
   }
   return rows;
+}
+
+/**
+ * The rows to store for a batch: each conversation's (or group key's) events as one GROUP row, which
+ * carries its last event's seq and time (so max(seq) over stored rows stays the log's); an event alone
+ * in its conversation, or without one, as a plain row. Events of one conversation under different
+ * deployments are not grouped.
+ */
+export function groupRows(rows: readonly Row[]): Row[] {
+  const out: Row[] = [];
+  const groups = new Map<string, { row: Row; parts: string[] | null }>();
+  for (const row of rows) {
+    const key = row[4];
+    if (key === null) {
+      out.push(row);
+      continue;
+    }
+    const [seq, at, type, dep, , payload] = row;
+    const conv = key.startsWith(KEY) ? null : key;
+    const g = groups.get(key);
+    if (!g) groups.set(key, { row: [seq, at, type, dep, conv, payload], parts: null });
+    else if (g.row[3] !== dep) out.push([seq, at, type, dep, conv, payload]);
+    else {
+      (g.parts ??= [partHead(g.row[0], g.row[1], g.row[2]) + g.row[5]]).push(partHead(seq, at, type) + payload);
+      g.row[0] = seq;
+      g.row[1] = at;
+    }
+  }
+  for (const { row, parts } of groups.values()) out.push(parts ? [row[0], row[1], GROUP, row[3], row[4], parts.join(PART)] : row);
+  return out;
 }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIELD, PART, ROW, decodeRows, partHead, rowHead } from '../../../server/events/wire.js';
+import { FIELD, GROUP, KEY, PART, ROW, decodeRows, groupRows, partHead, rowHead, type Row } from '../../../server/events/wire.js';
 
 const Wire = suite('event wire format');
 
@@ -22,6 +22,37 @@ Wire('decodeRows :: an empty batch is no rows; a row missing fields is an error,
 
 Wire('partHead :: one event inside a group row, seq, time, type and payload', () => {
   assert.is(partHead(7, 1700000000000, 'MessageRouted') + '{"a":1}', `7${FIELD}1700000000000${FIELD}MessageRouted${FIELD}{"a":1}`);
+});
+
+Wire('groupRows :: a conversation\'s events become one row with its last seq and time; single events and events without one stay plain', () => {
+  const rows: Row[] = [
+    [1, 100, 'ConversationStarted', null, 'c1', '{"id":"c1"}'],
+    [2, 100, 'MessageSent', null, 'c1', '{"m":1}'],
+    [3, 101, 'DeploymentCompleted', 'd1', null, '{}'],
+    [4, 102, 'ConversationEnded', null, 'c2', '{"id":"c2"}'],
+    [5, 103, 'MessageDelivered', null, 'c1', '{"m":1}'],
+  ];
+  assert.equal(groupRows(rows), [
+    [3, 101, 'DeploymentCompleted', 'd1', null, '{}'],
+    [5, 103, GROUP, null, 'c1', [partHead(1, 100, 'ConversationStarted') + '{"id":"c1"}', partHead(2, 100, 'MessageSent') + '{"m":1}', partHead(5, 103, 'MessageDelivered') + '{"m":1}'].join(PART)],
+    [4, 102, 'ConversationEnded', null, 'c2', '{"id":"c2"}'],
+  ]);
+});
+
+Wire('groupRows :: a group key groups without a conversation; another deployment breaks a group off', () => {
+  const rows: Row[] = [
+    [1, 100, 'ToolExecuted', null, `${KEY}tool:fx`, '{"a":1}'],
+    [2, 101, 'ToolExecuted', null, `${KEY}tool:fx`, '{"a":2}'],
+    [3, 102, 'ToolExecuted', null, `${KEY}tool:other`, '{"a":3}'],
+    [4, 103, 'MessageSent', 'd1', 'c1', '{}'],
+    [5, 104, 'MessageSent', 'd2', 'c1', '{}'],
+  ];
+  assert.equal(groupRows(rows), [
+    [5, 104, 'MessageSent', 'd2', 'c1', '{}'],
+    [2, 101, GROUP, null, null, `${partHead(1, 100, 'ToolExecuted')}{"a":1}${PART}${partHead(2, 101, 'ToolExecuted')}{"a":2}`],
+    [3, 102, 'ToolExecuted', null, null, '{"a":3}'],
+    [4, 103, 'MessageSent', 'd1', 'c1', '{}'],
+  ]);
 });
 
 Wire.run();

@@ -1,0 +1,58 @@
+// Compact payloads for the events every message and tool call writes (MessageSent, MessageRouted,
+// MessageDelivered, …). Such a payload is stored as each field's own JSON text, in a fixed order,
+// each preceded by VALUE, rather than as one JSON.stringify of the object: about ten times cheaper to
+// make on the request path, and a third fewer bytes for the log to write. The `events` view
+// (log-worker.ts) rebuilds the JSON object from the same field lists, so every reader gets the text
+// JSON.stringify would have written, with the keys in the order listed here.
+//
+// VALUE is a control character, which JSON text escapes, so it never occurs inside a value; a payload
+// written as JSON never starts with it, so old and new rows read alike. Stored rows outlive this
+// table: a type's fields may be added at its end, never reordered or removed, and a type never leaves.
+
+export const VALUE = '\x1c';
+
+/** The field names of each compact event type, in order. */
+export const COMPACT: ReadonlyMap<string, readonly string[]> = new Map([
+  ['ConversationStarted', ['id']],
+  ['ConversationEnded', ['id', 'reason', 'messages']],
+  ['MessageSent', ['messageId', 'performative', 'sender', 'capability', 'receiver', 'inReplyTo', 'hops']],
+  ['MessageRouted', ['messageId', 'agent', 'strategy', 'routingMs', 'attempt', 'hops', 'candidates']],
+  ['MessageDelivered', ['messageId', 'agent', 'ms', 'attempt', 'hops']],
+  ['ToolCalled', ['messageId', 'agent', 'tool', 'fn', 'ok', 'ms']],
+  ['ToolExecuted', ['tool', 'fn', 'agent', 'durationMs', 'memoryPages', 'outputBytes']],
+]);
+
+/**
+ * The payload's compact text, or null when it cannot be one (a key the list lacks, a key whose value
+ * is undefined): the caller then writes JSON, so nothing is ever dropped.
+ */
+export function encodeCompact(fields: readonly string[], payload: object): string | null {
+  const p = payload as Record<string, unknown>;
+  let text = '';
+  let present = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const v = p[fields[i]!];
+    text += VALUE;
+    if (v === undefined) continue;
+    // a finite number's text is the same in JSON; JSON writes NaN and ±Infinity as null
+    const json = typeof v === 'number' ? (Number.isFinite(v) ? `${v}` : 'null') : (JSON.stringify(v) as string | undefined);
+    if (json === undefined) return null;
+    text += json;
+    present++;
+  }
+  let keys = 0;
+  for (const _ in p) keys++;
+  return keys === present ? text : null;
+}
+
+/**
+ * SQL for the JSON text of a payload: `payload` as stored, `type` its event type, `split` the payload
+ * split at VALUE (a list; its first element is the empty text before the marker).
+ */
+export function payloadSql(type: string, payload: string, split: string): string {
+  const cases = [...COMPACT].map(([t, fields]) => {
+    const members = fields.map((f, i) => `CASE WHEN ${split}[${i + 2}] <> '' THEN '"${f}":' || ${split}[${i + 2}] END`);
+    return `WHEN '${t}' THEN '{' || concat_ws(',', ${members.join(', ')}) || '}'`;
+  });
+  return `CASE WHEN starts_with(${payload}, chr(${VALUE.charCodeAt(0)})) THEN CASE ${type} ${cases.join(' ')} END ELSE ${payload} END`;
+}
