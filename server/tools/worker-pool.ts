@@ -48,7 +48,6 @@ interface Pending {
   job: Job;
   /** when it became the first (its clock starts), or -1 while it waits */
   started: number;
-  timer: NodeJS.Timeout | null;
   /** answered already (cancelled while waiting); its reply is dropped */
   done: boolean;
 }
@@ -64,13 +63,19 @@ interface Slot {
   /** calls sent to this worker, in order; the first is running (or about to) */
   inflight: Pending[];
   stealTimer: NodeJS.Timeout | null;
+  /**
+   * Fires at the running call's deadline (one timer per worker, re-armed when it finds a later call
+   * running: a timer made and cleared for every call was a visible share of a fast call's cost).
+   * Referenced only while calls are in flight.
+   */
+  deadline: NodeJS.Timeout | null;
   /** calls for a busy worker, sent together once this turn of the event loop ends */
   outbox: CallRequest[];
   pages: number;
 }
 
 /** Calls one worker holds at most (running + waiting). */
-const PIPELINE = 8;
+const PIPELINE = 32;
 /** Only a worker whose running call is this young takes more calls. */
 const PIPELINE_FRESH_MS = 1;
 /** Calls waiting behind one running longer than this are taken back and given to another worker. */
@@ -181,7 +186,7 @@ export class WorkerPool {
     // A plugin cannot write to the server's stdout; WASI output goes to /dev/null, and stray worker output is dropped.
     worker.stdout.resume();
     worker.stderr.resume();
-    const slot: Slot = { worker, bridge, claim, nextSeq: 1, ready: false, dead: false, inflight: [], stealTimer: null, outbox: [], pages: 0 };
+    const slot: Slot = { worker, bridge, claim, nextSeq: 1, ready: false, dead: false, inflight: [], stealTimer: null, deadline: null, outbox: [], pages: 0 };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
@@ -225,7 +230,7 @@ export class WorkerPool {
 
   private dispatch(slot: Slot, job: Job): void {
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
-    const p: Pending = { seq: slot.nextSeq++, job, started: -1, timer: null, done: false };
+    const p: Pending = { seq: slot.nextSeq++, job, started: -1, done: false };
     if (job.signal) {
       job.onAbort = () => {
         if (slot.inflight[0] === p) this.kill(slot, { kind: 'aborted', message: 'the call was cancelled' });
@@ -263,11 +268,20 @@ export class WorkerPool {
     const p = slot.inflight[0];
     if (!p) return;
     p.started = performance.now();
-    p.timer = setTimeout(
-      () => this.kill(slot, { kind: 'timeout', message: `the call ran longer than its limit of ${this.opts.timeoutMs} ms and was stopped` }),
-      this.opts.timeoutMs,
-    );
+    if (!slot.deadline) this.armDeadline(slot, this.opts.timeoutMs);
+    else slot.deadline.ref();
     if (slot.inflight.length > 1) this.watch(slot);
+  }
+
+  private armDeadline(slot: Slot, ms: number): void {
+    slot.deadline = setTimeout(() => {
+      slot.deadline = null;
+      const head = slot.inflight[0];
+      if (slot.dead || !head || head.started < 0) return;
+      const left = head.started + this.opts.timeoutMs - performance.now();
+      if (left > 0) return this.armDeadline(slot, left);
+      this.kill(slot, { kind: 'timeout', message: `the call ran longer than its limit of ${this.opts.timeoutMs} ms and was stopped` });
+    }, ms);
   }
 
   /** While calls wait behind a running one, check that it is not slow. */
@@ -305,8 +319,6 @@ export class WorkerPool {
   }
 
   private finish(p: Pending): void {
-    if (p.timer) clearTimeout(p.timer);
-    p.timer = null;
     if (p.job.onAbort) p.job.signal?.removeEventListener('abort', p.job.onAbort);
   }
 
@@ -327,6 +339,7 @@ export class WorkerPool {
       return;
     }
     this.startHead(slot);
+    if (!slot.inflight.length) slot.deadline?.unref();
     if (this.closing && !slot.inflight.length) void this.end(slot);
     this.pump();
   }
@@ -385,6 +398,7 @@ export class WorkerPool {
     this.slots.delete(slot);
     slot.outbox.length = 0;
     if (slot.stealTimer) clearTimeout(slot.stealTimer);
+    if (slot.deadline) clearTimeout(slot.deadline);
     slot.bridge?.close();
     return slot.worker.terminate().catch(() => undefined);
   }

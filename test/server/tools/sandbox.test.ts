@@ -157,6 +157,19 @@ Limits('stops an infinite loop at its time-out while other calls keep being answ
   assert.is(failed?.payload.reason, 'timeout');
 });
 
+Limits('each call gets its whole time-out: a loop that starts on a worker after an earlier call runs its full limit, then stops', async () => {
+  const t = await makeTool('late', { limits: { timeout_ms: 400 }, sandbox: { pool: { min: 1, max: 1 }, warmup: 'await' } });
+  assert.equal((await call(t, 'echo', { first: true })).output, { first: true });
+  // the worker's deadline timer was set for the first call; the loop starts well after it
+  await new Promise((r) => setTimeout(r, 250));
+  const started = performance.now();
+  const e = await rejection(call(t, 'spin'));
+  const took = performance.now() - started;
+  assert.is(e.details.limit, 'timeout');
+  assert.ok(took >= 390 && took < 900, `stopped after ${took.toFixed(0)} ms (limit 400, counted from its own start)`);
+  assert.equal((await call(t, 'echo', { after: true })).output, { after: true }, 'a fresh worker answers');
+});
+
 Limits('calls that queued behind a looping call are handed to another worker, each answered once', async () => {
   const t = await makeTool('busy', { limits: { timeout_ms: 1500 }, sandbox: { pool: { min: 2, max: 2 }, warmup: 'await' } });
   const started = performance.now();
