@@ -1,6 +1,6 @@
 // The event log: one DuckDB file in the data folder, owned by a worker thread (log-worker.ts).
 // `append` only turns the event into its row's text (the payload compactly for the hot event types,
-// compact.ts) and buffers it. The batch goes to the worker every 50 ms or 2,000 events as one string;
+// compact.ts) and buffers it. The batch goes to the worker every 50 ms or 400 events as one string;
 // there a conversation's events are grouped into one stored row (wire.ts) and DuckDB's appender
 // writes them, so the log never slows the request path much. `flush()` resolves once everything
 // appended so far is committed (a deployment awaits it before it answers). One process owns the
@@ -68,7 +68,9 @@ export class EventLog implements EventSink {
 
   private constructor(private readonly worker: Worker, private seq: number, private readonly opts: EventLogOptions) {
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
-    this.maxBatch = opts.maxBatch ?? 2000;
+    // ~100 KB of text: a larger batch's string is a large object (pages mapped and unmapped for it),
+    // which cost more than the extra hand-offs to the worker
+    this.maxBatch = opts.maxBatch ?? 400;
     this.now = opts.now ?? Date.now;
   }
 
