@@ -23,10 +23,13 @@ export const COMPACT: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 
 /**
- * The payload's compact text, or null when it cannot be one (a key the list lacks, a key whose value
- * is undefined): the caller then writes JSON, so nothing is ever dropped.
+ * The payload's compact text, or null when it cannot be one (a type without a field list, a key the
+ * list lacks or one set to undefined, a value JSON cannot write): the caller then writes JSON, so
+ * nothing is ever dropped.
  */
-export function encodeCompact(fields: readonly string[], payload: object): string | null {
+export function encodeCompact(type: string, payload: object): string | null {
+  const fields = COMPACT.get(type);
+  if (!fields) return null;
   const p = payload as Record<string, unknown>;
   let text = '';
   let present = 0;

@@ -10,7 +10,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Request, Response } from './log-worker.js';
 import { KEY, ROW, rowHead } from './wire.js';
-import { COMPACT, encodeCompact } from './compact.js';
+import { encodeCompact } from './compact.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -128,8 +128,7 @@ export class EventLog implements EventSink {
     if (this.closed) return;
     const seq = ++this.seq;
     const at = opts.at ?? this.now();
-    const fields = COMPACT.get(type);
-    const json = (fields && typeof payload === 'object' && payload !== null && encodeCompact(fields, payload)) || JSON.stringify(payload ?? null);
+    const json = (typeof payload === 'object' && payload !== null && encodeCompact(type, payload)) || JSON.stringify(payload ?? null);
     // the worker groups rows by conversation, or by group key (wire.ts)
     const key = opts.conversationId ?? (opts.group ? KEY + opts.group : null);
     this.batch.push(rowHead(seq, at, type, opts.deploymentId ?? null, key), json, ROW);

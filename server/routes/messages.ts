@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CaxtonError } from '../errors.js';
 import { MessageRequest } from '../routing/message.js';
-import { Conversations } from '../routing/conversations.js';
+import { Conversations, join } from '../routing/conversations.js';
 import { routingStats, llmUsage } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
 
@@ -35,7 +35,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
     const body = parseInput(ConversationBody, req.body);
     const id = body.id ?? crypto.randomUUID();
     const c = conversations.touch(id, 'client');
-    for (const p of body.participants ?? []) c.participants.add(p);
+    for (const p of body.participants ?? []) join(c, p);
     return reply.status(201).send(Conversations.view(c));
   });
 

@@ -9,16 +9,20 @@ import { rm, tmpDir } from '../../util/tmp.js';
 const Compact = suite('compact payloads');
 
 Compact('encodeCompact :: each field as its JSON text in the listed order; undefined ones empty', () => {
-  const fields = COMPACT.get('MessageSent')!;
-  const text = encodeCompact(fields, { messageId: 'm1', performative: 'request', sender: 'client', capability: 'echo', receiver: null });
+  const text = encodeCompact('MessageSent', { messageId: 'm1', performative: 'request', sender: 'client', capability: 'echo', receiver: null });
   assert.is(text, `${VALUE}"m1"${VALUE}"request"${VALUE}"client"${VALUE}"echo"${VALUE}null${VALUE}${VALUE}`);
 });
 
 Compact('encodeCompact :: null (JSON is written instead) for a key the list lacks or an explicit undefined', () => {
-  const fields = COMPACT.get('MessageDelivered')!;
-  assert.is(encodeCompact(fields, { messageId: 'm1', agent: 'a', ms: 1, attempt: 1, hops: 0, extra: true }), null);
-  assert.is(encodeCompact(fields, { messageId: 'm1', agent: undefined }), null);
-  assert.is(encodeCompact(fields, { messageId: 'm1', agent: () => 1 }), null);
+  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: 'a', ms: 1, attempt: 1, hops: 0, extra: true }), null);
+  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: undefined }), null);
+  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: () => 1 }), null);
+  assert.is(encodeCompact('DeploymentCompleted', { id: 'd1' }), null, 'a type without a field list');
+  // every listed type has its encoder, and its fields in the list's order
+  for (const [type, fields] of COMPACT) {
+    const payload = Object.fromEntries(fields.map((f, i) => [f, i]));
+    assert.is(encodeCompact(type, payload), fields.map((_, i) => `${VALUE}${i}`).join(''), type);
+  }
 });
 
 /** Payloads that must read back exactly as JSON.stringify would have written them. */
