@@ -1,5 +1,5 @@
 // buildServer: wires the adapters into Fastify and returns it unlistened (only `serve` listens).
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CaxtonError, toCaxtonError } from './errors.js';
 import { tokenChecker } from './auth.js';
@@ -60,6 +60,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit,
+    // Two lines per request at info cost a fifth of the message rate, and every message and tool call
+    // is an event already: request lines only when the log level is debug or finer. Errors are logged
+    // by the error handler whatever the level.
+    logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug') }),
     // Request ids without headers: nothing from a client is echoed into logs as an id.
     genReqId: (() => {
       let n = 0;

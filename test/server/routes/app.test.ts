@@ -232,6 +232,26 @@ Logs('no token is logged, right or wrong', async () => {
   }
 });
 
+Logs('request lines at debug and finer only; errors at any level', async () => {
+  const lines = async (level: string) => {
+    const logs = captureLogs(level);
+    const s = await serveRepo(agentFiles('a'), { logger: logs.logger });
+    try {
+      const call = api(s.server.url, s.server.token);
+      assert.is((await call('GET', '/api/v1/status')).status, 200);
+      assert.is((await call('POST', '/api/v1/deployments', { bogus: 1 })).status, 400);
+    } finally {
+      await s.close();
+    }
+    return logs.lines.map((l) => JSON.parse(l) as { msg: string; code?: string });
+  };
+  const info = await lines('info');
+  assert.not.ok(info.some((l) => l.msg === 'incoming request' || l.msg === 'request completed'), 'no request lines at info');
+  assert.ok(info.some((l) => l.code === 'CAX_BAD_REQUEST'), 'the refused request is logged at info');
+  const debug = await lines('debug');
+  assert.is(debug.filter((l) => l.msg === 'request completed').length, 2, 'a line for each request at debug');
+});
+
 Logs.run();
 
 // ---
