@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 
 /** One line of the report: our figure, the baseline beside it, and the target it answers. */
 export interface BenchResult {
@@ -170,3 +171,8 @@ export function machine(): string {
 }
 
 export const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The logger `caxton serve` makes (info level), writing to the null device: what a server really pays per request. */
+export function serveLogger(): pino.Logger {
+  return pino({ level: 'info', redact: ['req.headers.authorization'] }, pino.destination(os.devNull));
+}

@@ -14,7 +14,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import pino from 'pino';
 import { Dispatcher } from '../server/routing/dispatcher.js';
 import { Conversations } from '../server/routing/conversations.js';
 import type { MessageRequest } from '../server/routing/message.js';
@@ -24,12 +23,12 @@ import { fakeSnapshot } from '../test/util/fake-snapshot.js';
 import { makeRepo } from '../test/util/repo.js';
 import { startTestServer } from '../test/util/server.js';
 import { agentFiles } from '../test/util/workspace.js';
-import { log, percentile, rmrf, scratch, type BenchResult } from './harness.js';
+import { log, percentile, rmrf, scratch, serveLogger, type BenchResult } from './harness.js';
 
 const N = Number(process.env.BENCH_ROUTING_N ?? 100_000);
 const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUTING_ROUNDS ?? 5));
 const HTTP_MS = Number(process.env.BENCH_ROUTING_MS ?? 2000);
-const HTTP_ROUNDS = Math.max(1, Number(process.env.BENCH_ROUTING_HTTP_ROUNDS ?? 3));
+const HTTP_ROUNDS = Math.max(1, Number(process.env.BENCH_ROUTING_HTTP_ROUNDS ?? 5));
 const CONCURRENCY = 32;
 
 const NOOP_SINK: EventSink = { append() {}, flush: async () => {} };
@@ -185,7 +184,7 @@ async function overHttp(): Promise<BenchResult[]> {
   const work = scratch('routing-http-');
   fs.mkdirSync(path.join(work, 'ws'));
   const repo = makeRepo({ ...agentFiles('echo', { capabilities: ['echo'], extra: { behavior: { reply: 'echo: {{content}}' } } }) }, { dir: path.join(work, 'ws') });
-  const server = await startTestServer({ workspace: repo.dir, dataDir: path.join(work, 'data'), logger: pino({ level: 'silent' }) });
+  const server = await startTestServer({ workspace: repo.dir, dataDir: path.join(work, 'data'), logger: serveLogger() });
   const bare = Fastify({ logger: false });
   bare.post('/bare', async (req) => ({ reply: `echo: ${String((req.body as { content?: unknown }).content)}` }));
   await bare.listen({ host: '127.0.0.1', port: 0 });

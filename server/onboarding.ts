@@ -56,6 +56,8 @@ function readNotes(dataDir: string): MilestoneNote[] {
   }
 }
 
+const NONE: readonly Reached[] = Object.freeze([]);
+
 export class Onboarding {
   private readonly reached = new Map<Milestone, Reached>();
   private createdAt: number | null = null;
@@ -91,7 +93,9 @@ export class Onboarding {
   }
 
   /** The milestones an answered request reaches: the first answer, the first through several agents. */
-  answered(r: { handledBy: string; trace: ReadonlyArray<{ kind: string; name: string }> }): Reached[] {
+  answered(r: { handledBy: string; trace: ReadonlyArray<{ kind: string; name: string }> }): readonly Reached[] {
+    // every answer comes through here: once both are reached, nothing is allocated
+    if (this.reached.has('FirstRequestProcessed') && (this.reached.has('SuccessAchieved') || r.trace.length < 2)) return NONE;
     const out: Reached[] = [];
     const first = this.reach('FirstRequestProcessed', { handledBy: r.handledBy });
     if (first) out.push(first);

@@ -5,9 +5,30 @@
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}/g;
 const ONLY = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}$/;
 
+/** Compiled paths and templates: they come from agent files, so there are few; bounded all the same. */
+const CACHE_LIMIT = 1000;
+const paths = new Map<string, string[]>();
+const templates = new Map<string, { texts: string[]; paths: string[][] }>();
+
+function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+const splitPath = (path: string): string[] => remember(paths, path, () => path.replace(/\[(\d+)\]/g, '.$1').split('.'));
+
 export function lookup(scope: unknown, path: string): unknown {
+  return lookupParts(scope, splitPath(path));
+}
+
+function lookupParts(scope: unknown, parts: readonly string[]): unknown {
   let cur: unknown = scope;
-  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+  for (const part of parts) {
     if (cur === null || cur === undefined) return undefined;
     if (typeof cur === 'string' && part !== 'length') {
       // a JSON string can be navigated into, so a tool's text output can feed the next step
@@ -31,7 +52,22 @@ export function asText(v: unknown): string {
 
 /** Renders a template string to text. */
 export function render(template: string, scope: unknown): string {
-  return template.replace(PLACEHOLDER, (_m, path: string) => asText(lookup(scope, path)));
+  // compiled once per template: the text between placeholders, and each placeholder's path
+  const t = remember(templates, template, () => {
+    const texts: string[] = [];
+    const found: string[][] = [];
+    let at = 0;
+    for (const m of template.matchAll(PLACEHOLDER)) {
+      texts.push(template.slice(at, m.index));
+      found.push(splitPath(m[1]!));
+      at = m.index + m[0].length;
+    }
+    texts.push(template.slice(at));
+    return { texts, paths: found };
+  });
+  let out = t.texts[0]!;
+  for (let i = 0; i < t.paths.length; i++) out += asText(lookupParts(scope, t.paths[i]!)) + t.texts[i + 1]!;
+  return out;
 }
 
 /** Renders any value: strings as templates, arrays and tables recursively. */
