@@ -89,8 +89,9 @@ export class Conversations {
     if (c && !c.ended && now - c.lastActivity > this.idleMs) this.end(c, 'timeout');
     if (!c || c.ended) {
       if (!c && this.map.size >= this.maxConversations) this.evictOldest();
+      // an ended one is re-inserted: it becomes the most recently active
+      if (c) this.map.delete(id);
       c = { id, participants: [], messageCount: 0, createdAt: now, lastActivity: now, history: [], ended: null };
-      this.map.delete(id);
       this.map.set(id, c);
       this.opts.onStart?.(c);
     } else if (this.lastTouched !== id) {
