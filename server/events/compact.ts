@@ -22,30 +22,42 @@ export const COMPACT: ReadonlyMap<string, readonly string[]> = new Map([
   ['ToolExecuted', ['tool', 'fn', 'agent', 'durationMs', 'memoryPages', 'outputBytes']],
 ]);
 
+/** Text JSON writes as itself between quotes: the ids, names and words these events mostly hold. */
+const PLAIN = /^[\w.:@/ -]*$/;
+
+type Encoder = (p: Record<string, unknown>, plain: RegExp) => string | null;
+
+/**
+ * An encoder per type, made from its field list (a few µs once, at start-up): `p["messageId"]` written
+ * in the code is a plain property read, where `p[name]` in a loop over payloads of many shapes is a
+ * slow generic one. A value is `"text"` when PLAIN says JSON would write it so, else its JSON; a key
+ * the list lacks, or one set to undefined, makes the payload fall back to JSON (null).
+ */
+function encoder(fields: readonly string[]): Encoder {
+  const lines = fields.map((f) => {
+    const key = JSON.stringify(f);
+    return `v = p[${key}]; t += ${JSON.stringify(VALUE)};
+if (v !== undefined) {
+  n++;
+  if (typeof v === 'string') t += plain.test(v) ? '"' + v + '"' : JSON.stringify(v);
+  else if (typeof v === 'number') t += Number.isFinite(v) ? '' + v : 'null';
+  else { const j = JSON.stringify(v); if (j === undefined) return null; t += j; }
+}`;
+  });
+  const body = `let t = '', n = 0, v;\n${lines.join('\n')}\nlet keys = 0; for (const _ in p) keys++;\nreturn keys === n ? t : null;`;
+  return new Function('p', 'plain', body) as Encoder;
+}
+
+const ENCODERS: ReadonlyMap<string, Encoder> = new Map([...COMPACT].map(([type, fields]) => [type, encoder(fields)]));
+
 /**
  * The payload's compact text, or null when it cannot be one (a type without a field list, a key the
  * list lacks or one set to undefined, a value JSON cannot write): the caller then writes JSON, so
  * nothing is ever dropped.
  */
 export function encodeCompact(type: string, payload: object): string | null {
-  const fields = COMPACT.get(type);
-  if (!fields) return null;
-  const p = payload as Record<string, unknown>;
-  let text = '';
-  let present = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const v = p[fields[i]!];
-    text += VALUE;
-    if (v === undefined) continue;
-    // a finite number's text is the same in JSON; JSON writes NaN and ±Infinity as null
-    const json = typeof v === 'number' ? (Number.isFinite(v) ? `${v}` : 'null') : (JSON.stringify(v) as string | undefined);
-    if (json === undefined) return null;
-    text += json;
-    present++;
-  }
-  let keys = 0;
-  for (const _ in p) keys++;
-  return keys === present ? text : null;
+  const encode = ENCODERS.get(type);
+  return encode ? encode(payload as Record<string, unknown>, PLAIN) : null;
 }
 
 /**

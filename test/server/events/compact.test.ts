@@ -25,6 +25,11 @@ Compact('encodeCompact :: null (JSON is written instead) for a key the list lack
   }
 });
 
+Compact('encodeCompact :: a string value is exactly its JSON text, whether written plainly or by JSON.stringify', () => {
+  const strings = ['', 'echo', 'c0ffee-42', 'a.b:c@d/e f_g', 'ünïcödé', 'say "hi"', 'back\\slash', 'tab\there', '\u001c\u001d\u001e\u001f', '\ud800 lone', '😀', '</script>'];
+  for (const s of strings) assert.is(encodeCompact('ConversationStarted', { id: s }), `${VALUE}${JSON.stringify(s)}`, JSON.stringify(s));
+});
+
 /** Payloads that must read back exactly as JSON.stringify would have written them. */
 const CASES: Array<[string, Record<string, unknown>]> = [
   ['ConversationStarted', { id: 'c-1' }],
