@@ -1,9 +1,9 @@
 // Compact payloads for the events every message and tool call writes (MessageSent, MessageRouted,
 // MessageDelivered, …). Such a payload is stored as each field's own JSON text, in a fixed order,
-// each preceded by VALUE, rather than as one JSON.stringify of the object: about ten times cheaper to
-// make on the request path, and a third fewer bytes for the log to write. The `events` view
-// (log-worker.ts) rebuilds the JSON object from the same field lists, so every reader gets the text
-// JSON.stringify would have written, with the keys in the order listed here.
+// each preceded by VALUE, rather than as one JSON.stringify of the object: less than half the cost on
+// the request path (~130 against ~310 ns an event), and ~30 % fewer bytes for the log to write. The
+// `events` view (log-worker.ts) rebuilds the JSON object from the same field lists, so every reader
+// gets the text JSON.stringify would have written, with the keys in the order listed here.
 //
 // VALUE is a control character, which JSON text escapes, so it never occurs inside a value; a payload
 // written as JSON never starts with it, so old and new rows read alike. Stored rows outlive this
