@@ -4,18 +4,7 @@
 import { JValue, formatNumber, round } from '../_lib/json';
 import { fail, inputJson, outputJson } from '../_lib/io';
 import { columnsOf, rowsOf, stringList } from '../_lib/rows';
-
-class Tally {
-  constructor(
-    public value: string,
-    public count: i32,
-  ) {}
-}
-
-function byCount(a: Tally, b: Tally): i32 {
-  if (a.count != b.count) return b.count - a.count;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-}
+import { mostFrequent } from '../_lib/tally';
 
 /** The p-th percentile (0–100) of sorted values. */
 function percentile(sorted: Array<f64>, p: f64): f64 {
@@ -57,22 +46,11 @@ function textStats(values: Array<string>): JValue {
     const v = values[i];
     counts.set(v, counts.has(v) ? counts.get(v) + 1 : 1);
   }
-  const keys = counts.keys();
-  const tallies = new Array<Tally>();
-  for (let i = 0; i < keys.length; i++) tallies.push(new Tally(keys[i], counts.get(keys[i])));
-  tallies.sort(byCount);
-  const top = JValue.array();
-  for (let i = 0; i < tallies.length && i < 5; i++) {
-    const t = JValue.object();
-    t.setStr('value', tallies[i].value);
-    t.setNum('count', <f64>tallies[i].count);
-    top.push(t);
-  }
   const out = JValue.object();
   out.setStr('type', 'text');
   out.setNum('count', <f64>values.length);
-  out.setNum('distinct', <f64>keys.length);
-  out.set('top', top);
+  out.setNum('distinct', <f64>counts.size);
+  out.set('top', mostFrequent(counts, 5, 'value'));
   return out;
 }
 

@@ -2,18 +2,7 @@
 // average word length, reading time and the most frequent words.
 import { JValue, round } from '../_lib/json';
 import { fail, inputJson, outputJson } from '../_lib/io';
-
-class WordCount {
-  constructor(
-    public word: string,
-    public count: i32,
-  ) {}
-}
-
-function byCount(a: WordCount, b: WordCount): i32 {
-  if (a.count != b.count) return b.count - a.count;
-  return a.word < b.word ? -1 : a.word > b.word ? 1 : 0;
-}
+import { mostFrequent } from '../_lib/tally';
 
 /** Letters, digits, and (inside a word) apostrophes; anything from Latin-1 letters up counts as a letter, bar punctuation. */
 function isWordChar(c: i32): bool {
@@ -83,17 +72,7 @@ export function stats(): i32 {
   }
   if (sentenceOpen) sentences++;
 
-  const keys = counts.keys();
-  const tally = new Array<WordCount>();
-  for (let i = 0; i < keys.length; i++) tally.push(new WordCount(keys[i], counts.get(keys[i])));
-  tally.sort(byCount);
-  const topWords = JValue.array();
-  for (let i = 0; i < tally.length && i < top; i++) {
-    const w = JValue.object();
-    w.setStr('word', tally[i].word);
-    w.setNum('count', <f64>tally[i].count);
-    topWords.push(w);
-  }
+  const topWords = mostFrequent(counts, top, 'word');
 
   const out = JValue.object();
   out.setNum('characters', <f64>characters);
@@ -101,7 +80,7 @@ export function stats(): i32 {
   out.setNum('lines', <f64>lines);
   out.setNum('sentences', <f64>sentences);
   out.setNum('paragraphs', <f64>paragraphs);
-  out.setNum('uniqueWords', <f64>keys.length);
+  out.setNum('uniqueWords', <f64>counts.size);
   out.setNum('averageWordLength', words > 0 ? round(<f64>letters / <f64>words, 2) : 0);
   out.setNum('readingTimeMinutes', round(<f64>words / 200, 1));
   out.set('topWords', topWords);
