@@ -3,27 +3,15 @@
 // written by a real server (deployed once, then stopped), with a pending change at HEAD. The
 // baseline is `node -e ""` in the same run; the import costs below say where the rest goes.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { makeRepo } from '../test/util/repo.js';
 import { startTestServer } from '../test/util/server.js';
 import { agentFiles, manyAgents, toolFiles } from '../test/util/workspace.js';
+import { closedPort } from '../test/util/serve-child.js';
 import { RUNS, CLI, ROOT, cliEnv, interleave, log, renderTable, result, rmrf, run, scratch, summarize, type BenchResult } from './harness.js';
 
 const TARGET_MS = 300;
 const STATUS_ONLY = path.join(ROOT, 'dist', 'bench', 'fixtures', 'status-only.js');
-
-/** A port nothing listens on (bound, then released), so the CLI meets a refused connection. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Modules timed one by one, each in a fresh process: what `caxton status` pays for at start. */
 const IMPORTS: Array<[label: string, specifier: string]> = [
