@@ -9,11 +9,9 @@
 // In process, a round's rate is the better of wall time and the process's CPU time: on a shared
 // machine wall time counts other processes' turns, and CPU time counts V8's parallel GC threads.
 // BENCH_ROUTING_N sets the messages per in-process round, BENCH_ROUTING_MS the HTTP round length.
-import { load as runLoad, type Load } from './http-load-client.js';
+import { bareRoute, load as runLoad, loadRounds, type Load } from './http-load-client.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
 import { Dispatcher } from '../server/routing/dispatcher.js';
 import { Conversations } from '../server/routing/conversations.js';
 import type { MessageRequest } from '../server/routing/message.js';
@@ -185,29 +183,28 @@ async function overHttp(): Promise<BenchResult[]> {
   fs.mkdirSync(path.join(work, 'ws'));
   const repo = makeRepo({ ...agentFiles('echo', { capabilities: ['echo'], extra: { behavior: { reply: 'echo: {{content}}' } } }) }, { dir: path.join(work, 'ws') });
   const server = await startTestServer({ workspace: repo.dir, dataDir: path.join(work, 'data'), logger: serveLogger() });
-  const bare = Fastify({ logger: false });
-  bare.post('/bare', async (req) => ({ reply: `echo: ${String((req.body as { content?: unknown }).content)}` }));
-  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bare = await bareRoute((body) => ({ reply: `echo: ${String(body.content)}` }));
   try {
     await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
-    const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`;
     const auth = { authorization: `Bearer ${server.token}` };
     const body = { capability: 'echo', content: 'ping' };
     const msgUrl = `${server.url}/api/v1/messages`;
     // the dispatcher's sink, swapped for a no-op one to price the event log over HTTP
     const deps = (server.dispatcher as unknown as { deps: { events: EventSink } }).deps;
     const realSink = deps.events;
-    const runs: Record<'bare' | 'caxton' | 'unlogged', Load[]> = { bare: [], caxton: [], unlogged: [] };
-    for (let r = 0; r < HTTP_ROUNDS; r++) {
-      runs.bare.push(await loadAt(bareUrl, body));
-      deps.events = realSink;
-      runs.caxton.push(await loadAt(msgUrl, body, auth));
-      deps.events = NOOP_SINK;
-      runs.unlogged.push(await loadAt(msgUrl, body, auth));
-      deps.events = realSink;
-    }
-    const med = (k: keyof typeof runs, f: keyof Load) => percentile(runs[k].map((x) => x[f]), 50);
-    const errors = runs.caxton.reduce((n, x) => n + x.errors, 0) + runs.unlogged.reduce((n, x) => n + x.errors, 0);
+    const { med, errors: failed } = await loadRounds(HTTP_ROUNDS, {
+      bare: () => loadAt(bare.url, body),
+      caxton: () => loadAt(msgUrl, body, auth),
+      unlogged: async () => {
+        deps.events = NOOP_SINK;
+        try {
+          return await loadAt(msgUrl, body, auth);
+        } finally {
+          deps.events = realSink;
+        }
+      },
+    });
+    const errors = failed('caxton') + failed('unlogged');
     const ratio = med('caxton', 'rate') / med('bare', 'rate');
     const logRatio = med('caxton', 'rate') / med('unlogged', 'rate');
     for (const k of ['bare', 'caxton', 'unlogged'] as const) {

@@ -6,11 +6,9 @@
 //     and ≥ 50 % of a bare Fastify route's rate;
 //  c. a 1,000 ms time-out stops an infinite loop within 1,100 ms (the server carries on).
 // BENCH_SANDBOX_N sets the calls per in-process round, BENCH_SANDBOX_MS the HTTP round length.
-import { load as runLoad, type Load } from './http-load-client.js';
+import { bareRoute, load as runLoad, loadRounds, type Load } from './http-load-client.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
 import createPlugin from '@extism/extism';
 import { createSandbox } from '../server/tools/sandbox.js';
 import type { EventSink } from '../server/events/log.js';
@@ -90,20 +88,15 @@ async function overHttp(): Promise<BenchResult> {
   fs.mkdirSync(path.join(work, 'ws'));
   const repo = makeRepo(pluginToolFiles('fx', { functions: [{ name: 'echo', input_schema: { type: 'object' } }] }), { dir: path.join(work, 'ws') });
   const server = await startTestServer({ workspace: repo.dir, dataDir: path.join(work, 'data'), logger: serveLogger() });
-  const bare = Fastify({ logger: false });
-  bare.post('/bare', async (req) => ({ output: (req.body as { input?: unknown }).input, durationMs: 0 }));
-  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bare = await bareRoute((body) => ({ output: body.input, durationMs: 0 }));
   try {
     await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
-    const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`;
     const body = { function: 'echo', input: INPUT };
-    const runs: Record<'bare' | 'tool', Load[]> = { bare: [], tool: [] };
-    for (let r = 0; r < HTTP_ROUNDS; r++) {
-      runs.bare.push(await loadAt(bareUrl, body));
-      runs.tool.push(await loadAt(`${server.url}/api/v1/tools/fx/call`, body, { authorization: `Bearer ${server.token}` }));
-    }
-    const med = (k: keyof typeof runs, f: keyof Load) => percentile(runs[k].map((x) => x[f]), 50);
-    const errors = runs.tool.reduce((n, x) => n + x.errors, 0);
+    const { med, errors: failed } = await loadRounds(HTTP_ROUNDS, {
+      bare: () => loadAt(bare.url, body),
+      tool: () => loadAt(`${server.url}/api/v1/tools/fx/call`, body, { authorization: `Bearer ${server.token}` }),
+    });
+    const errors = failed('tool');
     const ratio = med('tool', 'rate') / med('bare', 'rate');
     log(`  bare Fastify route             ${fmtRate(med('bare', 'rate')).padStart(10)}   p50 ${med('bare', 'p50').toFixed(2)} ms  p95 ${med('bare', 'p95').toFixed(2)} ms`);
     log(`  POST /api/v1/tools/fx/call     ${fmtRate(med('tool', 'rate')).padStart(10)}   p50 ${med('tool', 'p50').toFixed(2)} ms  p95 ${med('tool', 'p95').toFixed(2)} ms`);
