@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CaxtonError } from '../errors.js';
-import { MessageRequest } from '../routing/message.js';
+import { Id, MessageRequest } from '../routing/message.js';
 import { Conversations, join } from '../routing/conversations.js';
 import { routingStats, llmUsage } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
 
-const ConversationBody = z.strictObject({ id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional(), participants: z.array(z.string().max(128)).max(64).optional() });
+const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.array(z.string().max(128)).max(64).optional() });
 
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher, conversations, events, onboarding } = app.deps;

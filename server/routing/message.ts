@@ -13,7 +13,8 @@ export const STRATEGIES = STRATEGY_NAMES;
 export const Strategy = z.enum(STRATEGIES);
 export type Strategy = z.infer<typeof Strategy>;
 
-const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, { message: 'may hold letters, digits and . _ : - only' });
+/** A conversation or message id from a client: what the log's wire format (events/wire.ts) relies on. */
+export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, { message: 'may hold letters, digits and . _ : - only' });
 
 /** Content is a string or any JSON value. */
 export const Content = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);

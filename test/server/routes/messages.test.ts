@@ -165,6 +165,16 @@ Conv('GET /:id :: the conversation with its history', async () => {
   ]);
 });
 
+Conv('POST :: an id is checked as a message\'s conversationId is, with the same words', async () => {
+  const created = assertJson(await c.call('POST', '/api/v1/conversations', { id: 'conv-made', participants: ['client'] }), 201);
+  assert.is(created.id, 'conv-made');
+  for (const bad of [{ id: 'has space' }, { id: 'sep\u001fin' }, { id: '' }]) {
+    const onConversation = assertError(await c.call('POST', '/api/v1/conversations', bad), 400, 'CAX_BAD_REQUEST');
+    const onMessage = assertError(await c.call('POST', '/api/v1/messages', { capability: 'plan', content: 'a', conversationId: bad.id }), 400, 'CAX_BAD_REQUEST');
+    assert.is(onConversation.message.replace(/\bid:/g, 'conversationId:'), onMessage.message, JSON.stringify(bad));
+  }
+});
+
 Conv('GET /:id :: 404 CAX_CONVERSATION_NOT_FOUND', async () => {
   assertError(await c.call('GET', '/api/v1/conversations/nope'), 404, 'CAX_CONVERSATION_NOT_FOUND');
 });
