@@ -44,6 +44,8 @@ async function perform(req: HttpRequest, o: HttpBridgeOptions): Promise<HttpRepl
         chunks.push(chunk);
       }
     }
+    // its own buffer, not Buffer.concat's: a small one would share Node's pool, and posting it to the
+    // plugin's worker would copy the whole pool with it
     const body = new Uint8Array(size);
     let off = 0;
     for (const c of chunks) {

@@ -139,12 +139,5 @@ export function capMemory(wasm: Uint8Array, opts: { maxPages: number; maxTableEl
       `the module needs ${mem.initial} pages (${((mem.initial * WASM_PAGE) / 1048576).toFixed(1)} MiB) of memory at start, over its limit of ${opts.maxPages} pages`,
     );
   }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const bytes = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    bytes.set(p, off);
-    off += p.length;
-  }
-  return { bytes, maxPages: opts.maxPages, initialPages: mem.initial };
+  return { bytes: Buffer.concat(parts), maxPages: opts.maxPages, initialPages: mem.initial };
 }
