@@ -7,8 +7,8 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { createSandbox, type SandboxedTool } from '../../server/tools/sandbox.js';
 import { ToolFile } from '../../server/workspace/schema.js';
-import { CaxtonError } from '../../server/errors.js';
 import { pluginWasm, ROOT } from '../util/plugins.js';
+import { rejection } from '../util/promises.js';
 
 const sandbox = createSandbox({ pool: { min: 1, max: 1 } });
 const live: SandboxedTool[] = [];
@@ -20,14 +20,6 @@ async function tool(name: string): Promise<SandboxedTool> {
   return t;
 }
 const run = async (t: SandboxedTool, fn: string, input: unknown): Promise<any> => (await t.invoke(fn, input, { agent: null })).output;
-async function rejection(p: Promise<unknown>): Promise<CaxtonError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CaxtonError;
-  }
-  throw new Error('expected a rejection');
-}
 const closeAll = async () => {
   await Promise.all(live.splice(0).map((t) => t.dispose()));
 };

@@ -102,12 +102,15 @@ export async function serveRepo(files: Files, opts: ServeOptions & { existing?: 
   };
 }
 
-/** Resolves once `check` is true (polling), or fails after `ms`. */
-export async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
+/** serveRepo, then a deployment of HEAD; the server is closed again if that fails. */
+export async function deployed(files: Files, opts: ServeOptions = {}): Promise<Served> {
+  const s = await serveRepo(files, opts);
+  try {
+    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
+    return s;
+  } catch (err) {
+    await s.close();
+    throw err;
   }
 }
 

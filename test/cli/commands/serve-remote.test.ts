@@ -11,19 +11,10 @@ import { spawnServe, type ServeChild } from '../../util/serve-child.js';
 import { api } from '../../util/server.js';
 import { tmpDir, rm } from '../../util/tmp.js';
 import { agentFiles } from '../../util/workspace.js';
+import { until } from '../../util/promises.js';
 
 const SECRET = 'whsec-cli-e2e-7Hq2';
 const PASSWORD = 'ghp_R3moteT0kenN0tForLogs';
-
-async function waitFor<T>(check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Signs and sends the push of `remote`'s current branch head, as GitHub does after a `git push`. */
 function pushDelivery(url: string, remote: TestRemote, ref: string, before: string): Promise<DeliveryReply> {
@@ -66,10 +57,10 @@ Remote('follows a bare remote end to end: clone, git push + signed webhook deplo
     const pushed = remote.push(agentFiles('b'), 'add b');
     const queued = await pushDelivery(server.url, remote, 'refs/heads/release', before);
     assert.is(queued.status, 202, JSON.stringify(queued.body));
-    const record = await waitFor(async () => {
+    const record = await until(async () => {
       const r = await call('GET', `/api/v1/deployments/${queued.body.deployment.id}`);
       return r.status === 200 ? r.body : null;
-    });
+    }, 20_000, 25);
     assert.is(record.toSha, pushed);
     assert.is(record.trigger, 'webhook');
 
@@ -102,10 +93,10 @@ Remote('a remote with credentials in its URL: deploys, and the credentials appea
     const queued = await pushDelivery(server.url, remote, 'refs/heads/main', before);
     assert.is(queued.status, 202);
     // The snapshot switches before the deployment is recorded: wait for both.
-    await waitFor(async () => {
+    await until(async () => {
       const s = (await call('GET', '/api/v1/status')).body;
       return s.deployedSha === pushed && s.running === null;
-    });
+    }, 20_000, 25);
 
     // the remote goes away: the deployment fails with the URL redacted
     await http.close();

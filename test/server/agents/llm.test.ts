@@ -8,6 +8,7 @@ import { CaxtonError } from '../../../server/errors.js';
 import type { AgentFile } from '../../../server/workspace/schema.js';
 import { agentRequest, agentSpec, toolSpec } from '../../util/agent-request.js';
 import { errorReply, startLlmStandin, textReply, toolCallReply, type LlmStandin } from '../../util/llm-standin.js';
+import { rejection } from '../../util/promises.js';
 
 const noRepo = {
   commitTree: () => Promise.reject(new Error('no repository in this test')),
@@ -22,17 +23,6 @@ function llmSpec(llm: Record<string, unknown>, o: Record<string, unknown> = {}):
 async function build(spec: AgentFile, env: Record<string, string | undefined> = {}, warnings: unknown[] = []): Promise<AgentRuntime> {
   const logger = { warn: (o: unknown) => void warnings.push(o), info: () => undefined };
   return llmAgentFactory({ repo: noRepo, env: () => env, logger })({ name: 'helper', spec, sha: 'a'.repeat(40) });
-}
-
-/** The CaxtonError a promise rejects with. */
-async function rejection(p: Promise<unknown>): Promise<CaxtonError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, CaxtonError, String(err));
-    return err as CaxtonError;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', operator: 'rejects', expects: 'rejection', actual: 'resolved' });
 }
 
 const WORDCOUNT = toolSpec('wordcount', [

@@ -5,7 +5,8 @@ import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
 import { DeploymentPlan, DeploymentRecord } from '../../../server/deploy/record.js';
 import { agentFiles, toolFiles } from '../../util/workspace.js';
 import { captureLogs } from '../../util/server.js';
-import { assertError, assertJson, gate, serveRepo, until } from '../../util/http.js';
+import { assertError, assertJson, gate, serveRepo } from '../../util/http.js';
+import { until } from '../../util/promises.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const BROKEN_AGENT = { 'agents/a/agent.toml': 'name = "a"\ncapabilites = ["x"]\n' };

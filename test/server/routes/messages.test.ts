@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Files } from '../../util/repo.js';
 import { agentFiles } from '../../util/workspace.js';
-import { assertError, assertJson, serveRepo, type Served } from '../../util/http.js';
+import { assertError, assertJson, deployed, serveRepo, type Served } from '../../util/http.js';
 
 /** Three offline agents: the planner asks research through a [behavior] step, the greeter answers alone. */
 function workspace(version = 'v1'): Files {
@@ -16,17 +16,6 @@ function workspace(version = 'v1'): Files {
   };
 }
 
-async function deployed(files: Files = workspace()): Promise<Served> {
-  const s = await serveRepo(files);
-  try {
-    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
-    return s;
-  } catch (err) {
-    await s.close();
-    throw err;
-  }
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // ---
@@ -34,7 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const Post = suite('POST /api/v1/messages');
 let s: Served;
 Post.before(async () => {
-  s = await deployed();
+  s = await deployed(workspace());
 });
 Post.after(() => s.close());
 
@@ -139,7 +128,7 @@ Nothing.run();
 const Conv = suite('GET /api/v1/conversations');
 let c: Served;
 Conv.before(async () => {
-  c = await deployed();
+  c = await deployed(workspace());
 });
 Conv.after(() => c.close());
 
@@ -191,7 +180,7 @@ Conv.run();
 const Log = suite('message events and analytics');
 let l: Served;
 Log.before(async () => {
-  l = await deployed();
+  l = await deployed(workspace());
   for (let i = 0; i < 20; i++) assertJson(await l.call('POST', '/api/v1/messages', { capability: 'plan', content: `n${i}` }), 200);
   assertError(await l.call('POST', '/api/v1/messages', { capability: 'nope', content: 'x' }), 404, 'CAX_NO_CAPABLE_AGENT');
   assertError(await l.call('POST', '/api/v1/messages', { capability: 'nope', content: 'x' }), 404, 'CAX_NO_CAPABLE_AGENT');
@@ -257,7 +246,7 @@ Log.run();
 const Redeploy = suite('POST /api/v1/messages :: 4,000 messages under a redeploy');
 
 Redeploy('none lost, none failed; replies from the old and the new version', async () => {
-  const r = await deployed();
+  const r = await deployed(workspace());
   try {
     const { url, token } = r.server;
     const TOTAL = 4000;

@@ -2,19 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import { agentFiles, toolFiles } from '../../util/workspace.js';
-import { assertError, assertJson, serveRepo, type Served } from '../../util/http.js';
+import { assertError, assertJson, deployed, serveRepo } from '../../util/http.js';
 
 const WORKSPACE = {
   ...agentFiles('analyst', { capabilities: ['analyze', 'summarize'], tools: ['chart'] }),
   ...agentFiles('writer', { capabilities: ['summarize'] }),
   ...toolFiles('chart', ['render', 'legend']),
 };
-
-async function deployed(): Promise<Served> {
-  const s = await serveRepo(WORKSPACE);
-  assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
-  return s;
-}
 
 /** A raw HTTP GET: the path goes on the wire exactly as written (fetch would normalise dot segments). */
 function rawGet(url: string, path: string): Promise<{ status: number; body: any }> {
@@ -45,7 +39,7 @@ Agents('nothing deployed :: an empty list', async () => {
 });
 
 Agents('lists the deployed agents', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     const list = assertJson(await s.call('GET', '/api/v1/agents'), 200);
     assert.equal(list.map((a: { name: string }) => a.name).sort(), ['analyst', 'writer']);
@@ -60,7 +54,7 @@ Agents('lists the deployed agents', async () => {
 });
 
 Agents('one agent by name', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     const a = assertJson(await s.call('GET', '/api/v1/agents/writer'), 200);
     assert.is(a.name, 'writer');
@@ -71,7 +65,7 @@ Agents('one agent by name', async () => {
 });
 
 Agents('an agent that is not deployed :: 404 CAX_NOT_FOUND', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     assertError(await s.call('GET', '/api/v1/agents/ghost'), 404, 'CAX_NOT_FOUND');
     assertError(await s.call('GET', '/api/v1/tools/ghost'), 404, 'CAX_NOT_FOUND');
@@ -81,7 +75,7 @@ Agents('an agent that is not deployed :: 404 CAX_NOT_FOUND', async () => {
 });
 
 Agents('path traversal and other invalid names :: 400 CAX_INVALID_NAME', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     const names = ['..%2Fx', '..%2F..%2Fetc%2Fpasswd', '..%5Cx', 'a%2F..%2F..%2Fsecrets', '%2e%2e%2fx', 'Analyst', 'a%00', '-x', '1abc', 'x'.repeat(64), 'a%20b'];
     for (const n of names) {
@@ -94,7 +88,7 @@ Agents('path traversal and other invalid names :: 400 CAX_INVALID_NAME', async (
 });
 
 Agents('dot segments on the wire never reach an agent', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     for (const seg of ['..', '%2e%2e', '.%2e', '%2E%2E']) {
       const res = await rawGet(s.server.url, `/api/v1/agents/${seg}`);
@@ -113,7 +107,7 @@ Agents.run();
 const Tools = suite('GET /api/v1/tools');
 
 Tools('lists the deployed tools with their functions and limits', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     const list = assertJson(await s.call('GET', '/api/v1/tools'), 200);
     assert.equal(list.map((t: { name: string }) => t.name), ['chart']);
@@ -135,7 +129,7 @@ Tools.run();
 const Capabilities = suite('GET /api/v1/capabilities');
 
 Capabilities('maps each capability to the agents that serve it', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     const list = assertJson(await s.call('GET', '/api/v1/capabilities'), 200);
     assert.equal(list, [
@@ -148,7 +142,7 @@ Capabilities('maps each capability to the agents that serve it', async () => {
 });
 
 Capabilities('follows a deployment that removes an agent', async () => {
-  const s = await deployed();
+  const s = await deployed(WORKSPACE);
   try {
     s.repo.commit({ 'agents/writer': null });
     assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Files } from '../../util/repo.js';
 import { agentFiles } from '../../util/workspace.js';
 import { pluginToolFiles, type ToolOpts } from '../../util/plugins.js';
-import { assertError, assertJson, serveRepo, type Served } from '../../util/http.js';
+import { assertError, assertJson, deployed, type Served } from '../../util/http.js';
 
 const FX: ToolOpts = {
   limits: { timeout_ms: 300, max_output_bytes: 1000 },
@@ -21,17 +21,6 @@ function workspace(fx: ToolOpts = FX): Files {
     }),
     ...agentFiles('stranger', { capabilities: ['nothing'] }),
   };
-}
-
-async function deployed(files: Files): Promise<Served> {
-  const s = await serveRepo(files);
-  try {
-    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
-    return s;
-  } catch (err) {
-    await s.close();
-    throw err;
-  }
 }
 
 /** The same, with an input_schema on echo. */

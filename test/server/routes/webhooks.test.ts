@@ -10,6 +10,7 @@ import { git, makeRemote, type TestRemote } from '../../util/remote.js';
 import { captureLogs, startTestServer } from '../../util/server.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 import { agentFiles } from '../../util/workspace.js';
+import { until } from '../../util/promises.js';
 
 const SECRET = 'whsec-Zq8u1vJ3kT0pXr9aLm2N';
 const TOKEN = 'cax_tok-9fQwErTy7UiOp3AsDf';
@@ -59,22 +60,12 @@ async function setup(opts: Partial<ServeOptions> & { remote?: TestRemote; dataDi
   };
 }
 
-async function waitFor<T>(check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The record of deployment `id` once it exists. */
 const recordOf = (s: Server, id: string) =>
-  waitFor(async () => {
+  until(async () => {
     const r = await s.api('GET', `/api/v1/deployments/${id}`);
     return r.status === 200 ? r.body : null;
-  });
+  }, 20_000, 20);
 
 const eventsOf = async (s: Server, type: string) => (await s.api('GET', `/api/v1/events?type=${type}&limit=1000`)).body as any[];
 
@@ -111,7 +102,7 @@ Push('a signed push to main answers 202 at once and deploys the pushed SHA with 
     assert.equal(status.agents.map((a: any) => a.name).sort(), ['a', 'b']);
 
     // every step of the delivery is an event
-    await waitFor(async () => (await eventsOf(env.server, 'WebhookDeployed')).length === 1);
+    await until(async () => (await eventsOf(env.server, 'WebhookDeployed')).length === 1, 20_000, 20);
     for (const type of ['WebhookReceived', 'WebhookVerified', 'WebhookQueued', 'WebhookDeployed']) {
       const evs = await eventsOf(env.server, type);
       assert.ok(evs.some((e) => e.payload.delivery === res.id || e.payload.deliveries?.includes(res.id)), `${type} for the delivery`);
@@ -178,7 +169,7 @@ Push('a push of a SHA that is on no branch of the remote :: WebhookDeployFailed 
   try {
     const res = await env.push({ after: 'f'.repeat(40) });
     assert.is(res.status, 202);
-    const failed = await waitFor(async () => (await eventsOf(env.server, 'WebhookDeployFailed'))[0]);
+    const failed = await until(async () => (await eventsOf(env.server, 'WebhookDeployFailed'))[0], 20_000, 20);
     assert.is(failed.payload.code, 'CAX_REF_NOT_FOUND');
     assert.equal(await env.webhookDeployments(), []);
   } finally {
@@ -453,7 +444,7 @@ Burst('five pushes while a deployment runs end on the newest SHA, deploying only
     for (let i = 1; i <= 5; i++) {
       shas.push(env.remote.push(agentFiles(`burst-${i}`), `burst ${i}`));
       replies.push(await env.push());
-      if (i === 1) await waitFor(async () => env.server.deployer.running !== null);
+      if (i === 1) await until(async () => env.server.deployer.running !== null, 20_000, 20);
     }
     assert.ok(replies.every((r) => r.status === 202), JSON.stringify(replies.map((r) => r.body)));
     held = false;
@@ -505,7 +496,7 @@ Burst('a push while a CLI deployment runs waits for it instead of failing busy',
   const env = await setup({ factory: slow });
   try {
     const cli = env.server.api('POST', '/api/v1/deployments', { ref: 'main', trigger: 'cli' });
-    await waitFor(async () => env.server.deployer.running !== null);
+    await until(async () => env.server.deployer.running !== null, 20_000, 20);
     const sha = env.remote.push(agentFiles('b'));
     const res = await env.push();
     assert.is(res.status, 202);
@@ -565,7 +556,7 @@ Locked('a lock set while a push waits refuses it when its turn comes', async () 
   try {
     env.remote.push(agentFiles('b'));
     const first = await env.push();
-    await waitFor(async () => env.server.deployer.running !== null);
+    await until(async () => env.server.deployer.running !== null, 20_000, 20);
     env.remote.push(agentFiles('c'));
     const second = await env.push();
     assert.is(second.status, 202);
@@ -573,7 +564,7 @@ Locked('a lock set while a push waits refuses it when its turn comes', async () 
     held = false;
     g.release();
     await recordOf(env.server, first.body.deployment.id);
-    const refused = await waitFor(async () => (await eventsOf(env.server, 'WebhookRefused'))[0]);
+    const refused = await until(async () => (await eventsOf(env.server, 'WebhookRefused'))[0], 20_000, 20);
     assert.is(refused.payload.deploymentId, second.body.deployment.id);
     assert.is((await env.server.api('GET', `/api/v1/deployments/${second.body.deployment.id}`)).status, 404);
   } finally {

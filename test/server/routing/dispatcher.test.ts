@@ -8,6 +8,7 @@ import type { AgentAnswer, AgentRequest, ToolInvoker } from '../../../server/age
 import type { AppendOptions, EventSink } from '../../../server/events/log.js';
 import type { MessageRequest } from '../../../server/routing/message.js';
 import { fakeSnapshot, type FakeAgentDef, type Handler } from '../../util/fake-snapshot.js';
+import { rejection } from '../../util/promises.js';
 
 interface Recorded {
   type: string;
@@ -88,17 +89,6 @@ const answer = (content: string): Handler => () => ({ content });
 const failing = (message = 'boom'): Handler => () => {
   throw new Error(message);
 };
-
-/** The CaxtonError `p` rejects with. */
-async function rejection(p: Promise<unknown>): Promise<CaxtonError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, CaxtonError);
-    return err as CaxtonError;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', operator: 'rejects', generated: false, actual: 'resolved', expects: 'rejected' });
-}
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;

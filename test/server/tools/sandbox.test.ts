@@ -6,10 +6,10 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createSandbox, isSandboxed, preopens, type SandboxedTool, type SandboxOptions } from '../../../server/tools/sandbox.js';
-import { CaxtonError } from '../../../server/errors.js';
 import { pluginWasm, toolSpec, type ToolOpts } from '../../util/plugins.js';
 import { wasmModule } from '../../util/wasm.js';
 import { rm, tmpDir } from '../../util/tmp.js';
+import { rejection } from '../../util/promises.js';
 
 interface Recorded {
   type: string;
@@ -30,17 +30,6 @@ async function makeTool(name: string, o: ToolOpts & { plugin?: string; sandbox?:
 }
 async function disposeAll(): Promise<void> {
   await Promise.all(tools.splice(0).map((t) => t.dispose()));
-}
-
-/** The CaxtonError a promise rejects with. */
-async function rejection(p: Promise<unknown>): Promise<CaxtonError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, CaxtonError);
-    return err as CaxtonError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const call = (t: SandboxedTool, fn: string, input: unknown = {}) => t.invoke(fn, input, { agent: null });

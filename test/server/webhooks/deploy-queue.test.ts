@@ -5,6 +5,7 @@ import { CaxtonError } from '../../../server/errors.js';
 import type { DeployOptions } from '../../../server/deploy/deployer.js';
 import type { DeploymentRecord } from '../../../server/deploy/record.js';
 import { DeployQueue } from '../../../server/webhooks/deploy-queue.js';
+import { until } from '../../util/promises.js';
 
 /** A deployer stand-in: each deploy waits until the test finishes it. */
 function fakeDeployer() {
@@ -43,14 +44,6 @@ function sink() {
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await tick(2);
-  }
-}
-
 function setup() {
   const deployer = fakeDeployer();
   const events = sink();
@@ -68,7 +61,7 @@ Enqueue('deploys a push at once with the announced id and trigger webhook', asyn
   const q = queue.enqueue({ sha: 'a1', ref: 'refs/heads/main', delivery: 'd1' });
   assert.is(q.deployment.id, 'dep_1');
   assert.is(q.supersedes, null);
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   assert.equal(deployer.calls, [{ ref: 'a1', trigger: 'webhook', id: 'dep_1' }]);
   deployer.finish();
   await queue.idle();
@@ -80,11 +73,11 @@ Enqueue('deploys a push at once with the announced id and trigger webhook', asyn
 Enqueue('while one runs, each newer push replaces the waiting one: the newest wins, no older one runs after it', async () => {
   const { deployer, events, queue } = setup();
   queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   for (const i of [2, 3, 4, 5]) queue.enqueue({ sha: `s${i}`, ref: 'r', delivery: `d${i}` });
   assert.is(queue.state.pending!.sha, 's5');
   deployer.finish();
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish();
   await queue.idle();
   assert.equal(deployer.calls.map((c) => c.ref), ['s1', 's5']);
@@ -95,7 +88,7 @@ Enqueue('while one runs, each newer push replaces the waiting one: the newest wi
 Enqueue('a push of the commit already waiting or running joins that deployment', async () => {
   const { deployer, queue } = setup();
   const first = queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   const again = queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1b' });
   assert.ok(again.joined);
   assert.is(again.deployment.id, first.deployment.id);
@@ -107,7 +100,7 @@ Enqueue('a push of the commit already waiting or running joins that deployment',
   const back = queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd3' });
   assert.not.ok(back.joined);
   deployer.finish();
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish();
   await queue.idle();
   assert.equal(deployer.calls.map((c) => c.ref), ['s1', 's1']);
@@ -127,7 +120,7 @@ Waits('waits while a deployment from elsewhere (the CLI) runs, then deploys', as
   assert.is(deployer.calls.length, 0);
   queue.enqueue({ sha: 's2', ref: 'r', delivery: 'd2' });
   deployer.running = null;
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish();
   await queue.idle();
   assert.equal(deployer.calls.map((c) => c.ref), ['s2'], 'only the newest ran');
@@ -145,7 +138,7 @@ Waits('a CAX_DEPLOY_BUSY from a race is waited out, not recorded as a failure', 
     return real(opts);
   };
   queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish();
   await queue.idle();
   assert.equal(deployer.calls.map((c) => c.ref), ['s1']);
@@ -161,7 +154,7 @@ const Failures = suite('DeployQueue :: refusals and failures');
 Failures('the lock refuses a waiting push: WebhookRefused with the reason', async () => {
   const { deployer, events, queue } = setup();
   queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish(new CaxtonError('CAX_DEPLOY_LOCKED', { trigger: 'webhook', reason: 'freeze' }, { details: { lock: { reason: 'freeze', by: 'ops' } } }));
   await queue.idle();
   assert.equal(events.events.map((e) => e.type), ['WebhookRefused']);
@@ -172,10 +165,10 @@ Failures('the lock refuses a waiting push: WebhookRefused with the reason', asyn
 Failures('a deployment that throws is WebhookDeployFailed with its code, and the queue carries on', async () => {
   const { deployer, events, queue } = setup();
   queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   queue.enqueue({ sha: 's2', ref: 'r', delivery: 'd2' });
   deployer.finish(new CaxtonError('CAX_REMOTE_FAILED', { detail: 'https://***@host: refused' }));
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   deployer.finish();
   await queue.idle();
   assert.equal(events.events.map((e) => [e.type, e.payload.sha]), [['WebhookDeployFailed', 's1'], ['WebhookDeployed', 's2']]);
@@ -191,7 +184,7 @@ const Close = suite('DeployQueue.close');
 Close('drops what waits and resolves once the running deployment ends', async () => {
   const { deployer, events, queue } = setup();
   queue.enqueue({ sha: 's1', ref: 'r', delivery: 'd1' });
-  await until(() => deployer.waiting === 1);
+  await until(() => deployer.waiting === 1, 2000, 2);
   queue.enqueue({ sha: 's2', ref: 'r', delivery: 'd2' });
   let closed = false;
   const p = queue.close().then(() => (closed = true));
