@@ -4,7 +4,7 @@
 // query: a DuckDB commit costs far more than a row (its WAL write), so under load a few large
 // commits replace many small ones, and a commit that large is written straight to the database.
 import { parentPort } from 'node:worker_threads';
-import { FIELD, GROUP, PART, ROWS, decodeRows, groupRows } from './wire.js';
+import { FIELD, GROUP, PART, ROWS, decodeRows, groupRows, type Row } from './wire.js';
 import { VALUE, payloadSql } from './compact.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
@@ -70,20 +70,21 @@ let pending = 0;
 let commitTimer: NodeJS.Timeout | null = null;
 
 function append(batch: string): void {
-  const a = appender!;
   const rows = groupRows(decodeRows(batch));
-  for (const [seq, at, type, dep, conv, payload] of rows) {
-    a.appendBigInt(BigInt(seq));
-    a.appendTimestamp(new DuckDBTimestampValue(BigInt(at) * 1000n));
-    a.appendVarchar(type);
-    if (dep === null) a.appendNull();
-    else a.appendVarchar(dep);
-    if (conv === null) a.appendNull();
-    else a.appendVarchar(conv);
-    a.appendVarchar(payload);
-    a.endRow();
-  }
+  for (const row of rows) appendRow(appender!, row);
   pending += rows.length;
+}
+
+function appendRow(a: DuckDBAppender, row: Row): void {
+  a.appendBigInt(BigInt(row[0]));
+  a.appendTimestamp(new DuckDBTimestampValue(BigInt(row[1]) * 1000n));
+  a.appendVarchar(row[2]);
+  if (row[3] === null) a.appendNull();
+  else a.appendVarchar(row[3]);
+  if (row[4] === null) a.appendNull();
+  else a.appendVarchar(row[4]);
+  a.appendVarchar(row[5]);
+  a.endRow();
 }
 
 async function flush(): Promise<void> {

@@ -1,15 +1,16 @@
 // The event log: one DuckDB file in the data folder, owned by a worker thread (log-worker.ts).
 // `append` only turns the event into its row's text (the payload compactly for the hot event types,
-// compact.ts) and buffers it. The batch goes to the worker every 50 ms or 400 events as one string;
-// there a conversation's events are grouped into one stored row (wire.ts) and DuckDB's appender
-// writes them, so the log never slows the request path much. `flush()` resolves once everything
+// compact.ts), as a part of the row before it when both are of one conversation (wire.ts), and
+// buffers it. The batch goes to the worker every 50 ms or 400 events as one string; there a
+// conversation's rows are merged until the next commit and DuckDB's appender writes them, so the
+// log never slows the request path much. `flush()` resolves once everything
 // appended so far is committed (a deployment awaits it before it answers). One process owns the
 // file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Request, Response } from './log-worker.js';
-import { KEY, ROW, rowHead } from './wire.js';
+import { KEY, PART, ROW, partHead, rowHead } from './wire.js';
 import { encodeCompact } from './compact.js';
 
 export interface CaxtonEvent {
@@ -57,6 +58,9 @@ export class EventLog implements EventSink {
   /** pieces of the rows (wire.ts) not yet handed to the worker, joined when sent */
   private batch: string[] = [];
   private batched = 0;
+  /** the group key and deployment of the row the batch ends with: an event of both joins it as a part */
+  private lastKey: string | null = null;
+  private lastDep: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
@@ -129,9 +133,15 @@ export class EventLog implements EventSink {
     const seq = ++this.seq;
     const at = opts.at ?? this.now();
     const json = (typeof payload === 'object' && payload !== null && encodeCompact(type, payload)) || JSON.stringify(payload ?? null);
-    // the worker groups rows by conversation, or by group key (wire.ts)
+    // rows are grouped by conversation, or by group key (wire.ts)
     const key = opts.conversationId ?? (opts.group ? KEY + opts.group : null);
-    this.batch.push(rowHead(seq, at, type, opts.deploymentId ?? null, key), json, ROW);
+    const dep = opts.deploymentId ?? null;
+    if (key !== null && key === this.lastKey && dep === this.lastDep) this.batch.push(PART, partHead(seq, at, type), json);
+    else {
+      this.batch.push(ROW, rowHead(seq, at, type, dep, key), json);
+      this.lastKey = key;
+      this.lastDep = dep;
+    }
     if (++this.batched >= this.maxBatch) this.send();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
@@ -149,6 +159,7 @@ export class EventLog implements EventSink {
     const rows = this.batch;
     this.batch = [];
     this.batched = 0;
+    this.lastKey = null;
     // one flat string: joined once here rather than flattened from thousands of concatenations
     this.worker.postMessage({ id: 0, op: 'append', rows: rows.join('') } as Request);
   }

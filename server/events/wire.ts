@@ -3,17 +3,19 @@
 //
 // A batch is one string, not an array of rows: handing a string to another thread is a copy, where a
 // structured clone of thousands of small arrays was a visible share of a message's cost. A row is
-// six fields joined by FIELD and ended by ROW. Neither separator can occur inside a field: ids are
-// validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every control
-// character.
+// ROW, then five fields each ended by FIELD, then its payload. Neither separator can occur inside a
+// field: ids are validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every
+// control character.
 //
-// The worker (groupRows) stores a conversation's events in one batch (a message's
-// ConversationStarted, MessageSent, MessageRouted and MessageDelivered, say), or the events of one
-// group key (a tool's calls), as one row of type GROUP whose payload holds the events as parts
+// A conversation's events are stored as one row of type GROUP whose payload holds the events as parts
 // (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its bytes,
 // so this is what keeps the log cheap; the `events` view (log-worker.ts) splits groups back into
-// events, so nothing that reads the log sees them. The grouping happens on the worker, not on the
-// request path: there, an event is only its row's text, and nothing of it outlives the batch's send.
+// events, so nothing that reads the log sees them. Grouping happens in two places:
+// - on the request path, an event of the same conversation (or group key) as the event appended just
+//   before it is written as a part of that row (PART, partHead, payload): a message's
+//   ConversationStarted, MessageSent, MessageRouted and MessageDelivered come one after another, so a
+//   message is one row on the wire, with no object kept for it;
+// - on the worker (groupRows), a conversation's rows in one batch are merged.
 
 export const FIELD = '\x1f';
 export const ROW = '\x1e';
@@ -42,20 +44,28 @@ export type Row = [number, number, string, string | null, string | null, string]
 // A batch is gathered as pieces (heads, payload texts, separators) and joined once when it is sent:
 // each payload's text is copied once, not once per concatenation.
 
-/** A row up to its payload: the row is rowHead + payload + ROW. */
+/** A row up to its payload: the row is ROW + rowHead + payload. */
 export function rowHead(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): string {
   return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${deploymentId ?? NONE}${FIELD}${conversationId ?? NONE}${FIELD}`;
 }
 
-/** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload. */
+/** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload (PART before it on the wire). */
 export function partHead(seq: number, at: number, type: string): string {
   return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}`;
 }
 
-/** The rows of a batch, in order. */
+/** The rows of a batch, in order; a row with parts comes back as a GROUP row with its last part's seq and time. */
 export function decodeRows(batch: string): Row[] {
   const rows: Row[] = [];
-  let at = 0;
+  if (batch.length && batch[0] !== ROW) throw new Error('malformed event batch: it must begin with a row');
+  // the next PART at or after `at`, found by one forward walk over the batch: a search per row that
+  // found none (a run of rows without parts) would scan the rest of the batch each time
+  const nextPart = (from: number): number => {
+    const i = batch.indexOf(PART, from);
+    return i < 0 ? batch.length : i;
+  };
+  let part = nextPart(0);
+  let at = 1;
   while (at < batch.length) {
     const end = batch.indexOf(ROW, at);
     const stop = end < 0 ? batch.length : end;
@@ -66,19 +76,37 @@ export function decodeRows(batch: string): Row[] {
     const f5 = batch.indexOf(FIELD, f4 + 1);
     // indexOf answers -1 when a field is missing and the next search starts over: fields must ascend
     if (!(f1 > at - 1 && f2 > f1 && f3 > f2 && f4 > f3 && f5 > f4 && f5 < stop)) throw new Error(`malformed event row at offset ${at}`);
-    const dep = batch.slice(f3 + 1, f4);
-    const conv = batch.slice(f4 + 1, f5);
-    rows.push([Number(batch.slice(at, f1)), Number(batch.slice(f1 + 1, f2)), batch.slice(f2 + 1, f3), dep === NONE ? null : dep, conv === NONE ? null : conv, batch.slice(f5 + 1, stop)]);
+    const depText = batch.slice(f3 + 1, f4);
+    const convText = batch.slice(f4 + 1, f5);
+    const dep = depText === NONE ? null : depText;
+    const conv = convText === NONE ? null : convText;
+    if (part < f5) part = nextPart(f5);
+    if (part < stop) {
+      // parts: the row's own event becomes the first part (its head is the row's first three fields)
+      let last = part;
+      while ((part = nextPart(part + 1)) < stop) last = part;
+      const p1 = batch.indexOf(FIELD, last + 1);
+      const p2 = batch.indexOf(FIELD, p1 + 1);
+      if (!(p1 > last && p2 > p1 && p2 < stop)) throw new Error(`malformed event part at offset ${last}`);
+      rows.push([Number(batch.slice(last + 1, p1)), Number(batch.slice(p1 + 1, p2)), GROUP, dep, conv, batch.slice(at, f3 + 1) + batch.slice(f5 + 1, stop)]);
+    } else {
+      rows.push([Number(batch.slice(at, f1)), Number(batch.slice(f1 + 1, f2)), batch.slice(f2 + 1, f3), dep, conv, batch.slice(f5 + 1, stop)]);
+    }
     at = stop + 1;
   }
   return rows;
 }
 
+/** A row's events as the text of GROUP parts. */
+const partsOf = (row: Row): string => (row[2] === GROUP ? row[5] : partHead(row[0], row[1], row[2]) + row[5]);
+
 /**
  * The rows to store for a batch: each conversation's (or group key's) events as one GROUP row, which
  * carries its last event's seq and time (so max(seq) over stored rows stays the log's); an event alone
  * in its conversation, or without one, as a plain row. Events of one conversation under different
- * deployments are not grouped.
+ * deployments are not grouped. Rows are merged within a batch only: a row held longer (until the
+ * commit, say) outlives the young generation, and the garbage collection that cost was more than
+ * DuckDB saved on fewer rows, whose cost goes by their bytes.
  */
 export function groupRows(rows: readonly Row[]): Row[] {
   const out: Row[] = [];
@@ -95,7 +123,7 @@ export function groupRows(rows: readonly Row[]): Row[] {
     if (!g) groups.set(key, { row: [seq, at, type, dep, conv, payload], parts: null });
     else if (g.row[3] !== dep) out.push([seq, at, type, dep, conv, payload]);
     else {
-      (g.parts ??= [partHead(g.row[0], g.row[1], g.row[2]) + g.row[5]]).push(partHead(seq, at, type) + payload);
+      (g.parts ??= [partsOf(g.row)]).push(partsOf(row));
       g.row[0] = seq;
       g.row[1] = at;
     }

@@ -4,9 +4,9 @@ import { FIELD, GROUP, KEY, PART, ROW, decodeRows, groupRows, partHead, rowHead,
 
 const Wire = suite('event wire format');
 
-Wire('rowHead + payload + ROW → decodeRows :: fields, absent ids and payload text come back as they went', () => {
+Wire('ROW + rowHead + payload → decodeRows :: fields, absent ids and payload text come back as they went', () => {
   const payload = JSON.stringify({ text: 'tab\there, newline\nthere, ünïcödé ✓, \u001e\u001f\u001d escaped', n: 1.5 });
-  const batch = rowHead(1, 1700000000000, 'MessageSent', null, 'conv-1') + payload + ROW + rowHead(2, 1700000000001, 'DeploymentCompleted', 'dep-1', null) + 'null' + ROW;
+  const batch = ROW + rowHead(1, 1700000000000, 'MessageSent', null, 'conv-1') + payload + ROW + rowHead(2, 1700000000001, 'DeploymentCompleted', 'dep-1', null) + 'null';
   assert.equal(decodeRows(batch), [
     [1, 1700000000000, 'MessageSent', null, 'conv-1', payload],
     [2, 1700000000001, 'DeploymentCompleted', 'dep-1', null, 'null'],
@@ -17,7 +17,24 @@ Wire('rowHead + payload + ROW → decodeRows :: fields, absent ids and payload t
 
 Wire('decodeRows :: an empty batch is no rows; a row missing fields is an error, not a shifted row', () => {
   assert.equal(decodeRows(''), []);
-  assert.throws(() => decodeRows(`1${FIELD}2${FIELD}T${ROW}`), /malformed event row at offset 0/);
+  assert.throws(() => decodeRows(`${ROW}1${FIELD}2${FIELD}T`), /malformed event row at offset 1/);
+  assert.throws(() => decodeRows(rowHead(1, 2, 'T', null, null) + 'null'), /must begin with a row/);
+  assert.throws(() => decodeRows(`${ROW}${rowHead(1, 2, 'T', null, 'c')}null${PART}3${FIELD}x`), /malformed event part/);
+});
+
+Wire('decodeRows :: a row followed by parts (appended one after another in its conversation) is one GROUP row with its last part\'s seq and time', () => {
+  const batch = ROW + rowHead(1, 100, 'ConversationStarted', null, 'c1') + '{"id":"c1"}' + PART + partHead(2, 100, 'MessageSent') + '{"m":1}' + PART + partHead(3, 104, 'MessageDelivered') + '{"m":1}'
+    + ROW + rowHead(4, 105, 'DeploymentCompleted', 'd1', null) + '{}';
+  assert.equal(decodeRows(batch), [
+    [3, 104, GROUP, null, 'c1', [partHead(1, 100, 'ConversationStarted') + '{"id":"c1"}', partHead(2, 100, 'MessageSent') + '{"m":1}', partHead(3, 104, 'MessageDelivered') + '{"m":1}'].join(PART)],
+    [4, 105, 'DeploymentCompleted', 'd1', null, '{}'],
+  ]);
+  // rows without parts between rows with them, in any order
+  const row = (seq: number, conv: string | null) => ROW + rowHead(seq, 100, 'T', null, conv) + `{"s":${seq}}`;
+  const part = (seq: number) => PART + partHead(seq, 101, 'U') + `{"s":${seq}}`;
+  const mixed = row(1, null) + row(2, 'a') + part(3) + part(4) + row(5, 'b') + row(6, 'c') + row(7, 'd') + part(8) + row(9, null);
+  assert.equal(decodeRows(mixed).map((r) => [r[0], r[2], r[4]]), [[1, 'T', null], [4, GROUP, 'a'], [5, 'T', 'b'], [6, 'T', 'c'], [8, GROUP, 'd'], [9, 'T', null]]);
+  assert.is(decodeRows(mixed)[1]![5], `${partHead(2, 100, 'T')}{"s":2}${part(3)}${part(4)}`);
 });
 
 Wire('partHead :: one event inside a group row, seq, time, type and payload', () => {
@@ -31,10 +48,12 @@ Wire('groupRows :: a conversation\'s events become one row with its last seq and
     [3, 101, 'DeploymentCompleted', 'd1', null, '{}'],
     [4, 102, 'ConversationEnded', null, 'c2', '{"id":"c2"}'],
     [5, 103, 'MessageDelivered', null, 'c1', '{"m":1}'],
+    // a row with parts from the request path: its parts join the group as they are
+    [7, 105, GROUP, null, 'c1', `${partHead(6, 104, 'MessageSent')}{"m":2}${PART}${partHead(7, 105, 'MessageRouted')}{"m":2}`],
   ];
   assert.equal(groupRows(rows), [
     [3, 101, 'DeploymentCompleted', 'd1', null, '{}'],
-    [5, 103, GROUP, null, 'c1', [partHead(1, 100, 'ConversationStarted') + '{"id":"c1"}', partHead(2, 100, 'MessageSent') + '{"m":1}', partHead(5, 103, 'MessageDelivered') + '{"m":1}'].join(PART)],
+    [7, 105, GROUP, null, 'c1', [partHead(1, 100, 'ConversationStarted') + '{"id":"c1"}', partHead(2, 100, 'MessageSent') + '{"m":1}', partHead(5, 103, 'MessageDelivered') + '{"m":1}', partHead(6, 104, 'MessageSent') + '{"m":2}', partHead(7, 105, 'MessageRouted') + '{"m":2}'].join(PART)],
     [4, 102, 'ConversationEnded', null, 'c2', '{"id":"c2"}'],
   ]);
 });
