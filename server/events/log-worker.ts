@@ -47,8 +47,17 @@ let reader: DuckDBConnection | null = null;
 let writer: DuckDBConnection | null = null;
 let appender: DuckDBAppender | null = null;
 
+/**
+ * How much write-ahead log DuckDB keeps before it checkpoints (its default is 16 MB). A checkpoint
+ * compresses the table's newest row group again, whole; at the default that happened every second
+ * or so under load. Measured at 30,000 messages a second: 4–6 µs less CPU a message (of ~40) and a
+ * file 40 % smaller. The price is crash recovery, which replays up to this much log on open
+ * (~170 ms for 19 MB here); a clean close checkpoints.
+ */
+const CHECKPOINT_WAL = '128MB';
+
 async function open(file: string): Promise<number> {
-  db = await DuckDBInstance.create(file);
+  db = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_WAL });
   reader = await db.connect();
   // a log written before groups existed kept its rows in a table named events
   const old = await reader.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`);
