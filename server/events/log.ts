@@ -55,8 +55,14 @@ type DuckParams = Record<string, DuckDBValue>;
 type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class EventLog implements EventSink {
-  /** pieces of the rows (wire.ts) not yet handed to the worker, joined when sent */
+  /** the rows (wire.ts) not yet handed to the worker, each one string, joined when sent */
   private batch: string[] = [];
+  /**
+   * The pieces of the row being written (heads, payload texts, separators), joined into one string
+   * when the next row begins: then they are still in the cache, where the batch's join found them
+   * scattered across the young generation (a fifth of the log's cost on the request path).
+   */
+  private row: string[] = [];
   private batched = 0;
   /** the group key and deployment of the row the batch ends with: an event of both joins it as a part */
   private lastKey: string | null = null;
@@ -136,9 +142,10 @@ export class EventLog implements EventSink {
     // rows are grouped by conversation, or by group key (wire.ts)
     const key = opts.conversationId ?? (opts.group ? KEY + opts.group : null);
     const dep = opts.deploymentId ?? null;
-    if (key !== null && key === this.lastKey && dep === this.lastDep) this.batch.push(PART, partHead(seq, at, type), json);
+    if (key !== null && key === this.lastKey && dep === this.lastDep) this.row.push(PART, partHead(seq, at, type), json);
     else {
-      this.batch.push(ROW, rowHead(seq, at, type, dep, key), json);
+      this.endRow();
+      this.row.push(ROW, rowHead(seq, at, type, dep, key), json);
       this.lastKey = key;
       this.lastDep = dep;
     }
@@ -149,6 +156,13 @@ export class EventLog implements EventSink {
     }
   }
 
+  private endRow(): void {
+    if (this.row.length) {
+      this.batch.push(this.row.join(''));
+      this.row.length = 0;
+    }
+  }
+
   /** Hands the buffered rows to the writer (no answer awaited). */
   private send(): void {
     if (this.timer) {
@@ -156,6 +170,7 @@ export class EventLog implements EventSink {
       this.timer = null;
     }
     if (!this.batched || this.failure) return;
+    this.endRow();
     const rows = this.batch;
     this.batch = [];
     this.batched = 0;
