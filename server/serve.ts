@@ -25,6 +25,7 @@ import { Conversations } from './routing/conversations.js';
 import { Metrics } from './metrics.js';
 import { Onboarding } from './onboarding.js';
 import type { WebhookSettings } from './routes/webhooks.js';
+import { textChunks } from './util/text-chunks.js';
 
 export interface ServeOptions {
   /** a local workspace repository (default: the current directory) */
@@ -46,6 +47,8 @@ export interface ServeOptions {
   /** overrides of caxton.toml's [routing] */
   routing?: Partial<RoutingConfig>;
   conversationIdleMs?: number;
+  /** conversations kept in memory (100,000 by default); past it the least recently active are evicted */
+  maxConversations?: number;
   /** the GitHub webhook's secret (default: CAXTON_WEBHOOK_SECRET); without one the webhook route refuses every delivery */
   webhookSecret?: string;
   /** the webhook route's rate limit and queue settings */
@@ -63,6 +66,13 @@ export interface RunningServer {
   events: EventLog;
   close(): Promise<void>;
 }
+
+/**
+ * The ids of one ConversationsEvicted event stay under this many characters: DuckDB stores a longer
+ * text (over 4 KB) in an overflow block of its own, and one event listing a thousand ids tripled
+ * the log's file.
+ */
+const EVICTED_IDS_CHARS = 3500;
 
 /** Keeps the data folder out of `git status` without touching the user's .gitignore. */
 function excludeDataDir(gitdir: string, workspace: string, dataDir: string): void {
@@ -163,8 +173,14 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
 
   const conversations = new Conversations({
     ...(opts.conversationIdleMs ? { idleMs: opts.conversationIdleMs } : {}),
+    ...(opts.maxConversations ? { maxConversations: opts.maxConversations } : {}),
     onStart: (c) => events.append(MessageEvent.ConversationStarted, { id: c.id }, { conversationId: c.id }),
     onEnd: (c) => events.append(MessageEvent.ConversationEnded, { id: c.id, reason: c.ended?.reason, messages: c.messageCount }, { conversationId: c.id }),
+    onEvict: (dropped) => {
+      for (const ids of textChunks(dropped.map((c) => c.id), EVICTED_IDS_CHARS)) {
+        events.append(MessageEvent.ConversationsEvicted, { count: ids.length, limit: conversations.maxConversations, ids });
+      }
+    },
   });
   const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
   sweeper.unref();

@@ -34,7 +34,7 @@ export interface Conversation {
   createdAt: number;
   lastActivity: number;
   history: MessageSummary[];
-  ended: { reason: 'timeout' | 'closed'; at: number } | null;
+  ended: { reason: 'timeout' | 'evicted'; at: number } | null;
 }
 
 export interface ConversationView {
@@ -55,7 +55,10 @@ export interface ConversationOptions {
   maxConversations?: number;
   now?: () => number;
   onStart?: (c: Conversation) => void;
+  /** a conversation idle past the time-out */
   onEnd?: (c: Conversation) => void;
+  /** active conversations dropped past maxConversations, once per batch of them (they get no onEnd) */
+  onEvict?: (dropped: readonly Conversation[]) => void;
 }
 
 /** Adds a participant once. */
@@ -71,7 +74,7 @@ export class Conversations {
   private recentNext = 0;
   readonly idleMs: number;
   private readonly historyLimit: number;
-  private readonly maxConversations: number;
+  readonly maxConversations: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: ConversationOptions = {}) {
@@ -86,7 +89,7 @@ export class Conversations {
   touch(id: string, participant: string): Conversation {
     const now = this.now();
     let c = this.map.get(id);
-    if (c && !c.ended && now - c.lastActivity > this.idleMs) this.end(c, 'timeout');
+    if (c && !c.ended && now - c.lastActivity > this.idleMs) this.timeOut(c);
     if (!c || c.ended) {
       if (!c && this.map.size >= this.maxConversations) this.evictOldest();
       // an ended one is re-inserted: it becomes the most recently active
@@ -124,7 +127,7 @@ export class Conversations {
 
   get(id: string): Conversation | undefined {
     const c = this.map.get(id);
-    if (c && !c.ended && this.now() - c.lastActivity > this.idleMs) this.end(c, 'timeout');
+    if (c && !c.ended && this.now() - c.lastActivity > this.idleMs) this.timeOut(c);
     return c;
   }
 
@@ -139,16 +142,17 @@ export class Conversations {
     let n = 0;
     for (const c of this.map.values()) {
       if (!c.ended && now - c.lastActivity > this.idleMs) {
-        this.end(c, 'timeout');
+        this.timeOut(c);
         n++;
       }
     }
     return n;
   }
 
-  end(c: Conversation, reason: 'timeout' | 'closed'): void {
+  /** Ends a conversation idle past the time-out. */
+  private timeOut(c: Conversation): void {
     if (c.ended) return;
-    c.ended = { reason, at: this.now() };
+    c.ended = { reason: 'timeout', at: this.now() };
     this.opts.onEnd?.(c);
     // An ended conversation keeps its summary; its messages stay in the event log
     // (GET /api/v1/events?conversationId=…), not in memory.
@@ -166,17 +170,26 @@ export class Conversations {
   }
 
   /**
-   * Closes and drops the least recently active 1 % (the first entries of the map). In batches, because
-   * a walk from the start also steps over the slots of deleted entries until the map compacts: one
-   * walk per batch keeps this O(1) amortised, where a scan of every conversation made each new one O(n).
+   * Drops the least recently active 1 % (the first entries of the map). In batches, because a walk
+   * from the start also steps over the slots of deleted entries until the map compacts: one walk per
+   * batch keeps this O(1) amortised, where a scan of every conversation made each new one O(n).
+   * The active ones among them are reported together (onEvict), not each as an end: past the cap,
+   * in a server of one-shot messages, an event per dropped conversation was a stored row per message.
    */
   private evictOldest(): void {
     let n = Math.max(1, Math.ceil(this.maxConversations / 100));
+    const dropped: Conversation[] = [];
+    const at = this.now();
     for (const c of this.map.values()) {
       if (n-- <= 0) break;
-      this.end(c, 'closed');
+      if (!c.ended) {
+        c.ended = { reason: 'evicted', at };
+        c.history = [];
+        dropped.push(c);
+      }
       this.map.delete(c.id);
     }
+    if (dropped.length) this.opts.onEvict?.(dropped);
   }
 
   static view(c: Conversation): ConversationView {

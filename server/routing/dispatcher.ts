@@ -21,6 +21,7 @@ export const MessageEvent = {
   RoutingFailed: 'RoutingFailed',
   ConversationStarted: 'ConversationStarted',
   ConversationEnded: 'ConversationEnded',
+  ConversationsEvicted: 'ConversationsEvicted',
   ToolCalled: 'ToolCalled',
   LlmUsage: 'LlmUsage',
 } as const;

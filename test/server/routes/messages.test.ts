@@ -164,6 +164,22 @@ Conv('POST :: an id is checked as a message\'s conversationId is, with the same 
   }
 });
 
+Conv('past the cap, the least recently active conversations are evicted: one ConversationsEvicted event lists them, and they are gone', async () => {
+  const small = await deployed(workspace(), { maxConversations: 100 });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push(assertJson(await small.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: `n${i}` } }), 200).conversationId);
+    const events = assertJson(await small.call('GET', '/api/v1/events?type=ConversationsEvicted'), 200);
+    assert.is(events.length, 1);
+    assert.equal(events[0].payload, { count: 1, limit: 100, ids: [ids[0]] });
+    assert.is(assertJson(await small.call('GET', '/api/v1/events?type=ConversationEnded'), 200).length, 0, 'an eviction is not an end');
+    assertError(await small.call('GET', `/api/v1/conversations/${ids[0]}`), 404, 'CAX_CONVERSATION_NOT_FOUND');
+    assertJson(await small.call('GET', `/api/v1/conversations/${ids[100]}`), 200);
+  } finally {
+    await small.close();
+  }
+});
+
 Conv('GET /:id :: 404 CAX_CONVERSATION_NOT_FOUND', async () => {
   assertError(await c.call('GET', '/api/v1/conversations/nope'), 404, 'CAX_CONVERSATION_NOT_FOUND');
 });

@@ -7,20 +7,24 @@ interface Harness {
   clock: { now: number };
   started: string[];
   ended: Array<{ id: string; reason: string | undefined; messages: number }>;
+  /** ids of each batch onEvict reported */
+  evicted: string[][];
 }
 
 function harness(o: ConversationOptions = {}): Harness {
   const clock = { now: 1_700_000_000_000 };
   const started: string[] = [];
   const ended: Harness['ended'] = [];
+  const evicted: string[][] = [];
   const c = new Conversations({
     idleMs: 1000,
     now: () => clock.now,
     onStart: (x: Conversation) => started.push(x.id),
     onEnd: (x: Conversation) => ended.push({ id: x.id, reason: x.ended?.reason, messages: x.messageCount }),
+    onEvict: (xs) => evicted.push(xs.map((x) => x.id)),
     ...o,
   });
-  return { c, clock, started, ended };
+  return { c, clock, started, ended, evicted };
 }
 
 let seq = 0;
@@ -80,7 +84,7 @@ Touch('activity within the time-out keeps it alive', () => {
   assert.equal(h.ended, []);
 });
 
-Touch('past maxConversations, the least recently active one is closed and dropped', () => {
+Touch('past maxConversations, the least recently active one is dropped and reported as evicted, not as ended', () => {
   const h = harness({ maxConversations: 2, idleMs: 60_000 });
   h.c.touch('a', 'client');
   h.clock.now += 1;
@@ -89,7 +93,8 @@ Touch('past maxConversations, the least recently active one is closed and droppe
   h.c.touch('a', 'client');
   h.clock.now += 1;
   h.c.touch('c', 'client');
-  assert.equal(h.ended, [{ id: 'b', reason: 'closed', messages: 0 }]);
+  assert.equal(h.evicted, [['b']]);
+  assert.equal(h.ended, []);
   assert.is(h.c.get('b'), undefined);
   assert.equal(h.c.active().map((x) => x.id).sort(), ['a', 'c']);
 });
@@ -105,11 +110,12 @@ Touch('eviction follows last activity, not creation :: a restarted conversation 
   h.c.touch('a', 'client'); // a timed out (1015 ms idle) and starts again: now the newest
   h.clock.now += 1;
   h.c.touch('d', 'client');
-  assert.equal(h.ended.map((e) => `${e.id}:${e.reason}`), ['a:timeout', 'b:closed']);
+  assert.equal(h.ended.map((e) => `${e.id}:${e.reason}`), ['a:timeout']);
+  assert.equal(h.evicted, [['b']]);
   h.clock.now += 1;
   h.c.touch('c', 'client');
   h.c.touch('e', 'client');
-  assert.equal(h.ended.slice(2).map((e) => `${e.id}:${e.reason}`), ['a:closed'], 'c was touched again, so a is now the least recent');
+  assert.equal(h.evicted, [['b'], ['a']], 'c was touched again, so a is now the least recent');
   assert.equal(h.c.active().map((x) => x.id).sort(), ['c', 'd', 'e']);
 });
 
@@ -193,19 +199,28 @@ Sweep.run();
 
 // ---
 
-const End = suite('Conversations.end');
+const Evict = suite('Conversations eviction');
 
-End('closes a conversation once, with the reason', () => {
-  const h = harness();
-  const c = h.c.touch('c1', 'client');
-  h.c.end(c, 'closed');
-  h.c.end(c, 'timeout');
-  assert.equal(c.ended, { reason: 'closed', at: h.clock.now });
-  assert.equal(h.ended, [{ id: 'c1', reason: 'closed', messages: 0 }]);
-  assert.equal(h.c.active(), []);
+Evict('drops the least recently active 1 % in one batch: the active ones reported together, one already ended dropped silently', () => {
+  const h = harness({ maxConversations: 200, idleMs: 60_000 });
+  for (let i = 0; i < 200; i++) {
+    h.c.touch(`c${i}`, 'client');
+    h.clock.now += 1;
+  }
+  h.c.record(summary({ conversationId: 'c0' }));
+  // c1 ends by its time-out first (it is the only one idle that long): it keeps its ConversationEnded
+  const ended = h.c.get('c1')!;
+  ended.lastActivity -= 120_000;
+  assert.is(h.c.get('c1')!.ended?.reason, 'timeout');
+  h.c.touch('new', 'client');
+  assert.equal(h.evicted, [['c0']], 'of the two oldest (1 % of 200), only the active one is reported');
+  assert.equal(h.ended.map((e) => e.id), ['c1']);
+  assert.is(h.c.get('c0'), undefined);
+  assert.is(h.c.get('c1'), undefined);
+  assert.is(h.c.active().length, 199);
 });
 
-End.run();
+Evict.run();
 
 // ---
 
