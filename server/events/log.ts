@@ -2,10 +2,9 @@
 // `append` only turns the event into its row's text (the payload compactly for the hot event types,
 // compact.ts), as a part of the row before it when both are of one conversation (wire.ts), and
 // buffers it. The batch goes to the worker every 50 ms or 400 events as one string; there a
-// conversation's rows are merged until the next commit and DuckDB's appender writes them, so the
-// log never slows the request path much. `flush()` resolves once everything
-// appended so far is committed (a deployment awaits it before it answers). One process owns the
-// file; the CLI reads through the API.
+// conversation's rows in the batch are merged and DuckDB's appender writes them, so the log never
+// slows the request path much. `flush()` resolves once everything appended so far is committed (a
+// deployment awaits it before it answers). One process owns the file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';

@@ -41,8 +41,8 @@ export const GROUP = '~group';
 /** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
 export type Row = [number, number, string, string | null, string | null, string];
 
-// A batch is gathered as pieces (heads, payload texts, separators) and joined once when it is sent:
-// each payload's text is copied once, not once per concatenation.
+// A row is gathered as pieces (heads, payload texts, separators), joined when the next row begins,
+// and the batch's rows when it is sent (log.ts): each text is copied twice, not once per concatenation.
 
 /** A row up to its payload: the row is ROW + rowHead + payload. */
 export function rowHead(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): string {
@@ -58,8 +58,8 @@ export function partHead(seq: number, at: number, type: string): string {
 export function decodeRows(batch: string): Row[] {
   const rows: Row[] = [];
   if (batch.length && batch[0] !== ROW) throw new Error('malformed event batch: it must begin with a row');
-  // the next PART at or after `at`, found by one forward walk over the batch: a search per row that
-  // found none (a run of rows without parts) would scan the rest of the batch each time
+  // the next PART at or after `from`; `part` only moves forward over the batch, where a search per
+  // row that found none (a run of rows without parts) would scan the rest of the batch each time
   const nextPart = (from: number): number => {
     const i = batch.indexOf(PART, from);
     return i < 0 ? batch.length : i;
@@ -104,9 +104,8 @@ const partsOf = (row: Row): string => (row[2] === GROUP ? row[5] : partHead(row[
  * The rows to store for a batch: each conversation's (or group key's) events as one GROUP row, which
  * carries its last event's seq and time (so max(seq) over stored rows stays the log's); an event alone
  * in its conversation, or without one, as a plain row. Events of one conversation under different
- * deployments are not grouped. Rows are merged within a batch only: a row held longer (until the
- * commit, say) outlives the young generation, and the garbage collection that cost was more than
- * DuckDB saved on fewer rows, whose cost goes by their bytes.
+ * deployments are not grouped. Rows are merged within a batch only: held until the commit, they
+ * outlived the young generation, and their garbage collection cost more than the fewer rows saved.
  */
 export function groupRows(rows: readonly Row[]): Row[] {
   const out: Row[] = [];

@@ -184,7 +184,6 @@ export class Conversations {
       if (n-- <= 0) break;
       if (!c.ended) {
         c.ended = { reason: 'evicted', at };
-        c.history = [];
         dropped.push(c);
       }
       this.map.delete(c.id);
