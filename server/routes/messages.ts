@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CaxtonError } from '../errors.js';
-import { Id, MessageRequest } from '../routing/message.js';
+import { Id, MessageAnswer, MessageRequest } from '../routing/message.js';
 import { Conversations, join } from '../routing/conversations.js';
 import { routingStats, llmUsage } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
@@ -11,12 +11,13 @@ const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.arr
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher, conversations, events, onboarding } = app.deps;
 
-  app.post('/messages', async (req) => {
+  const answer = z.toJSONSchema(MessageAnswer, { target: 'draft-7', unrepresentable: 'throw' });
+  app.post('/messages', { schema: { response: { 200: answer } } }, async (req): Promise<z.input<typeof MessageAnswer>> => {
     const body = parseInput(MessageRequest, req.body);
     const r = await dispatcher.send(body);
     const milestones = onboarding?.answered(r) ?? [];
     return {
-      ...(milestones.length ? { milestones } : {}),
+      ...(milestones.length ? { milestones: [...milestones] } : {}),
       messageId: r.messageId,
       conversationId: r.conversationId,
       handledBy: r.handledBy,

@@ -29,6 +29,7 @@ Demo('a data report passes through three agents and three tools', async () => {
     r.trace.map((t: { kind: string; name: string; depth: number }) => [t.kind, t.name, t.depth]),
     [['agent', 'data-fetcher', 0], ['tool', 'fetch-data', 0], ['agent', 'data-analyzer', 1], ['tool', 'analyze', 1], ['agent', 'chart-maker', 2], ['tool', 'chart', 2]],
   );
+  assert.ok(r.trace.filter((t: { kind: string }) => t.kind === 'tool').every((t: { fn?: unknown }) => typeof t.fn === 'string'), 'a tool entry names its function');
   assert.match(r.reply, /^sales: 6 rows\n/);
   assert.match(r.reply, /^2024-03 │█{40} 15100$/m, 'the terminal chart');
   assert.match(r.reply, /^revenue: mean 12525, min 9800, max 15100, p95 14800$/m, 'the statistics, one line per column');

@@ -41,6 +41,23 @@ Post('by capability :: 200 with messageId, conversationId, handledBy, reply, rou
   assert.equal(r.trace.map((t: { kind: string; name: string; depth: number; ok: boolean }) => [t.kind, t.name, t.depth, t.ok]), [['agent', 'planner', 0, true], ['agent', 'researcher', 1, true]]);
 });
 
+Post('the answer is written through the route\'s response schema: every field arrives, milestones on the first answer only', async () => {
+  const fresh = await deployed(workspace());
+  try {
+    const first = assertJson(await fresh.call('POST', '/api/v1/messages', { capability: 'plan', content: { n: 1 } }), 200);
+    const fields = ['attempts', 'conversationId', 'durationMs', 'handledBy', 'messageId', 'performative', 'reply', 'routingMs', 'trace'];
+    assert.equal(Object.keys(first).sort(), ['milestones', ...fields].sort());
+    assert.equal(first.milestones.map((m: Record<string, unknown>) => Object.keys(m).sort()), first.milestones.map(() => ['at', 'milestone', 'sinceCreatedMs']));
+    assert.ok(first.milestones.length >= 1);
+    assert.equal(Object.keys(first.trace[0]).sort(), ['depth', 'kind', 'ms', 'name', 'ok']);
+    const second = assertJson(await fresh.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: 'Ann', tags: ['a', 1, null] } }), 200);
+    assert.equal(Object.keys(second).sort(), fields);
+    assert.is(second.reply, 'Hello, Ann!');
+  } finally {
+    await fresh.close();
+  }
+});
+
 Post('by `to` :: the named agent answers; JSON content reaches the template', async () => {
   const r = assertJson(await s.call('POST', '/api/v1/messages', { to: 'greeter', content: { name: 'Ada' }, conversationId: 'conv-to' }), 200);
   assert.is(r.handledBy, 'greeter');
