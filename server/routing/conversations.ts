@@ -61,9 +61,34 @@ export interface ConversationOptions {
   onEvict?: (dropped: readonly Conversation[]) => void;
 }
 
+/**
+ * Participant lists are shared: conversations mostly hold the same few (['client', 'echo']), and with
+ * up to 100,000 live, a list of their own each was arrays to allocate, keep and promote per
+ * conversation. A shared list and a name lead to the same next list (a trie from NO_PARTICIPANTS),
+ * up to MAX_SHARED lists; past that, a new list is a conversation's own. Lists are frozen.
+ */
+const NO_PARTICIPANTS: readonly string[] = Object.freeze([]);
+/** the history of a conversation without messages, shared and frozen: record() replaces it, never adds to it */
+const NO_HISTORY = Object.freeze([]) as unknown as MessageSummary[];
+/** every shared list, with the shared lists one more name leads to */
+const NEXT = new Map<readonly string[], Map<string, readonly string[]>>([[NO_PARTICIPANTS, new Map()]]);
+const MAX_SHARED = 10_000;
+
+function withParticipant(list: readonly string[], participant: string): readonly string[] {
+  const after = NEXT.get(list);
+  const found = after?.get(participant);
+  if (found) return found;
+  const next = Object.freeze([...list, participant]);
+  if (after && NEXT.size < MAX_SHARED) {
+    after.set(participant, next);
+    NEXT.set(next, new Map());
+  }
+  return next;
+}
+
 /** Adds a participant once. */
 export function join(c: Conversation, participant: string): void {
-  if (!c.participants.includes(participant)) c.participants = [...c.participants, participant];
+  if (!c.participants.includes(participant)) c.participants = withParticipant(c.participants, participant);
 }
 
 export class Conversations {
@@ -94,7 +119,7 @@ export class Conversations {
       if (!c && this.map.size >= this.maxConversations) this.evictOldest();
       // an ended one is re-inserted: it becomes the most recently active
       if (c) this.map.delete(id);
-      c = { id, participants: [], messageCount: 0, createdAt: now, lastActivity: now, history: [], ended: null };
+      c = { id, participants: NO_PARTICIPANTS, messageCount: 0, createdAt: now, lastActivity: now, history: NO_HISTORY, ended: null };
       this.map.set(id, c);
       this.opts.onStart?.(c);
     } else if (this.lastTouched !== id) {
@@ -156,7 +181,7 @@ export class Conversations {
     this.opts.onEnd?.(c);
     // An ended conversation keeps its summary; its messages stay in the event log
     // (GET /api/v1/events?conversationId=…), not in memory.
-    c.history = [];
+    c.history = NO_HISTORY;
   }
 
   recent(limit = 100): MessageSummary[] {

@@ -74,6 +74,25 @@ Touch('after the idle time-out, ends the old conversation with reason timeout an
   assert.is(fresh.ended, null);
 });
 
+Touch('conversations with the same participants, joined in the same order, share one frozen list', () => {
+  const h = harness();
+  const a = h.c.touch('a', 'client');
+  h.c.touch('a', 'echo');
+  const b = h.c.touch('b', 'client');
+  h.c.touch('b', 'echo');
+  h.c.touch('b', 'client');
+  assert.equal([...b.participants], ['client', 'echo']);
+  assert.is(a.participants, b.participants);
+  assert.ok(Object.isFrozen(a.participants));
+  const c = h.c.touch('c', 'echo');
+  assert.equal([...c.participants], ['echo']);
+  assert.is.not(c.participants, a.participants);
+  // a conversation's own history is never the shared empty one once it has a message
+  h.c.record(summary({ conversationId: 'a' }));
+  assert.is(h.c.get('a')!.history.length, 1);
+  assert.is(h.c.get('b')!.history.length, 0);
+});
+
 Touch('activity within the time-out keeps it alive', () => {
   const h = harness();
   const c = h.c.touch('c1', 'client');
