@@ -16,18 +16,8 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
     const body = parseInput(MessageRequest, req.body);
     const r = await dispatcher.send(body);
     const milestones = onboarding?.answered(r) ?? [];
-    return {
-      ...(milestones.length ? { milestones: [...milestones] } : {}),
-      messageId: r.messageId,
-      conversationId: r.conversationId,
-      handledBy: r.handledBy,
-      performative: r.performative,
-      reply: r.reply,
-      routingMs: r.routingMs,
-      durationMs: r.durationMs,
-      attempts: r.attempts,
-      trace: r.trace,
-    };
+    // the response schema picks the answer's fields, in its order: no copy of the dispatcher's reply
+    return milestones.length ? { ...r, milestones: [...milestones] } : r;
   });
 
   app.get('/conversations', async () => conversations.active().map((c) => ({ ...Conversations.view(c), history: undefined })));
