@@ -9,6 +9,8 @@
 // written as JSON never starts with it, so old and new rows read alike. Stored rows outlive this
 // table: a type's fields may be added at its end, never reordered or removed, and a type never leaves.
 
+import { BatchWriter, batchText } from './batch-writer.js';
+
 export const VALUE = '\x1c';
 
 /** The field names of each compact event type, in order. */
@@ -22,42 +24,47 @@ export const COMPACT: ReadonlyMap<string, readonly string[]> = new Map([
   ['ToolExecuted', ['tool', 'fn', 'agent', 'durationMs', 'memoryPages', 'outputBytes']],
 ]);
 
-/** Text JSON writes as itself between quotes: the ids, names and words these events mostly hold. */
-const PLAIN = /^[\w.:@/ -]*$/;
-
-type Encoder = (p: Record<string, unknown>, plain: RegExp) => string | null;
+type Encoder = (p: Record<string, unknown>, w: BatchWriter) => boolean;
 
 /**
  * An encoder per type, made from its field list (a few µs once, at start-up): `p["messageId"]` written
  * in the code is a plain property read, where `p[name]` in a loop over payloads of many shapes is a
- * slow generic one. A value is `"text"` when PLAIN says JSON would write it so, else its JSON; a key
- * the list lacks, or one set to undefined, makes the payload fall back to JSON (null).
+ * slow generic one. A string is `"text"` when JSON would write it so (BatchWriter.quoted), else its
+ * JSON; a key the list lacks, or one set to undefined, makes the payload fall back to JSON (false).
  */
 function encoder(fields: readonly string[]): Encoder {
   const lines = fields.map((f) => {
     const key = JSON.stringify(f);
-    return `v = p[${key}]; t += ${JSON.stringify(VALUE)};
+    return `v = p[${key}]; w.byte(${VALUE.charCodeAt(0)});
 if (v !== undefined) {
   n++;
-  if (typeof v === 'string') t += plain.test(v) ? '"' + v + '"' : JSON.stringify(v);
-  else if (typeof v === 'number') t += Number.isFinite(v) ? '' + v : 'null';
-  else { const j = JSON.stringify(v); if (j === undefined) return null; t += j; }
+  if (typeof v === 'string') { if (!w.quoted(v)) w.text(JSON.stringify(v)); }
+  else if (typeof v === 'number') { if (Number.isFinite(v)) w.num(v); else w.text('null'); }
+  else { const j = JSON.stringify(v); if (j === undefined) return false; w.text(j); }
 }`;
   });
-  const body = `let t = '', n = 0, v;\n${lines.join('\n')}\nlet keys = 0; for (const _ in p) keys++;\nreturn keys === n ? t : null;`;
-  return new Function('p', 'plain', body) as Encoder;
+  const body = `let n = 0, v;\n${lines.join('\n')}\nlet keys = 0; for (const _ in p) keys++;\nreturn keys === n;`;
+  return new Function('p', 'w', body) as Encoder;
 }
 
 const ENCODERS: ReadonlyMap<string, Encoder> = new Map([...COMPACT].map(([type, fields]) => [type, encoder(fields)]));
 
 /**
- * The payload's compact text, or null when it cannot be one (a type without a field list, a key the
- * list lacks or one set to undefined, a value JSON cannot write): the caller then writes JSON, so
- * nothing is ever dropped.
+ * Writes the payload's compact text and answers true, or answers false when it cannot be one (a type
+ * without a field list, a key the list lacks or one set to undefined, a value JSON cannot write): the
+ * caller then moves the writer back and writes JSON, so nothing is ever lost.
  */
-export function encodeCompact(type: string, payload: object): string | null {
+export function writeCompact(type: string, payload: object, w: BatchWriter): boolean {
   const encode = ENCODERS.get(type);
-  return encode ? encode(payload as Record<string, unknown>, PLAIN) : null;
+  return encode ? encode(payload as Record<string, unknown>, w) : false;
+}
+
+/** The payload's compact text, or null when it cannot be one (see writeCompact). */
+export function encodeCompact(type: string, payload: object): string | null {
+  const w = new BatchWriter(256);
+  if (!writeCompact(type, payload, w)) return null;
+  const { buffer, length } = w.take();
+  return batchText(buffer, length);
 }
 
 /**

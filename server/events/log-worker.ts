@@ -4,16 +4,20 @@
 // query: a DuckDB commit costs far more than a row (its WAL write), so under load a few large
 // commits replace many small ones, and a commit that large is written straight to the database.
 import { parentPort } from 'node:worker_threads';
-import { FIELD, GROUP, PART, ROWS, decodeRows, groupRows, type Row } from './wire.js';
+import { BUFFER_BACK, FIELD, GROUP, PART, ROWS, decodeRows, groupRows, type Row } from './wire.js';
+import { batchText } from './batch-writer.js';
 import { VALUE, payloadSql } from './compact.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 export type Request =
   | { id: number; op: 'open'; file: string }
-  | { id: number; op: 'append'; rows: string }
+  | { id: number; op: 'append'; buffer: ArrayBuffer; length: number }
   | { id: number; op: 'flush' }
   | { id: number; op: 'query'; sql: string; params: Record<string, DuckDBValue> }
   | { id: number; op: 'close' };
+
+/** What the worker's queue runs: an append's batch is decoded as it arrives, and queued as its text. */
+type Job = Exclude<Request, { op: 'append' }> | { id: number; op: 'rows'; rows: string };
 
 export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 
@@ -118,11 +122,11 @@ async function flush(): Promise<void> {
   }
 }
 
-async function handle(req: Request): Promise<unknown> {
+async function handle(req: Job): Promise<unknown> {
   switch (req.op) {
     case 'open':
       return open(req.file);
-    case 'append':
+    case 'rows':
       append(req.rows);
       return undefined;
     case 'flush':
@@ -144,11 +148,11 @@ async function handle(req: Request): Promise<unknown> {
 
 // Requests run strictly in order, so an append is always in before a later flush or query.
 let chain: Promise<void> = Promise.resolve();
-function enqueue(req: Request): void {
+function enqueue(req: Job): void {
   chain = chain.then(async () => {
     try {
       const value = await handle(req);
-      if (req.op === 'append') {
+      if (req.op === 'rows') {
         // Appends need no answer; their commit comes with the next large batch or the timer.
         if (pending >= COMMIT_ROWS) await flush();
         else if (!commitTimer) commitTimer = setTimeout(() => enqueue({ id: -1, op: 'flush' }), COMMIT_MS);
@@ -157,9 +161,15 @@ function enqueue(req: Request): void {
       if (req.id === -1) return; // the commit timer's own flush
       parentPort!.postMessage({ id: req.id, ok: true, value } satisfies Response);
     } catch (err) {
-      if (req.op !== 'append') parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
+      if (req.op !== 'rows') parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
       else parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies Response);
     }
   });
 }
-parentPort!.on('message', enqueue);
+parentPort!.on('message', (req: Request) => {
+  if (req.op !== 'append') return enqueue(req);
+  // decoded at once, so its buffer goes back for the next batches while DuckDB is still busy
+  const rows = batchText(req.buffer, req.length);
+  parentPort!.postMessage({ id: BUFFER_BACK, ok: true, value: req.buffer } satisfies Response, [req.buffer]);
+  enqueue({ id: req.id, op: 'rows', rows });
+});

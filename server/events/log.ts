@@ -1,16 +1,17 @@
 // The event log: one DuckDB file in the data folder, owned by a worker thread (log-worker.ts).
-// `append` only turns the event into its row's text (the payload compactly for the hot event types,
-// compact.ts), as a part of the row before it when both are of one conversation (wire.ts), and
-// buffers it. The batch goes to the worker every 50 ms or 400 events as one string; there a
-// conversation's rows in the batch are merged and DuckDB's appender writes them, so the log never
-// slows the request path much. `flush()` resolves once everything appended so far is committed (a
+// `append` only writes the event's row (wire.ts) into the batch's bytes (batch-writer.ts): the
+// payload compactly for the hot event types (compact.ts), as a part of the row before it when both
+// are of one conversation. The batch's buffer goes to the worker every 50 ms or 400 events, moved
+// rather than copied; there its text is decoded, a conversation's rows in the batch are merged and
+// DuckDB's appender writes them, so the log never slows the request path much. `flush()` resolves once everything appended so far is committed (a
 // deployment awaits it before it answers). One process owns the file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Request, Response } from './log-worker.js';
-import { KEY, PART, ROW, partHead, rowHead } from './wire.js';
-import { encodeCompact } from './compact.js';
+import { BUFFER_BACK, KEY, writePartHead, writeRowHead } from './wire.js';
+import { writeCompact } from './compact.js';
+import { BatchWriter } from './batch-writer.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -54,14 +55,8 @@ type DuckParams = Record<string, DuckDBValue>;
 type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class EventLog implements EventSink {
-  /** the rows (wire.ts) not yet handed to the worker, each one string, joined when sent */
-  private batch: string[] = [];
-  /**
-   * The pieces of the row being written (heads, payload texts, separators), joined into one string
-   * when the next row begins: then they are still in the cache, where the batch's join found them
-   * scattered across the young generation (a fifth of the log's cost on the request path).
-   */
-  private row: string[] = [];
+  /** the rows (wire.ts) not yet handed to the worker */
+  private readonly batch = new BatchWriter();
   private batched = 0;
   /** the group key and deployment of the row the batch ends with: an event of both joins it as a part */
   private lastKey: string | null = null;
@@ -103,6 +98,10 @@ export class EventLog implements EventSink {
   }
 
   private settle(res: Response): void {
+    if (res.id === BUFFER_BACK) {
+      if (res.ok) this.batch.recycle(res.value as ArrayBuffer);
+      return;
+    }
     if (res.id === -1) {
       if (!res.ok) this.opts.logger?.error({ err: new Error(res.error) }, 'event log write failed');
       return;
@@ -137,28 +136,25 @@ export class EventLog implements EventSink {
     if (this.closed) return;
     const seq = ++this.seq;
     const at = opts.at ?? this.now();
-    const json = (typeof payload === 'object' && payload !== null && encodeCompact(type, payload)) || JSON.stringify(payload ?? null);
     // rows are grouped by conversation, or by group key (wire.ts)
     const key = opts.conversationId ?? (opts.group ? KEY + opts.group : null);
     const dep = opts.deploymentId ?? null;
-    if (key !== null && key === this.lastKey && dep === this.lastDep) this.row.push(PART, partHead(seq, at, type), json);
+    const w = this.batch;
+    if (key !== null && key === this.lastKey && dep === this.lastDep) writePartHead(w, seq, at, type);
     else {
-      this.endRow();
-      this.row.push(ROW, rowHead(seq, at, type, dep, key), json);
+      writeRowHead(w, seq, at, type, dep, key);
       this.lastKey = key;
       this.lastDep = dep;
+    }
+    const head = w.pos;
+    if (!(typeof payload === 'object' && payload !== null && writeCompact(type, payload, w))) {
+      w.pos = head;
+      w.text(JSON.stringify(payload ?? null));
     }
     if (++this.batched >= this.maxBatch) this.send();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
       this.timer.unref();
-    }
-  }
-
-  private endRow(): void {
-    if (this.row.length) {
-      this.batch.push(this.row.join(''));
-      this.row.length = 0;
     }
   }
 
@@ -168,14 +164,13 @@ export class EventLog implements EventSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (!this.batched || this.failure) return;
-    this.endRow();
-    const rows = this.batch;
-    this.batch = [];
+    if (!this.batched) return;
+    const { buffer, length } = this.batch.take();
     this.batched = 0;
     this.lastKey = null;
-    // one flat string: joined once here rather than flattened from thousands of concatenations
-    this.worker.postMessage({ id: 0, op: 'append', rows: rows.join('') } as Request);
+    // a worker that failed reads nothing more: the batch is dropped, not kept growing in memory
+    if (this.failure) return;
+    this.worker.postMessage({ id: 0, op: 'append', buffer, length } as Request, [buffer]);
   }
 
   /** Resolves once everything appended so far is committed. */

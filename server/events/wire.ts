@@ -17,10 +17,14 @@
 //   message is one row on the wire, with no object kept for it;
 // - on the worker (groupRows), a conversation's rows in one batch are merged.
 
+import type { BatchWriter } from './batch-writer.js';
+
 export const FIELD = '\x1f';
 export const ROW = '\x1e';
 /** joins the events inside a GROUP row's payload */
 export const PART = '\x1d';
+const ROW_CODE = ROW.charCodeAt(0);
+const PART_CODE = PART.charCodeAt(0);
 /** an absent deployment or conversation id (ids are never empty) */
 const NONE = '';
 /**
@@ -28,6 +32,9 @@ const NONE = '';
  * cannot start an id ([A-Za-z0-9._:-]), so the two never meet; the stored row has no conversation.
  */
 export const KEY = '#';
+
+/** The id of the worker's message that hands a batch's buffer back, for the next batches (batch-writer.ts). */
+export const BUFFER_BACK = -2;
 
 /**
  * The table rows are stored in; queries read the `events` view over it. Only events with a
@@ -41,8 +48,9 @@ export const GROUP = '~group';
 /** [seq, epoch ms, type, deployment id, conversation id, payload JSON text] */
 export type Row = [number, number, string, string | null, string | null, string];
 
-// A row is gathered as pieces (heads, payload texts, separators), joined when the next row begins,
-// and the batch's rows when it is sent (log.ts): each text is copied twice, not once per concatenation.
+// On the request path a row is written straight into the batch's bytes (log.ts, batch-writer.ts) by
+// writeRowHead and writePartHead; rowHead and partHead are the same heads as text (the worker's
+// merges, tests). Both pairs must write the same characters: wire.test.ts holds them to it.
 
 /** A row up to its payload: the row is ROW + rowHead + payload. */
 export function rowHead(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): string {
@@ -52,6 +60,34 @@ export function rowHead(seq: number, at: number, type: string, deploymentId: str
 /** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload (PART before it on the wire). */
 export function partHead(seq: number, at: number, type: string): string {
   return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}`;
+}
+
+const F = FIELD.charCodeAt(0);
+
+/** ROW, then rowHead, into a batch. */
+export function writeRowHead(w: BatchWriter, seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): void {
+  w.byte(ROW_CODE);
+  w.num(seq);
+  w.byte(F);
+  w.num(at);
+  w.byte(F);
+  w.text(type);
+  w.byte(F);
+  if (deploymentId !== null) w.text(deploymentId);
+  w.byte(F);
+  if (conversationId !== null) w.text(conversationId);
+  w.byte(F);
+}
+
+/** PART, then partHead, into a batch. */
+export function writePartHead(w: BatchWriter, seq: number, at: number, type: string): void {
+  w.byte(PART_CODE);
+  w.num(seq);
+  w.byte(F);
+  w.num(at);
+  w.byte(F);
+  w.text(type);
+  w.byte(F);
 }
 
 /** The rows of a batch, in order; a row with parts comes back as a GROUP row with its last part's seq and time. */

@@ -55,6 +55,31 @@ Groups('four events of one conversation and one without: one group row, one plai
   }
 });
 
+Groups('batches past one buffer, and many after each other (buffers handed back and written again): every event arrives once, in order, exact', async () => {
+  const dir = tmpDir('caxton-log-');
+  // small batches, so 3,000 events travel in 30 of them
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 100 });
+  try {
+    // one payload of 300 KB: its batch outgrows the writer's first buffer
+    const big = { note: 'ünï ✓ "quoted" \u0000 '.repeat(15_000) };
+    log.append('Note', big, { at: T0 });
+    for (let i = 0; i < 3000; i++) log.append('MessageSent', { messageId: `m${i}`, performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { conversationId: `c${i % 7}`, at: T0 + i });
+    await log.flush();
+    const events = (await log.events({ limit: 10_000 })).reverse();
+    assert.is(events.length, 3001);
+    assert.equal(events[0]!.payload, big);
+    assert.equal(events.map((e) => e.seq), Array.from({ length: 3001 }, (_, i) => i + 1));
+    for (let i = 0; i < 3000; i++) {
+      const e = events[i + 1]!;
+      assert.is((e.payload as { messageId: string }).messageId, `m${i}`);
+      assert.is(e.conversationId, `c${i % 7}`);
+    }
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
 Groups('reopened, the log goes on after the last event inside a group: no seq is given twice', async () => {
   const dir = tmpDir('caxton-log-');
   const file = path.join(dir, 'events.duckdb');
