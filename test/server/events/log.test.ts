@@ -64,11 +64,14 @@ Groups('batches past one buffer, and many after each other (buffers handed back 
     const big = { note: 'ünï ✓ "quoted" \u0000 '.repeat(15_000) };
     log.append('Note', big, { at: T0 });
     for (let i = 0; i < 3000; i++) log.append('MessageSent', { messageId: `m${i}`, performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { conversationId: `c${i % 7}`, at: T0 + i });
+    // a payload JSON cannot write is stored as null, and the log goes on
+    log.append('Odd', () => 1);
     await log.flush();
     const events = (await log.events({ limit: 10_000 })).reverse();
-    assert.is(events.length, 3001);
+    assert.is(events.length, 3002);
     assert.equal(events[0]!.payload, big);
-    assert.equal(events.map((e) => e.seq), Array.from({ length: 3001 }, (_, i) => i + 1));
+    assert.equal(events.map((e) => e.seq), Array.from({ length: 3002 }, (_, i) => i + 1));
+    assert.equal([events[3001]!.type, events[3001]!.payload], ['Odd', null]);
     for (let i = 0; i < 3000; i++) {
       const e = events[i + 1]!;
       assert.is((e.payload as { messageId: string }).messageId, `m${i}`);
