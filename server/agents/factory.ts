@@ -3,11 +3,11 @@
 import type { RuntimeFactory, ToolInstance } from '../deploy/runtime-factory.js';
 import type { ToolFile } from '../workspace/schema.js';
 import { offlineAgent } from './offline.js';
-import type { AgentRuntime } from './runtime.js';
+import type { AsyncAgentRuntime } from './runtime.js';
 import type { AgentFile } from '../workspace/schema.js';
 
 export type ToolFactory = RuntimeFactory['createTool'];
-export type LlmAgentFactory = (args: { name: string; spec: AgentFile; sha: string }) => Promise<AgentRuntime> | AgentRuntime;
+export type LlmAgentFactory = (args: { name: string; spec: AgentFile; sha: string }) => Promise<AsyncAgentRuntime> | AsyncAgentRuntime;
 
 export function runtimeFactory(opts: { createTool: ToolFactory; createLlmAgent?: LlmAgentFactory }): RuntimeFactory {
   return {

@@ -4,7 +4,7 @@
 // the loop to a final answer. The token usage comes back in the answer, and the dispatcher logs it.
 import { createHash } from 'node:crypto';
 import type { AgentFile } from '../workspace/schema.js';
-import type { AgentRequest, AgentRuntime } from './runtime.js';
+import type { AgentRequest, AsyncAgentRuntime } from './runtime.js';
 import type { LlmProvider, LlmTool } from './llm-provider.js';
 import { render } from './template.js';
 
@@ -49,7 +49,7 @@ export function promptScope(name: string, spec: AgentFile, req: AgentRequest) {
   };
 }
 
-export function llmAgent(args: { name: string; spec: AgentFile; provider: LlmProvider }): AgentRuntime {
+export function llmAgent(args: { name: string; spec: AgentFile; provider: LlmProvider }): AsyncAgentRuntime {
   const { name, spec, provider } = args;
   return {
     name,

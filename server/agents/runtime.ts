@@ -40,6 +40,16 @@ export interface AgentAnswer {
 
 export interface AgentRuntime extends AgentInstance {
   readonly kind: 'offline' | 'llm';
+  /**
+   * The answer, or a promise of it. A runtime that needs no I/O for a message (an offline behaviour
+   * without steps) answers at once: the dispatcher then spends no timer, promise or turn of the
+   * event loop on it, and only a promise is held to the time-out.
+   */
+  handle(req: AgentRequest): AgentAnswer | Promise<AgentAnswer>;
+}
+
+/** A runtime that always answers later: an LLM's. */
+export interface AsyncAgentRuntime extends AgentRuntime {
   handle(req: AgentRequest): Promise<AgentAnswer>;
 }
 

@@ -338,7 +338,9 @@ export class Dispatcher {
           }
         },
       });
-      const answer = await withTimeout((runtime as AgentRuntime).handle(req), timeoutMs, req, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs }));
+      const pending = (runtime as AgentRuntime).handle(req);
+      // an answer given at once had nothing to time out
+      const answer = isPromise(pending) ? await withTimeout(pending, timeoutMs, req, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs })) : pending;
       const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
       if (answer.usage) {
@@ -436,6 +438,8 @@ function isoAt(ms: number): string {
   }
   return lastIso;
 }
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** `p`, or `onTimeout()` after `ms` (aborting `ctrl` with it, so the agent's work can stop). */
 function withTimeout<T>(p: Promise<T>, ms: number, ctrl: { abort(reason: Error): void }, onTimeout: () => Error): Promise<T> {

@@ -14,7 +14,8 @@ export interface FakeAgentDef {
 
 /** A live agent whose runtime calls `def.handle`. */
 export function fakeLiveAgent(name: string, def: FakeAgentDef, sha = 'sha-1'): LiveAgent {
-  const instance: AgentRuntime = { name, kind: 'offline', handle: async (req) => def.handle(req) };
+  // as the offline runtime does: an answer given at once is returned at once, a promise as it is
+  const instance: AgentRuntime = { name, kind: 'offline', handle: (req) => def.handle(req) };
   const spec = { name, description: `the ${name} agent`, capabilities: def.capabilities, tools: [], runtime: 'offline' } as unknown as AgentFile;
   return { name, oid: `oid-${name}-${sha}`, sha, spec, instance };
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { functionName, offeredTools } from '../../../server/agents/llm.js';
 import { llmAgentFactory } from '../../../server/agents/llm-factory.js';
 import { llmSettings } from '../../../server/agents/llm-config.js';
-import type { AgentRuntime } from '../../../server/agents/runtime.js';
+import type { AsyncAgentRuntime } from '../../../server/agents/runtime.js';
 import { CaxtonError } from '../../../server/errors.js';
 import type { AgentFile } from '../../../server/workspace/schema.js';
 import { agentRequest, agentSpec, toolSpec } from '../../util/agent-request.js';
@@ -20,7 +20,7 @@ function llmSpec(llm: Record<string, unknown>, o: Record<string, unknown> = {}):
   return agentSpec({ runtime: 'llm', llm: { model: 'standin-model', ...llm }, ...o });
 }
 
-async function build(spec: AgentFile, env: Record<string, string | undefined> = {}, warnings: unknown[] = []): Promise<AgentRuntime> {
+async function build(spec: AgentFile, env: Record<string, string | undefined> = {}, warnings: unknown[] = []): Promise<AsyncAgentRuntime> {
   const logger = { warn: (o: unknown) => void warnings.push(o), info: () => undefined };
   return llmAgentFactory({ repo: noRepo, env: () => env, logger })({ name: 'helper', spec, sha: 'a'.repeat(40) });
 }

@@ -58,6 +58,16 @@ Offline('without a behaviour :: echoes the content, as inform', async () => {
   assert.equal(calls, { tools: [], asks: [] });
 });
 
+Offline('without steps :: the answer comes at once, not as a promise (nothing to wait for); with steps, as a promise', async () => {
+  const { req } = request();
+  const now = offlineAgent('helper', spec({ behavior: { reply: 'at once: {{content}}' } })).handle(req);
+  assert.not.instance(now, Promise);
+  assert.equal(now, { content: 'at once: plan my week', performative: 'inform' });
+  const later = offlineAgent('helper', spec({ tools: ['t'], behavior: { steps: [{ tool: 't' }], reply: '{{last}}' } })).handle(request({ tools: { 't.run': () => 'done' } }).req);
+  assert.instance(later, Promise);
+  assert.equal(await later, { content: 'done', performative: 'inform' });
+});
+
 Offline('the reply template sees the message and the agent', async () => {
   const a = offlineAgent('helper', spec({ behavior: { reply: '{{agent.name}} ({{agent.description}}) to {{message.sender}} in {{message.conversationId}}: {{content}}' } }));
   const { req } = request({ message: { sender: 'ops' } });
