@@ -203,7 +203,8 @@ export class Dispatcher {
    * `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version.
    */
   private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Attempted> {
-    const tried = new Set<string>();
+    // agents already tried for this message: made at the first one, which most messages never have
+    let tried: Set<string> | null = null;
     let routingMs = 0;
     let lastError: CaxtonError | null = null;
     let lastAgent = '';
@@ -232,7 +233,7 @@ export class Dispatcher {
         message: msg,
         capabilities: current.capabilities,
         agents: current.agents,
-        exclude: tried,
+        exclude: tried ?? undefined,
         breaker: (name) => this.breaker(current.agents.get(name)),
         now: this.now(),
         maxHops: cfg.maxHops,
@@ -254,7 +255,7 @@ export class Dispatcher {
       const live = current.agents.get(decision.agent)!;
       const admitted = breakerAdmit(this.breaker(live), this.now());
       if (!admitted.allowed) {
-        tried.add(live.name);
+        (tried ??= new Set()).add(live.name);
         continue;
       }
       this.breakers.set(live, admitted.next);
@@ -273,7 +274,7 @@ export class Dispatcher {
         else this.breakers.set(live, breakerRelease(this.breaker(live))); // not its fault: keep its record
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
         if (FINAL.has(e.code) || nested) throw markNested(e);
-        tried.add(live.name);
+        (tried ??= new Set()).add(live.name);
         lastError = e;
         lastAgent = live.name;
       }
@@ -374,9 +375,9 @@ export class Dispatcher {
       });
       throw err;
     } finally {
-      const n = (this.inFlight.get(live.name) ?? 1) - 1;
-      if (n) this.inFlight.set(live.name, n);
-      else this.inFlight.delete(live.name);
+      // kept at zero rather than deleted: an entry removed and added again with every message made the
+      // map shrink and grow its table each time (agents' names are few)
+      this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 1) - 1);
     }
   }
 }
