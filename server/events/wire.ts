@@ -64,15 +64,20 @@ export function partHead(seq: number, at: number, type: string): string {
 
 const F = FIELD.charCodeAt(0);
 
-/** ROW, then rowHead, into a batch. */
-export function writeRowHead(w: BatchWriter, seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): void {
-  w.byte(ROW_CODE);
+/** `mark`, then seq, time and type, each ended by FIELD: what a row's head and a part's head begin with. */
+function writeEventHead(w: BatchWriter, mark: number, seq: number, at: number, type: string): void {
+  w.byte(mark);
   w.num(seq);
   w.byte(F);
   w.num(at);
   w.byte(F);
   w.text(type);
   w.byte(F);
+}
+
+/** ROW, then rowHead, into a batch. */
+export function writeRowHead(w: BatchWriter, seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): void {
+  writeEventHead(w, ROW_CODE, seq, at, type);
   if (deploymentId !== null) w.text(deploymentId);
   w.byte(F);
   if (conversationId !== null) w.text(conversationId);
@@ -81,13 +86,7 @@ export function writeRowHead(w: BatchWriter, seq: number, at: number, type: stri
 
 /** PART, then partHead, into a batch. */
 export function writePartHead(w: BatchWriter, seq: number, at: number, type: string): void {
-  w.byte(PART_CODE);
-  w.num(seq);
-  w.byte(F);
-  w.num(at);
-  w.byte(F);
-  w.text(type);
-  w.byte(F);
+  writeEventHead(w, PART_CODE, seq, at, type);
 }
 
 /** The rows of a batch, in order; a row with parts comes back as a GROUP row with its last part's seq and time. */
