@@ -3,8 +3,9 @@
 // payload compactly for the hot event types (compact.ts), as a part of the row before it when both
 // are of one conversation. The batch's buffer goes to the worker every 50 ms or 400 events, moved
 // rather than copied; there its text is decoded, a conversation's rows in the batch are merged and
-// DuckDB's appender writes them, so the log never slows the request path much. `flush()` resolves once everything appended so far is committed (a
-// deployment awaits it before it answers). One process owns the file; the CLI reads through the API.
+// DuckDB's appender writes them, so the log never slows the request path much. `flush()` resolves
+// once everything appended so far is committed (a deployment awaits it before it answers). One
+// process owns the file; the CLI reads through the API.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
