@@ -94,13 +94,7 @@ export function join(c: Conversation, participant: string): void {
 export class Conversations {
   /** in order of last activity (touch re-inserts), so the least recently active is the first entry */
   private readonly map = new Map<string, Conversation>();
-  /**
-   * The conversation touched last, and its id: a message touches its conversation for the client,
-   * again for the agent, then records itself in it, and a lookup in a map of 100,000 costs a cache miss.
-   * Only touch changes the map, and the conversation it touched stays in it until another is touched.
-   */
   private lastTouched: string | null = null;
-  private lastConversation: Conversation | undefined = undefined;
   private readonly recentRing: Array<MessageSummary | undefined>;
   private recentNext = 0;
   readonly idleMs: number;
@@ -119,7 +113,7 @@ export class Conversations {
   /** The conversation, created (or restarted after it ended) on first use. */
   touch(id: string, participant: string): Conversation {
     const now = this.now();
-    let c = id === this.lastTouched ? this.lastConversation : this.map.get(id);
+    let c = this.map.get(id);
     if (c && !c.ended && now - c.lastActivity > this.idleMs) this.timeOut(c);
     if (!c || c.ended) {
       if (!c && this.map.size >= this.maxConversations) this.evictOldest();
@@ -133,7 +127,6 @@ export class Conversations {
       this.map.set(id, c);
     }
     this.lastTouched = id;
-    this.lastConversation = c;
     join(c, participant);
     c.lastActivity = now;
     return c;
@@ -143,7 +136,7 @@ export class Conversations {
   record(full: MessageSummary): void {
     const content = preview(full.content);
     const summary = content === full.content ? full : { ...full, content };
-    const c = summary.conversationId === this.lastTouched ? this.lastConversation : this.map.get(summary.conversationId);
+    const c = this.map.get(summary.conversationId);
     if (c) {
       c.messageCount++;
       join(c, summary.from);
