@@ -5,8 +5,9 @@ import { ROWS } from './wire.js';
 import { DeploymentRecord } from '../deploy/record.js';
 
 const TERMINAL = TERMINAL_DEPLOYMENT_EVENTS.map((t) => `'${t}'`).join(', ');
-// Deployment events have no conversation and no group key, so they are never grouped: read the stored rows, not the
-// `events` view, and history stays an index-free filter however many messages the log holds.
+// Deployment events have no conversation and no group key, so they are never grouped: read the
+// stored rows, not the `events` view, and history stays an index-free filter however many messages
+// the log holds.
 
 function parse(rows: Array<{ payload: string }>): DeploymentRecord[] {
   return rows.map((r) => DeploymentRecord.parse(JSON.parse(r.payload)));

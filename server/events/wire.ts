@@ -1,9 +1,10 @@
 // How events travel from the request path to the log's worker, and how a conversation's events
 // are stored together.
 //
-// A batch is one string, not an array of rows: handing a string to another thread is a copy, where a
-// structured clone of thousands of small arrays was a visible share of a message's cost. A row is
-// ROW, then five fields each ended by FIELD, then its payload. Neither separator can occur inside a
+// A batch is one text, not an array of rows (whose structured clone to another thread was a visible
+// share of a message's cost): written as UTF-8 on the request path (batch-writer.ts), moved to the
+// worker in its buffer and decoded there into one string. A row is ROW, then five fields each ended
+// by FIELD, then its payload. Neither separator can occur inside a
 // field: ids are validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every
 // control character.
 //
