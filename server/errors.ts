@@ -39,7 +39,7 @@ export const ERRORS = {
     status: 413,
     exit: 2,
     message: (d) => `Request body is larger than the limit of ${String(d.limit)} bytes`,
-    suggestions: () => ['Send a smaller body; the limit is the server option bodyLimit.'],
+    suggestions: (d) => [String(d.hint ?? 'Send a smaller body, or start the server with a higher limit: caxton serve --max-body BYTES.')],
   },
   CAX_ROUTE_NOT_FOUND: {
     status: 404,

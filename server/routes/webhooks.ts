@@ -56,7 +56,9 @@ export default async function webhookRoutes(app: FastifyInstance): Promise<void>
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   // This scope's own body limit in the 413; everything else goes on to the server's error handler.
   app.setErrorHandler((err: FastifyError) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new CaxtonError('CAX_PAYLOAD_TOO_LARGE', { limit: bodyLimit });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      throw new CaxtonError('CAX_PAYLOAD_TOO_LARGE', { limit: bodyLimit, hint: 'A push this large is refused here: deploy its commit with caxton deploy --ref SHA.' });
+    }
     throw err;
   });
 

@@ -16,8 +16,10 @@ export type Strategy = z.infer<typeof Strategy>;
 /** A conversation or message id from a client: what the log's wire format (events/wire.ts) relies on. */
 export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, { message: 'may hold letters, digits and . _ : - only' });
 
-/** Content is a string or any JSON value. */
-export const Content = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+/** Content is a string or any JSON value but null. The union's own message ("Invalid input") says neither what nor why. */
+export const Content = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+  error: (iss) => (iss.input === undefined ? 'required: the message, as text or any JSON value' : 'must be text or a JSON number, boolean, array or object (not null)'),
+});
 
 export const MessageRequest = z
   .strictObject({

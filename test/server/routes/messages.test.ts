@@ -86,8 +86,11 @@ Post('400 :: an unknown performative', async () => {
   assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', performative: 'shout' }), 400, 'CAX_BAD_REQUEST');
 });
 
-Post('400 :: missing content', async () => {
-  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet' }), 400, 'CAX_BAD_REQUEST');
+Post('400 :: missing or null content, named and explained', async () => {
+  const missing = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet' }), 400, 'CAX_BAD_REQUEST');
+  assert.match(missing.message, /content: required/);
+  const nul = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: null }), 400, 'CAX_BAD_REQUEST');
+  assert.match(nul.message, /content: must be text or a JSON number, boolean, array or object \(not null\)/);
 });
 
 Post('400 :: both capability and to, or neither', async () => {
@@ -103,7 +106,9 @@ Post('400 :: an unknown field, a bad conversation id, malformed JSON', async () 
 
 Post('413 :: content over the 1 MiB body limit', async () => {
   const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'x'.repeat(1024 * 1024 + 1) }), 413, 'CAX_PAYLOAD_TOO_LARGE');
-  assert.type(e.message, 'string');
+  assert.match(e.message, /1048576 bytes/);
+  // the way to a higher limit, as a user gives it
+  assert.match(e.suggestions.join(' '), /caxton serve --max-body BYTES/);
 });
 
 Post('401 :: without a token', async () => {

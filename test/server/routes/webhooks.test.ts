@@ -409,6 +409,8 @@ Ignored('a delivery over the body limit :: 413 naming the webhook limit; one wit
     assert.is(big.status, 413);
     assert.is(big.body.error.code, 'CAX_PAYLOAD_TOO_LARGE');
     assert.match(big.body.error.message, /4096 bytes/);
+    // not the API's --max-body, which does not govern deliveries
+    assert.match(big.body.error.suggestions.join(' '), /caxton deploy --ref SHA/);
     const body = JSON.stringify(pingPayload());
     const res = await fetch(`${env.server.url}/webhooks/github`, {
       method: 'POST',
