@@ -230,7 +230,8 @@ export const ERRORS = {
     status: 502,
     exit: 1,
     message: (d) => `Agent "${String(d.agent)}" failed after ${String(d.attempts)} attempt(s): ${String(d.detail)}`,
-    suggestions: () => ['The server log and "caxton events" (type MessageFailed) show each attempt.'],
+    // the cause's own advice first (an LLM endpoint to start, say): it is what the user can act on
+    suggestions: (d) => [...(Array.isArray(d.advice) ? d.advice.map(String) : []), 'The server log and "caxton events" (type MessageFailed) show each attempt.'],
   },
   CAX_MESSAGE_EXPIRED: {
     status: 504,

@@ -383,7 +383,9 @@ export class Dispatcher {
 }
 
 function agentFailed(agent: string, attempts: number, cause: CaxtonError): CaxtonError {
-  return new CaxtonError('CAX_AGENT_FAILED', { agent, attempts, detail: cause.message }, { cause, details: { agent, attempts, cause: cause.code } });
+  // an internal fault's advice ("a bug in Caxton") is not passed on as the agent's
+  const advice = cause.code === 'CAX_INTERNAL' ? [] : cause.suggestions;
+  return new CaxtonError('CAX_AGENT_FAILED', { agent, attempts, detail: cause.message, advice }, { cause, details: { agent, attempts, cause: cause.code } });
 }
 
 /** Marks an error as coming from a nested ask, so outer levels neither retry nor blame their agent. */

@@ -107,6 +107,8 @@ E2E('the endpoint is down :: 502 whose cause is CAX_LLM_UNAVAILABLE, naming base
   assert.is(r.body.error.code, 'CAX_AGENT_FAILED');
   assert.is(r.body.error.cause, 'CAX_LLM_UNAVAILABLE');
   assert.ok(r.body.error.message.includes(url), r.body.error.message);
+  // the cause's advice, not only the generic one
+  assert.ok(r.body.error.suggestions[0].startsWith(`Check that ${url} is up`), JSON.stringify(r.body.error.suggestions));
   const failed = await srv.api('GET', '/api/v1/events?type=MessageFailed');
   assert.ok(failed.body.length >= 1);
   assert.is(failed.body[0].payload.code, 'CAX_LLM_UNAVAILABLE');

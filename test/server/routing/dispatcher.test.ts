@@ -270,6 +270,8 @@ Retry('every attempt failing :: CAX_AGENT_FAILED naming the agent, attempts and 
   const e = await rejection(h.d.send(req({ capability: 'w' })));
   assert.is(e.code, 'CAX_AGENT_FAILED');
   assert.equal(e.details, { agent: 'only', attempts: 3, cause: 'CAX_INTERNAL' });
+  // an agent's own fault is not reported as a bug in Caxton
+  assert.equal(e.suggestions, ['The server log and "caxton events" (type MessageFailed) show each attempt.']);
   assert.is(calls, 3, 'the one capable agent is retried');
   assert.equal(h.sleeps, [100, 200]);
   assert.equal(h.sink.of('MessageFailed').length, 3);
