@@ -1,5 +1,7 @@
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
+import type { DeploymentStats } from '../../server/events/deployment-queries.js';
+import type { RoutingStats } from '../../server/events/routing-queries.js';
 import { table } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
@@ -11,6 +13,46 @@ export function formatDuration(ms: number | null): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Milliseconds as people read them: three significant digits below 100, whole ones above. */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms > 0 && ms < 0.001) return '< 0.001 ms';
+  if (ms >= 100) return `${Math.round(ms).toLocaleString('en-US')} ms`;
+  return `${Number(ms.toPrecision(3))} ms`;
+}
+
+const percentiles = (p: { p50: number | null; p95: number | null; p99: number | null }) => `p50 ${formatMs(p.p50)}   p95 ${formatMs(p.p95)}   p99 ${formatMs(p.p99)}`;
+
+const windowText = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+export function renderRoutingStats(s: RoutingStats): string {
+  const rate = s.throughputPerSecond >= 10 ? Math.round(s.throughputPerSecond).toLocaleString('en-US') : Number(s.throughputPerSecond.toPrecision(2)).toString();
+  const lines = [
+    `Routing over the last ${windowText(s.windowSeconds)}: ${s.routed} routed, ${s.delivered} delivered, ${s.failed ? pc.red(`${s.failed} failed`) : '0 failed'}, ${rate} delivered/s`,
+  ];
+  if (!s.routed && !s.failed) {
+    lines.push(pc.dim('No messages in this window. Send one with: caxton send --capability SKILL "hello"'));
+    return lines.join('\n');
+  }
+  lines.push(`  routing   ${percentiles(s.routingMs)}`, `  delivery  ${percentiles(s.deliveryMs)}`);
+  if (s.failures.length) lines.push('', table(s.failures.map((f) => [f.code, String(f.count)]), ['FAILURE', 'COUNT']));
+  if (s.agents.length) {
+    lines.push('', table(s.agents.map((a) => [a.agent, String(a.delivered), a.failed ? pc.red(String(a.failed)) : '0', formatMs(a.avgMs)]), ['AGENT', 'DELIVERED', 'FAILED', 'AVG']));
+  }
+  if (s.strategies.length) lines.push('', `Strategies: ${s.strategies.map((x) => `${x.strategy} ${x.count}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function renderDeploymentStats(s: DeploymentStats): string {
+  if (!s.total) return 'No deployments yet. Deploy with: caxton deploy';
+  const rate = s.successRate === null ? '—' : `${Math.round(s.successRate * 100)} %`;
+  const bad = s.failed + s.rolledBack;
+  return [
+    `Deployments: ${s.total} (${s.succeeded} succeeded, ${s.partial} partial, ${bad ? pc.red(`${s.failed} failed, ${s.rolledBack} rolled back`) : '0 failed, 0 rolled back'}); success rate ${rate}`,
+    `  duration  avg ${formatDuration(s.avgDurationMs)}   p95 ${formatDuration(s.p95DurationMs)}`,
+  ].join('\n');
 }
 
 interface Funnel {
@@ -32,11 +74,11 @@ export const stats: Command = {
       const text = [`Workspace created: ${f.createdAt ?? 'unknown'}`, table(rows, ['', 'MILESTONE', 'SINCE CREATED'])].join('\n');
       return { data: { onboarding: f }, text, ok: true };
     }
-    const path = kind === 'deployments' ? '/api/v1/analytics/deployments' : '/api/v1/analytics/routing';
-    const data = await api.get<Record<string, unknown>>(path);
-    const text = Object.entries(data)
-      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-      .join('\n');
-    return { data: { [kind]: data }, text, ok: true };
+    if (kind === 'deployments') {
+      const d = await api.get<DeploymentStats>('/api/v1/analytics/deployments');
+      return { data: { deployments: d }, text: renderDeploymentStats(d), ok: true };
+    }
+    const r = await api.get<RoutingStats>('/api/v1/analytics/routing');
+    return { data: { routing: r }, text: renderRoutingStats(r), ok: true };
   },
 };

@@ -1,0 +1,128 @@
+// `caxton stats`: the renderers on their own, then the real CLI as a child process against a real
+// server whose event log holds delivered and failed messages and a deployment.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatMs, renderDeploymentStats, renderRoutingStats } from '../../../cli/commands/stats.js';
+import type { RoutingStats } from '../../../server/events/routing-queries.js';
+import { runCli, type CliResult } from '../../util/cli.js';
+import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
+import { makeRepo, type TestRepo } from '../../util/repo.js';
+import { startTestServer } from '../../util/server.js';
+import { agentFiles } from '../../util/workspace.js';
+import { rm } from '../../util/tmp.js';
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+const routing = (over: Partial<RoutingStats> = {}): RoutingStats => ({
+  windowSeconds: 3600,
+  routed: 12,
+  delivered: 3,
+  failed: 5,
+  throughputPerSecond: 0.023880406922133952,
+  routingMs: { p50: 0.10450000000000001, p95: 300.84445, p99: 301.87449000000004 },
+  deliveryMs: { p50: 0.044, p95: 0.31939999999999996, p99: null },
+  failures: [{ code: 'CAX_AGENT_FAILED', count: 3 }, { code: 'CAX_NO_CAPABLE_AGENT', count: 2 }],
+  agents: [{ agent: 'task-automator', delivered: 3, failed: 0, avgMs: 0.14166666666666664 }, { agent: 'writer', delivered: 0, failed: 9, avgMs: null }],
+  strategies: [{ strategy: 'deterministic', count: 12 }],
+  ...over,
+});
+
+// ---
+
+const Render = suite('stats renderers');
+
+Render('milliseconds: three significant digits below 100, whole ones above, a dash for none', () => {
+  assert.is(formatMs(0.10450000000000001), '0.105 ms');
+  assert.is(formatMs(12.345), '12.3 ms');
+  assert.is(formatMs(300.84445), '301 ms');
+  assert.is(formatMs(12_345.6), '12,346 ms');
+  assert.is(formatMs(0), '0 ms');
+  assert.is(formatMs(0.0000004), '< 0.001 ms');
+  assert.is(formatMs(null), '—');
+});
+
+Render('routing: counts, percentiles, failures and agents as tables, no float noise', () => {
+  const text = strip(renderRoutingStats(routing()));
+  const lines = text.split('\n');
+  assert.is(lines[0], 'Routing over the last 1 h: 12 routed, 3 delivered, 5 failed, 0.024 delivered/s');
+  assert.is(lines[1], '  routing   p50 0.105 ms   p95 301 ms   p99 302 ms');
+  assert.is(lines[2], '  delivery  p50 0.044 ms   p95 0.319 ms   p99 —');
+  assert.match(text, /FAILURE\s+COUNT\nCAX_AGENT_FAILED\s+3\nCAX_NO_CAPABLE_AGENT\s+2/);
+  assert.match(text, /AGENT\s+DELIVERED\s+FAILED\s+AVG\ntask-automator\s+3\s+0\s+0\.142 ms\nwriter\s+0\s+9\s+—/);
+  assert.match(text, /Strategies: deterministic 12$/);
+  assert.not.match(text, /\d{6,}/, 'no long float tails');
+});
+
+Render('routing: a window without messages says how to send one', () => {
+  const empty = routing({ routed: 0, delivered: 0, failed: 0, throughputPerSecond: 0, failures: [], agents: [], strategies: [], windowSeconds: 600 });
+  assert.is(strip(renderRoutingStats(empty)), 'Routing over the last 10 min: 0 routed, 0 delivered, 0 failed, 0 delivered/s\nNo messages in this window. Send one with: caxton send --capability SKILL "hello"');
+});
+
+Render('deployments: totals, success rate and durations; none yet says how to deploy', () => {
+  const text = strip(renderDeploymentStats({ total: 4, succeeded: 2, partial: 1, failed: 1, rolledBack: 0, successRate: 0.75, avgDurationMs: 12.4, p95DurationMs: 2500 }));
+  assert.is(text, 'Deployments: 4 (2 succeeded, 1 partial, 1 failed, 0 rolled back); success rate 75 %\n  duration  avg 12 ms   p95 3 s');
+  assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
+});
+
+Render.run();
+
+// ---
+
+interface Ctx {
+  repo: TestRepo;
+  server: Awaited<ReturnType<typeof startTestServer>>;
+  stats(...args: string[]): Promise<CliResult>;
+}
+
+let ctx: Ctx | undefined;
+
+const Cli = suite('caxton stats (child process, real server)');
+Cli.before(async () => {
+  const repo = makeRepo(agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content}}!' } } }));
+  try {
+    const server = await startTestServer({ workspace: repo.dir });
+    await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
+    for (let i = 0; i < 3; i++) await server.dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
+    await server.dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
+    const env = { CAXTON_URL: server.url, CAXTON_TOKEN: server.token };
+    ctx = { repo, server, stats: (...args) => runCli(['stats', ...args], { cwd: repo.dir, env }) };
+  } catch (err) {
+    repo.remove();
+    throw err;
+  }
+});
+Cli.after(async () => {
+  if (!ctx) return;
+  try {
+    await ctx.server.close();
+  } finally {
+    rm(ctx.server.dataDir);
+    ctx.repo.remove();
+  }
+});
+
+Cli('routing :: the log\'s messages, rendered', async () => {
+  const text = strip(assertOk(await ctx!.stats('routing')));
+  assert.match(text, /^Routing over the last 1 h: 3 routed, 3 delivered, 1 failed, /);
+  assert.match(text, /\n {2}routing {3}p50 [\d.]+ ms/);
+  assert.match(text, /CAX_NO_CAPABLE_AGENT\s+1/);
+  assert.match(text, /greeter\s+3\s+0\s+[\d.]+ ms/);
+});
+
+Cli('routing --json :: the API\'s figures, unrounded', async () => {
+  const doc = assertOkJson(await ctx!.stats('routing', '--json'));
+  assert.is(doc.routing.delivered, 3);
+  assert.equal(doc.routing.failures, [{ code: 'CAX_NO_CAPABLE_AGENT', count: 1 }]);
+});
+
+Cli('deployments :: one that succeeded', async () => {
+  const text = strip(assertOk(await ctx!.stats('deployments'))).trimEnd();
+  assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 rolled back\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
+});
+
+Cli('an unknown kind :: usage error naming the kinds', async () => {
+  const err = assertFails(await ctx!.stats('latency'), 2, 'CAX_USAGE');
+  assert.match(err, /onboarding, deployments, routing/);
+});
+
+Cli.run();
