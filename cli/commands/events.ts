@@ -1,14 +1,23 @@
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { CaxtonEvent } from '../../server/events/log.js';
+import { EVENT_TYPES } from '../../server/events/types.js';
+import { nearest } from '../../server/util/nearest.js';
 import { table } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_PAYLOAD = 100;
 
+/** Why a query for `type` found nothing, when the reason is the name: a type Caxton never writes. */
+export function unknownType(type: string): string | null {
+  if (EVENT_TYPES.includes(type)) return null;
+  const [near] = nearest(type, EVENT_TYPES);
+  return `No events of type "${type}": Caxton writes no such type. ${near ? `Did you mean "${near}"?` : 'docs/api.md lists the event types.'}`;
+}
+
 /** One line per event: time, type, ids, and the payload cut to fit. */
-export function renderEvents(events: CaxtonEvent[]): string {
-  if (!events.length) return 'No events.';
+export function renderEvents(events: CaxtonEvent[], type?: string): string {
+  if (!events.length) return (type && unknownType(type)) || 'No events.';
   return table(
     events.map((e) => {
       const payload = JSON.stringify(e.payload);
@@ -38,6 +47,6 @@ export const events: Command = {
     if (typeof f.deployment === 'string') q.set('deploymentId', f.deployment);
     if (typeof f.conversation === 'string') q.set('conversationId', f.conversation);
     const list = await client(ctx).get<CaxtonEvent[]>(`/api/v1/events?${q}`);
-    return { data: { events: list }, text: renderEvents(list), ok: true };
+    return { data: { events: list }, text: renderEvents(list, typeof f.type === 'string' ? f.type : undefined), ok: true };
   },
 };

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { CaxtonError, toCaxtonError, type ErrorCode } from '../errors.js';
 import type { EventSink } from '../events/log.js';
+import { MessageEvent } from '../events/types.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
 import type { AgentFile, RoutingSettings } from '../workspace/schema.js';
 import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
@@ -13,18 +14,7 @@ import type { Conversations } from './conversations.js';
 import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
 import { roundMs } from '../timing.js';
 
-export const MessageEvent = {
-  MessageSent: 'MessageSent',
-  MessageRouted: 'MessageRouted',
-  MessageDelivered: 'MessageDelivered',
-  MessageFailed: 'MessageFailed',
-  RoutingFailed: 'RoutingFailed',
-  ConversationStarted: 'ConversationStarted',
-  ConversationEnded: 'ConversationEnded',
-  ConversationsEvicted: 'ConversationsEvicted',
-  ToolCalled: 'ToolCalled',
-  LlmUsage: 'LlmUsage',
-} as const;
+export { MessageEvent };
 
 export interface RoutingConfig {
   defaultStrategy: Strategy;

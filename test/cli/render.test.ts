@@ -1,7 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderTools } from '../../cli/render.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
+import { EVENT_TYPES } from '../../server/events/types.js';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const tool = (name: string, status?: object) => ({
@@ -45,6 +48,20 @@ Events('one line per event with its time, type, id and a cut payload', () => {
   assert.match(text, /2026-11-25 10:00:01\.000\s+MessageFailed\s+c-1\s+\{"agent":"a","error":"x+…/);
   assert.match(text, /DeploymentCompleted\s+dep_1\s+\{"status":"succeeded"\}/);
   assert.is(renderEvents([]), 'No events.');
+});
+
+Events('nothing of a type Caxton never writes :: says so, with the nearest names; a real type is just empty', () => {
+  assert.is(renderEvents([], 'MessageRoute'), 'No events of type "MessageRoute": Caxton writes no such type. Did you mean "MessageRouted"?');
+  assert.is(renderEvents([], 'Zzz'), 'No events of type "Zzz": Caxton writes no such type. docs/api.md lists the event types.');
+  assert.is(renderEvents([], 'ToolQuarantined'), 'No events.');
+});
+
+Events('docs/api.md lists every event type Caxton writes', () => {
+  const doc = fs.readFileSync(path.resolve('docs/api.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Event types'), doc.indexOf('## The deployment record'));
+  for (const t of EVENT_TYPES) assert.ok(section.includes(`\`${t}\``), `${t} is missing from docs/api.md's event types`);
+  const listed = [...section.matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => m[1]!);
+  assert.equal(listed.filter((t) => !EVENT_TYPES.includes(t)), [], 'no type listed that Caxton does not write');
 });
 
 Events.run();
