@@ -19689,7 +19689,7 @@ var ERRORS = {
     status: 413,
     exit: 2,
     message: (d) => `Request body is larger than the limit of ${String(d.limit)} bytes`,
-    suggestions: () => ["Send a smaller body; the limit is the server option bodyLimit."]
+    suggestions: (d) => [String(d.hint ?? "Send a smaller body, or start the server with a higher limit: caxton serve --max-body BYTES.")]
   },
   CAX_ROUTE_NOT_FOUND: {
     status: 404,
@@ -19880,7 +19880,8 @@ var ERRORS = {
     status: 502,
     exit: 1,
     message: (d) => `Agent "${String(d.agent)}" failed after ${String(d.attempts)} attempt(s): ${String(d.detail)}`,
-    suggestions: () => ['The server log and "caxton events" (type MessageFailed) show each attempt.']
+    // the cause's own advice first (an LLM endpoint to start, say): it is what the user can act on
+    suggestions: (d) => [...Array.isArray(d.advice) ? d.advice.map(String) : [], 'The server log and "caxton events" (type MessageFailed) show each attempt.']
   },
   CAX_MESSAGE_EXPIRED: {
     status: 504,
