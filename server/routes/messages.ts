@@ -20,7 +20,11 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
     return milestones.length ? { ...r, milestones: [...milestones] } : r;
   });
 
-  app.get('/conversations', async () => conversations.active().map((c) => ({ ...Conversations.view(c), history: undefined })));
+  // up to 100,000 live: a page, not all of them, so one request cannot hold the server for a 40 MB answer
+  app.get('/conversations', async (req) => {
+    const q = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }), req.query, 'query');
+    return conversations.active(q.limit).map((c) => ({ ...Conversations.view(c), history: undefined }));
+  });
 
   app.post('/conversations', async (req, reply) => {
     const body = parseInput(ConversationBody, req.body);

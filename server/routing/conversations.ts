@@ -156,9 +156,13 @@ export class Conversations {
     return c;
   }
 
-  active(): Conversation[] {
+  /** The active conversations, the most recently active first; at most `limit` of them. */
+  active(limit = Infinity): Conversation[] {
     this.sweep();
-    return [...this.map.values()].filter((c) => !c.ended);
+    // the map runs from least to most recently active: walk it once, keep the last `limit`
+    const out: Conversation[] = [];
+    for (const c of this.map.values()) if (!c.ended) out.push(c);
+    return (out.length > limit ? out.slice(out.length - limit) : out).reverse();
   }
 
   /** Ends every conversation idle for longer than the time-out. */

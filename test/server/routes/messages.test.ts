@@ -211,6 +211,14 @@ Conv('GET /api/v1/messages/recent :: newest first', async () => {
   assert.equal(r.map((m: { to: string }) => m.to), ['greeter', 'planner']);
 });
 
+Conv('?limit :: the most recently active first, as many as asked; a bad limit is a 400', async () => {
+  for (const id of ['conv-old', 'conv-mid', 'conv-new']) assertJson(await c.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: id }, conversationId: id }), 200);
+  assert.equal(assertJson(await c.call('GET', '/api/v1/conversations?limit=2'), 200).map((x: { id: string }) => x.id), ['conv-new', 'conv-mid']);
+  assert.is(assertJson(await c.call('GET', '/api/v1/conversations'), 200)[0].id, 'conv-new');
+  assertError(await c.call('GET', '/api/v1/conversations?limit=0'), 400, 'CAX_BAD_REQUEST');
+  assertError(await c.call('GET', '/api/v1/conversations?limit=10001'), 400, 'CAX_BAD_REQUEST');
+});
+
 Conv.run();
 
 // ---

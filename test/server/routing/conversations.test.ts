@@ -118,6 +118,19 @@ Touch('past maxConversations, the least recently active one is dropped and repor
   assert.equal(h.c.active().map((x) => x.id).sort(), ['a', 'c']);
 });
 
+Touch('active(limit) :: the most recently active first, ended ones left out', () => {
+  const h = harness({ idleMs: 1000 });
+  for (const id of ['a', 'b', 'c', 'd']) {
+    h.c.touch(id, 'client');
+    h.clock.now += 100;
+  }
+  h.c.touch('a', 'client');
+  assert.equal(h.c.active().map((x) => x.id), ['a', 'd', 'c', 'b']);
+  assert.equal(h.c.active(2).map((x) => x.id), ['a', 'd']);
+  h.clock.now += 850; // b (1,150 ms idle) and c (1,050 ms) time out; d (950 ms) does not
+  assert.equal(h.c.active(3).map((x) => x.id), ['a', 'd']);
+});
+
 Touch('eviction follows last activity, not creation :: a restarted conversation counts as new', () => {
   const h = harness({ maxConversations: 3, idleMs: 1000 });
   h.c.touch('a', 'client');
