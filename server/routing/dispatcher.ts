@@ -14,8 +14,6 @@ import type { Conversations } from './conversations.js';
 import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
 import { roundMs } from '../timing.js';
 
-export { MessageEvent };
-
 export interface RoutingConfig {
   defaultStrategy: Strategy;
   strategies: Readonly<Record<string, Strategy>>;
