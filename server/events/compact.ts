@@ -9,7 +9,7 @@
 // written as JSON never starts with it, so old and new rows read alike. Stored rows outlive this
 // table: a type's fields may be added at its end, never reordered or removed, and a type never leaves.
 
-import { BatchWriter, batchText } from './batch-writer.js';
+import type { BatchWriter } from './batch-writer.js';
 
 export const VALUE = '\x1c';
 
@@ -57,14 +57,6 @@ const ENCODERS: ReadonlyMap<string, Encoder> = new Map([...COMPACT].map(([type, 
 export function writeCompact(type: string, payload: object, w: BatchWriter): boolean {
   const encode = ENCODERS.get(type);
   return encode ? encode(payload as Record<string, unknown>, w) : false;
-}
-
-/** The payload's compact text, or null when it cannot be one (see writeCompact). */
-export function encodeCompact(type: string, payload: object): string | null {
-  const w = new BatchWriter(256);
-  if (!writeCompact(type, payload, w)) return null;
-  const { buffer, length } = w.take();
-  return batchText(buffer, length);
 }
 
 /**

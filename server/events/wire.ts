@@ -4,9 +4,8 @@
 // A batch is one text, not an array of rows (whose structured clone to another thread was a visible
 // share of a message's cost): written as UTF-8 on the request path (batch-writer.ts), moved to the
 // worker in its buffer and decoded there into one string. A row is ROW, then five fields each ended
-// by FIELD, then its payload. Neither separator can occur inside a
-// field: ids are validated at the edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every
-// control character.
+// by FIELD, then its payload. Neither separator can occur inside a field: ids are validated at the
+// edge ([A-Za-z0-9._:-]), types are ours, and JSON text escapes every control character.
 //
 // A conversation's events are stored as one row of type GROUP whose payload holds the events as parts
 // (seq FIELD ms FIELD type FIELD payload), joined by PART. A DuckDB row costs far more than its bytes,
@@ -50,13 +49,8 @@ export const GROUP = '~group';
 export type Row = [number, number, string, string | null, string | null, string];
 
 // On the request path a row is written straight into the batch's bytes (log.ts, batch-writer.ts) by
-// writeRowHead and writePartHead; rowHead and partHead are the same heads as text (the worker's
-// merges, tests). Both pairs must write the same characters: wire.test.ts holds them to it.
-
-/** A row up to its payload: the row is ROW + rowHead + payload. */
-export function rowHead(seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): string {
-  return `${seq}${FIELD}${at}${FIELD}${type}${FIELD}${deploymentId ?? NONE}${FIELD}${conversationId ?? NONE}${FIELD}`;
-}
+// writeRowHead and writePartHead. partHead is a part's head as text, for the worker's merges: it
+// must write the characters writePartHead does, and batch-writer.test.ts holds the two to it.
 
 /** An event inside a GROUP row's payload up to its own payload: the part is partHead + payload (PART before it on the wire). */
 export function partHead(seq: number, at: number, type: string): string {
@@ -76,7 +70,7 @@ function writeEventHead(w: BatchWriter, mark: number, seq: number, at: number, t
   w.byte(F);
 }
 
-/** ROW, then rowHead, into a batch. */
+/** ROW, then a row's head (seq, time, type, deployment, conversation, each ended by FIELD), into a batch; its payload follows. */
 export function writeRowHead(w: BatchWriter, seq: number, at: number, type: string, deploymentId: string | null, conversationId: string | null): void {
   writeEventHead(w, ROW_CODE, seq, at, type);
   if (deploymentId !== null) w.text(deploymentId);

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BatchWriter, batchText } from '../../../server/events/batch-writer.js';
-import { PART, ROW, partHead, rowHead, writePartHead, writeRowHead } from '../../../server/events/wire.js';
+import { FIELD, PART, ROW, partHead, writePartHead, writeRowHead } from '../../../server/events/wire.js';
 
 const Writer = suite('batch writer');
 
@@ -78,7 +78,7 @@ Writer('take :: hands over the batch and starts empty; a buffer handed back is w
   assert.is.not(big.take().buffer, grown.buffer);
 });
 
-Writer('writeRowHead and writePartHead :: the same characters as ROW + rowHead and PART + partHead', () => {
+Writer('writeRowHead and writePartHead :: a row\'s fields each ended by FIELD, and the same characters as PART + partHead', () => {
   const w = new BatchWriter(8);
   writeRowHead(w, 12, 1700000000001, 'MessageSent', null, 'conv-1');
   w.text('{}');
@@ -88,7 +88,7 @@ Writer('writeRowHead and writePartHead :: the same characters as ROW + rowHead a
   w.text('{}');
   assert.is(
     textOf(w),
-    `${ROW}${rowHead(12, 1700000000001, 'MessageSent', null, 'conv-1')}{}${ROW}${rowHead(13, 1700000000002, 'DeploymentCompleted', 'dep-1', null)}null${PART}${partHead(14, 1700000000002, 'MessageRouted')}{}`,
+    `${ROW}12${FIELD}1700000000001${FIELD}MessageSent${FIELD}${FIELD}conv-1${FIELD}{}${ROW}13${FIELD}1700000000002${FIELD}DeploymentCompleted${FIELD}dep-1${FIELD}${FIELD}null${PART}${partHead(14, 1700000000002, 'MessageRouted')}{}`,
   );
 });
 

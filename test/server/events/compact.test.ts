@@ -1,33 +1,34 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { COMPACT, VALUE, encodeCompact } from '../../../server/events/compact.js';
+import { COMPACT, VALUE } from '../../../server/events/compact.js';
 import { EventLog } from '../../../server/events/log.js';
 import { ROWS } from '../../../server/events/wire.js';
 import { rm, tmpDir } from '../../util/tmp.js';
+import { compactText } from '../../util/event-wire.js';
 
 const Compact = suite('compact payloads');
 
-Compact('encodeCompact :: each field as its JSON text in the listed order; undefined ones empty', () => {
-  const text = encodeCompact('MessageSent', { messageId: 'm1', performative: 'request', sender: 'client', capability: 'echo', receiver: null });
+Compact('writeCompact :: each field as its JSON text in the listed order; undefined ones empty', () => {
+  const text = compactText('MessageSent', { messageId: 'm1', performative: 'request', sender: 'client', capability: 'echo', receiver: null });
   assert.is(text, `${VALUE}"m1"${VALUE}"request"${VALUE}"client"${VALUE}"echo"${VALUE}null${VALUE}${VALUE}`);
 });
 
-Compact('encodeCompact :: null (JSON is written instead) for a key the list lacks or an explicit undefined', () => {
-  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: 'a', ms: 1, attempt: 1, hops: 0, extra: true }), null);
-  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: undefined }), null);
-  assert.is(encodeCompact('MessageDelivered', { messageId: 'm1', agent: () => 1 }), null);
-  assert.is(encodeCompact('DeploymentCompleted', { id: 'd1' }), null, 'a type without a field list');
+Compact('writeCompact :: null (JSON is written instead) for a key the list lacks or an explicit undefined', () => {
+  assert.is(compactText('MessageDelivered', { messageId: 'm1', agent: 'a', ms: 1, attempt: 1, hops: 0, extra: true }), null);
+  assert.is(compactText('MessageDelivered', { messageId: 'm1', agent: undefined }), null);
+  assert.is(compactText('MessageDelivered', { messageId: 'm1', agent: () => 1 }), null);
+  assert.is(compactText('DeploymentCompleted', { id: 'd1' }), null, 'a type without a field list');
   // every listed type has its encoder, and its fields in the list's order
   for (const [type, fields] of COMPACT) {
     const payload = Object.fromEntries(fields.map((f, i) => [f, i]));
-    assert.is(encodeCompact(type, payload), fields.map((_, i) => `${VALUE}${i}`).join(''), type);
+    assert.is(compactText(type, payload), fields.map((_, i) => `${VALUE}${i}`).join(''), type);
   }
 });
 
-Compact('encodeCompact :: a string value is exactly its JSON text, whether written plainly or by JSON.stringify', () => {
+Compact('writeCompact :: a string value is exactly its JSON text, whether written plainly or by JSON.stringify', () => {
   const strings = ['', 'echo', 'c0ffee-42', 'a.b:c@d/e f_g', 'ünïcödé', 'say "hi"', 'back\\slash', 'tab\there', '\u001c\u001d\u001e\u001f', '\ud800 lone', '😀', '</script>'];
-  for (const s of strings) assert.is(encodeCompact('ConversationStarted', { id: s }), `${VALUE}${JSON.stringify(s)}`, JSON.stringify(s));
+  for (const s of strings) assert.is(compactText('ConversationStarted', { id: s }), `${VALUE}${JSON.stringify(s)}`, JSON.stringify(s));
 });
 
 /** Payloads that must read back exactly as JSON.stringify would have written them. */

@@ -1,12 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIELD, GROUP, KEY, PART, ROW, decodeRows, groupRows, partHead, rowHead, type Row } from '../../../server/events/wire.js';
+import { FIELD, GROUP, KEY, PART, ROW, decodeRows, groupRows, partHead, type Row } from '../../../server/events/wire.js';
+import { rowText } from '../../util/event-wire.js';
 
 const Wire = suite('event wire format');
 
-Wire('ROW + rowHead + payload → decodeRows :: fields, absent ids and payload text come back as they went', () => {
+Wire('rows as the request path writes them → decodeRows :: fields, absent ids and payload text come back as they went', () => {
   const payload = JSON.stringify({ text: 'tab\there, newline\nthere, ünïcödé ✓, \u001e\u001f\u001d escaped', n: 1.5 });
-  const batch = ROW + rowHead(1, 1700000000000, 'MessageSent', null, 'conv-1') + payload + ROW + rowHead(2, 1700000000001, 'DeploymentCompleted', 'dep-1', null) + 'null';
+  const batch = rowText(1, 1700000000000, 'MessageSent', null, 'conv-1') + payload + rowText(2, 1700000000001, 'DeploymentCompleted', 'dep-1', null) + 'null';
   assert.equal(decodeRows(batch), [
     [1, 1700000000000, 'MessageSent', null, 'conv-1', payload],
     [2, 1700000000001, 'DeploymentCompleted', 'dep-1', null, 'null'],
@@ -18,19 +19,19 @@ Wire('ROW + rowHead + payload → decodeRows :: fields, absent ids and payload t
 Wire('decodeRows :: an empty batch is no rows; a row missing fields is an error, not a shifted row', () => {
   assert.equal(decodeRows(''), []);
   assert.throws(() => decodeRows(`${ROW}1${FIELD}2${FIELD}T`), /malformed event row at offset 1/);
-  assert.throws(() => decodeRows(rowHead(1, 2, 'T', null, null) + 'null'), /must begin with a row/);
-  assert.throws(() => decodeRows(`${ROW}${rowHead(1, 2, 'T', null, 'c')}null${PART}3${FIELD}x`), /malformed event part/);
+  assert.throws(() => decodeRows(rowText(1, 2, 'T', null, null).slice(ROW.length) + 'null'), /must begin with a row/);
+  assert.throws(() => decodeRows(`${rowText(1, 2, 'T', null, 'c')}null${PART}3${FIELD}x`), /malformed event part/);
 });
 
 Wire('decodeRows :: a row followed by parts (appended one after another in its conversation) is one GROUP row with its last part\'s seq and time', () => {
-  const batch = ROW + rowHead(1, 100, 'ConversationStarted', null, 'c1') + '{"id":"c1"}' + PART + partHead(2, 100, 'MessageSent') + '{"m":1}' + PART + partHead(3, 104, 'MessageDelivered') + '{"m":1}'
-    + ROW + rowHead(4, 105, 'DeploymentCompleted', 'd1', null) + '{}';
+  const batch = rowText(1, 100, 'ConversationStarted', null, 'c1') + '{"id":"c1"}' + PART + partHead(2, 100, 'MessageSent') + '{"m":1}' + PART + partHead(3, 104, 'MessageDelivered') + '{"m":1}'
+    + rowText(4, 105, 'DeploymentCompleted', 'd1', null) + '{}';
   assert.equal(decodeRows(batch), [
     [3, 104, GROUP, null, 'c1', [partHead(1, 100, 'ConversationStarted') + '{"id":"c1"}', partHead(2, 100, 'MessageSent') + '{"m":1}', partHead(3, 104, 'MessageDelivered') + '{"m":1}'].join(PART)],
     [4, 105, 'DeploymentCompleted', 'd1', null, '{}'],
   ]);
   // rows without parts between rows with them, in any order
-  const row = (seq: number, conv: string | null) => ROW + rowHead(seq, 100, 'T', null, conv) + `{"s":${seq}}`;
+  const row = (seq: number, conv: string | null) => rowText(seq, 100, 'T', null, conv) + `{"s":${seq}}`;
   const part = (seq: number) => PART + partHead(seq, 101, 'U') + `{"s":${seq}}`;
   const mixed = row(1, null) + row(2, 'a') + part(3) + part(4) + row(5, 'b') + row(6, 'c') + row(7, 'd') + part(8) + row(9, null);
   assert.equal(decodeRows(mixed).map((r) => [r[0], r[2], r[4]]), [[1, 'T', null], [4, GROUP, 'a'], [5, 'T', 'b'], [6, 'T', 'c'], [8, GROUP, 'd'], [9, 'T', null]]);
