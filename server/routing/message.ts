@@ -81,15 +81,17 @@ export interface Reply {
   trace: TraceEntry[];
 }
 
-export interface TraceEntry {
-  kind: 'agent' | 'tool';
-  name: string;
+/** One step of the path a request took: an agent that handled it or an ask, or a tool call. */
+export const TraceEntry = z.object({
+  kind: z.enum(['agent', 'tool']),
+  name: z.string(),
   /** for tools: the function */
-  fn?: string;
-  depth: number;
-  ms: number;
-  ok: boolean;
-}
+  fn: z.string().optional(),
+  depth: z.number(),
+  ms: z.number(),
+  ok: z.boolean(),
+});
+export type TraceEntry = z.infer<typeof TraceEntry>;
 
 /**
  * The answer to a client's message, as POST /api/v1/messages writes it. Also the route's response
@@ -107,5 +109,5 @@ export const MessageAnswer = z.object({
   routingMs: z.number(),
   durationMs: z.number(),
   attempts: z.number(),
-  trace: z.array(z.object({ kind: z.enum(['agent', 'tool']), name: z.string(), fn: z.string().optional(), depth: z.number(), ms: z.number(), ok: z.boolean() })),
+  trace: z.array(TraceEntry),
 });
