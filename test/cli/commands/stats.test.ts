@@ -6,10 +6,8 @@ import { formatMs, renderDeploymentStats, renderRoutingStats } from '../../../cl
 import type { RoutingStats } from '../../../server/events/routing-queries.js';
 import { runCli, type CliResult } from '../../util/cli.js';
 import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
-import { makeRepo, type TestRepo } from '../../util/repo.js';
-import { startTestServer } from '../../util/server.js';
+import { deployed, type Served } from '../../util/http.js';
 import { agentFiles } from '../../util/workspace.js';
-import { rm } from '../../util/tmp.js';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -68,41 +66,20 @@ Render.run();
 
 // ---
 
-interface Ctx {
-  repo: TestRepo;
-  server: Awaited<ReturnType<typeof startTestServer>>;
-  stats(...args: string[]): Promise<CliResult>;
-}
-
-let ctx: Ctx | undefined;
+let served: Served | undefined;
+const stats = (...args: string[]): Promise<CliResult> => runCli(['stats', ...args], { cwd: served!.repo.dir, env: { CAXTON_URL: served!.server.url, CAXTON_TOKEN: served!.server.token } });
 
 const Cli = suite('caxton stats (child process, real server)');
 Cli.before(async () => {
-  const repo = makeRepo(agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content}}!' } } }));
-  try {
-    const server = await startTestServer({ workspace: repo.dir });
-    await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
-    for (let i = 0; i < 3; i++) await server.dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
-    await server.dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
-    const env = { CAXTON_URL: server.url, CAXTON_TOKEN: server.token };
-    ctx = { repo, server, stats: (...args) => runCli(['stats', ...args], { cwd: repo.dir, env }) };
-  } catch (err) {
-    repo.remove();
-    throw err;
-  }
+  served = await deployed(agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content}}!' } } }));
+  const { dispatcher } = served.server;
+  for (let i = 0; i < 3; i++) await dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
+  await dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
 });
-Cli.after(async () => {
-  if (!ctx) return;
-  try {
-    await ctx.server.close();
-  } finally {
-    rm(ctx.server.dataDir);
-    ctx.repo.remove();
-  }
-});
+Cli.after(() => served?.close());
 
 Cli('routing :: the log\'s messages, rendered', async () => {
-  const text = strip(assertOk(await ctx!.stats('routing')));
+  const text = strip(assertOk(await stats('routing')));
   assert.match(text, /^Routing over the last 1 h: 3 routed, 3 delivered, 1 failed, /);
   assert.match(text, /\n {2}routing {3}p50 [\d.]+ ms/);
   assert.match(text, /CAX_NO_CAPABLE_AGENT\s+1/);
@@ -110,18 +87,18 @@ Cli('routing :: the log\'s messages, rendered', async () => {
 });
 
 Cli('routing --json :: the API\'s figures, unrounded', async () => {
-  const doc = assertOkJson(await ctx!.stats('routing', '--json'));
+  const doc = assertOkJson(await stats('routing', '--json'));
   assert.is(doc.routing.delivered, 3);
   assert.equal(doc.routing.failures, [{ code: 'CAX_NO_CAPABLE_AGENT', count: 1 }]);
 });
 
 Cli('deployments :: one that succeeded', async () => {
-  const text = strip(assertOk(await ctx!.stats('deployments'))).trimEnd();
+  const text = strip(assertOk(await stats('deployments'))).trimEnd();
   assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 rolled back\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
 });
 
 Cli('an unknown kind :: usage error naming the kinds', async () => {
-  const err = assertFails(await ctx!.stats('latency'), 2, 'CAX_USAGE');
+  const err = assertFails(await stats('latency'), 2, 'CAX_USAGE');
   assert.match(err, /onboarding, deployments, routing/);
 });
 
