@@ -41,6 +41,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly dropped = new client.Counter({
+    name: 'caxton_events_dropped_total',
+    help: 'Message and tool events the event log shed while it was behind (each time also an EventsDropped event)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  eventsDropped(types: Record<string, number>): void {
+    for (const [type, n] of Object.entries(types)) this.dropped.inc({ type }, n);
+  }
+
   message(o: { ok: boolean; routingMs: number; durationMs: number; code?: string }): void {
     this.messages.inc({ outcome: o.ok ? 'ok' : (o.code ?? 'error') });
     if (o.ok) this.routing.observe(o.routingMs / 1000);

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from './app.js';
 import { CaxtonError } from './errors.js';
 import { loadOrCreateToken } from './auth.js';
-import { EventLog } from './events/log.js';
+import { EventLog, type EventLogOptions } from './events/log.js';
 import { EventType, MessageEvent } from './events/types.js';
 import { successfulDeployments } from './events/deployment-queries.js';
 import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
@@ -49,6 +49,8 @@ export interface ServeOptions {
   conversationIdleMs?: number;
   /** conversations kept in memory (100,000 by default); past it the least recently active are evicted */
   maxConversations?: number;
+  /** the event log's backlog (bytes sent to its worker, not yet stored) past which it sheds message and tool events (default 256 MiB) */
+  maxEventBacklogBytes?: number;
   /** the GitHub webhook's secret (default: CAXTON_WEBHOOK_SECRET); without one the webhook route refuses every delivery */
   webhookSecret?: string;
   /** the webhook route's rate limit and queue settings */
@@ -90,12 +92,12 @@ function excludeDataDir(gitdir: string, workspace: string, dataDir: string): voi
   }
 }
 
-async function openEventLog(file: string, logger: Logger): Promise<EventLog> {
+async function openEventLog(opts: EventLogOptions): Promise<EventLog> {
   try {
-    return await EventLog.open({ file, logger });
+    return await EventLog.open(opts);
   } catch (err) {
     const msg = (err as Error).message;
-    if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(file) }, { cause: err });
+    if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(opts.file) }, { cause: err });
     throw err;
   }
 }
@@ -141,8 +143,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   }
 
   const { token } = loadOrCreateToken(dataDir, opts.token ?? process.env.CAXTON_TOKEN);
-  const events = await openEventLog(path.join(dataDir, 'events.duckdb'), logger);
   const metrics = new Metrics();
+  const events = await openEventLog({
+    file: path.join(dataDir, 'events.duckdb'),
+    logger,
+    onDropped: (d) => metrics.eventsDropped(d.types),
+    ...(opts.maxEventBacklogBytes ? { maxBacklogBytes: opts.maxEventBacklogBytes } : {}),
+  });
   const onboarding: Onboarding | null = await Onboarding.open(events, dataDir).catch((err: unknown) => {
     logger.warn({ err }, 'onboarding milestones unavailable');
     return null;

@@ -12,14 +12,14 @@ import { VALUE, payloadSql } from './compact.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 export type Request =
-  | { id: number; op: 'open'; file: string }
+  | { id: number; op: 'open'; file: string; stored: SharedArrayBuffer }
   | { id: number; op: 'append'; buffer: ArrayBuffer; length: number }
   | { id: number; op: 'flush' }
   | { id: number; op: 'query'; sql: string; params: Record<string, DuckDBValue> }
   | { id: number; op: 'close' };
 
 /** What the worker's queue runs: an append's batch is decoded as it arrives, and queued as its text. */
-type Job = Exclude<Request, { op: 'append' }> | { id: number; op: 'rows'; rows: string };
+type Job = Exclude<Request, { op: 'append' }> | { id: number; op: 'rows'; rows: string; bytes: number };
 
 export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 
@@ -52,6 +52,8 @@ let db: DuckDBInstance | null = null;
 let reader: DuckDBConnection | null = null;
 let writer: DuckDBConnection | null = null;
 let appender: DuckDBAppender | null = null;
+/** bytes of batches stored (or failed), shared with the main thread: what it sent less this is the backlog */
+let stored: BigInt64Array | null = null;
 
 /**
  * How much write-ahead log DuckDB keeps before it checkpoints (its default is 16 MB). A checkpoint
@@ -62,7 +64,8 @@ let appender: DuckDBAppender | null = null;
  */
 const CHECKPOINT_WAL = '128MB';
 
-async function open(file: string): Promise<number> {
+async function open(file: string, storedBytes: SharedArrayBuffer): Promise<number> {
+  stored = new BigInt64Array(storedBytes);
   db = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_WAL });
   reader = await db.connect();
   // a log written before groups existed kept its rows in a table named events
@@ -127,7 +130,7 @@ async function flush(): Promise<void> {
 async function handle(req: Job): Promise<unknown> {
   switch (req.op) {
     case 'open':
-      return open(req.file);
+      return open(req.file, req.stored);
     case 'rows':
       append(req.rows);
       return undefined;
@@ -165,6 +168,8 @@ function enqueue(req: Job): void {
     } catch (err) {
       if (req.op !== 'rows') parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
       else parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies Response);
+    } finally {
+      if (req.op === 'rows') Atomics.add(stored!, 0, BigInt(req.bytes));
     }
   });
 }
@@ -173,5 +178,5 @@ parentPort!.on('message', (req: Request) => {
   // decoded at once, so its buffer goes back for the next batches while DuckDB is still busy
   const rows = batchText(req.buffer, req.length);
   parentPort!.postMessage({ id: BUFFER_BACK, ok: true, value: req.buffer } satisfies Response, [req.buffer]);
-  enqueue({ id: req.id, op: 'rows', rows });
+  enqueue({ id: req.id, op: 'rows', rows, bytes: req.length });
 });

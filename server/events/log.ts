@@ -6,6 +6,12 @@
 // DuckDB's appender writes them, so the log never slows the request path much. `flush()` resolves
 // once everything appended so far is committed (a deployment awaits it before it answers). One
 // process owns the file; the CLI reads through the API.
+//
+// The log's memory is bounded. The worker counts the bytes it has stored in shared memory; when
+// what was sent and not yet stored passes maxBacklogBytes (DuckDB stalled on a slow disk, say), the
+// log sheds the events every message and tool call writes (SHEDDABLE_EVENTS) until it is back under
+// half of that, then records how many of each it shed as one EventsDropped. It warns as it starts
+// and when it has caught up.
 import { Worker } from 'node:worker_threads';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
@@ -13,6 +19,7 @@ import type { Request, Response } from './log-worker.js';
 import { BUFFER_BACK, KEY, writePartHead, writeRowHead } from './wire.js';
 import { writeCompact } from './compact.js';
 import { BatchWriter } from './batch-writer.js';
+import { LogEvent, SHEDDABLE_EVENTS } from './types.js';
 
 export interface CaxtonEvent {
   seq: number;
@@ -49,7 +56,26 @@ export interface EventLogOptions {
   /** a batch this large is sent at once */
   maxBatch?: number;
   now?: () => number;
+  /** bytes sent to the worker and not yet stored past which the log sheds message and tool events (default 256 MiB) */
+  maxBacklogBytes?: number;
+  /** the event types it may shed (default SHEDDABLE_EVENTS) */
+  sheddable?: ReadonlySet<string>;
+  /** after a time behind, once caught up: the events it shed */
+  onDropped?: (dropped: DroppedEvents) => void;
 }
+
+/** The payload of an EventsDropped event. */
+export interface DroppedEvents {
+  /** how many events were shed, and of which types */
+  events: number;
+  types: Record<string, number>;
+  /** the first and last shed event's time */
+  since: string;
+  until: string;
+  maxBacklogBytes: number;
+}
+
+export const DEFAULT_MAX_BACKLOG = 256 * 1024 * 1024;
 
 type DuckParams = Record<string, DuckDBValue>;
 
@@ -70,12 +96,22 @@ export class EventLog implements EventSink {
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly now: () => number;
+  /** bytes of batches handed to the worker, and (written by the worker) bytes of those it has stored */
+  private sentBytes = 0;
+  private readonly storedBytes = new BigInt64Array(new SharedArrayBuffer(8));
+  private readonly maxBacklog: number;
+  private readonly sheddable: ReadonlySet<string>;
+  /** shedding: set when the backlog passes maxBacklog, cleared under half of it */
+  private behind = false;
+  private shed: { events: number; types: Record<string, number>; since: number; until: number } | null = null;
 
   private constructor(private readonly worker: Worker, private seq: number, private readonly opts: EventLogOptions) {
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     // fits the writer's first buffer with room to spare; 4,000 measured no better over HTTP
     this.maxBatch = opts.maxBatch ?? 400;
     this.now = opts.now ?? Date.now;
+    this.maxBacklog = opts.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
+    this.sheddable = opts.sheddable ?? SHEDDABLE_EVENTS;
   }
 
   static async open(opts: EventLogOptions): Promise<EventLog> {
@@ -87,7 +123,7 @@ export class EventLog implements EventSink {
       if (!log.closed) log.crash(new Error(`event log worker exited with code ${code}`));
     });
     try {
-      log.seq = (await log.request({ op: 'open', file: opts.file })) as number;
+      log.seq = (await log.request({ op: 'open', file: opts.file, stored: log.storedBytes.buffer as SharedArrayBuffer })) as number;
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -134,6 +170,20 @@ export class EventLog implements EventSink {
 
   append(type: string, payload: unknown, opts: AppendOptions = {}): void {
     if (this.closed) return;
+    if (this.behind && this.sheddable.has(type) && this.stillBehind()) {
+      this.shedOne(type, opts.at ?? this.now());
+      return;
+    }
+    this.write(type, payload, opts);
+    if (++this.batched >= this.maxBatch) this.send();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The event's row (or part) into the batch. */
+  private write(type: string, payload: unknown, opts: AppendOptions): void {
     const seq = ++this.seq;
     const at = opts.at ?? this.now();
     // rows are grouped by conversation, or by group key (wire.ts)
@@ -152,11 +202,37 @@ export class EventLog implements EventSink {
       // a payload JSON cannot write (a function, say) is stored as null rather than breaking the request path
       w.text(JSON.stringify(payload ?? null) ?? 'null');
     }
-    if (++this.batched >= this.maxBatch) this.send();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.send(), this.flushIntervalMs);
-      this.timer.unref();
-    }
+  }
+
+  private backlog(): number {
+    return this.sentBytes - Number(Atomics.load(this.storedBytes, 0));
+  }
+
+  /** While shedding: true until the backlog is under half the limit; then the shed events are recorded. */
+  private stillBehind(): boolean {
+    if (this.backlog() > this.maxBacklog / 2) return true;
+    this.behind = false;
+    this.recordShed();
+    return false;
+  }
+
+  private shedOne(type: string, at: number): void {
+    const s = (this.shed ??= { events: 0, types: {}, since: at, until: at });
+    s.events++;
+    s.types[type] = (s.types[type] ?? 0) + 1;
+    s.until = at;
+  }
+
+  /** One EventsDropped for the events shed, into the batch. */
+  private recordShed(): void {
+    const s = this.shed;
+    if (!s) return;
+    this.shed = null;
+    const dropped: DroppedEvents = { events: s.events, types: s.types, since: new Date(s.since).toISOString(), until: new Date(s.until).toISOString(), maxBacklogBytes: this.maxBacklog };
+    this.write(LogEvent.EventsDropped, dropped, {});
+    this.batched++;
+    this.opts.logger?.warn({ dropped }, `event log caught up; it shed ${s.events} message and tool events while behind`);
+    this.opts.onDropped?.(dropped);
   }
 
   /** Hands the buffered rows to the writer (no answer awaited). */
@@ -172,12 +248,27 @@ export class EventLog implements EventSink {
     // a worker that failed reads nothing more: the batch is dropped, not kept growing in memory
     if (this.failure) return;
     this.worker.postMessage({ id: 0, op: 'append', buffer, length } as Request, [buffer]);
+    this.sentBytes += length;
+    if (!this.behind && this.backlog() > this.maxBacklog) {
+      this.behind = true;
+      this.opts.logger?.warn(
+        { backlogBytes: this.backlog(), maxBacklogBytes: this.maxBacklog },
+        'event log is behind: shedding message and tool events until it catches up (deployments, webhooks and the rest are kept)',
+      );
+    }
   }
 
-  /** Resolves once everything appended so far is committed. */
+  /** Resolves once everything appended so far is committed (and what was shed, recorded). */
   async flush(): Promise<void> {
     this.send();
     await this.request({ op: 'flush' });
+    if (this.behind || this.shed) {
+      // everything sent is stored now: the log has caught up
+      this.behind = false;
+      this.recordShed();
+      this.send();
+      await this.request({ op: 'flush' });
+    }
   }
 
   /** Runs a read query (after everything appended so far); rows come back JSON-safe (BIGINT as string). */

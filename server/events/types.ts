@@ -42,10 +42,34 @@ export const MessageEvent = {
   LlmUsage: 'LlmUsage',
 } as const;
 
+/** The log's own: the events it shed while it was behind (log.ts). */
+export const LogEvent = {
+  EventsDropped: 'EventsDropped',
+} as const;
+
+/**
+ * The events every message and tool call writes. A log that falls behind sheds these, counted and
+ * recorded as one EventsDropped when it catches up, so its memory stays bounded; it never sheds
+ * the rest (a deployment's record, a webhook delivery, token usage), which are few.
+ */
+export const SHEDDABLE_EVENTS: ReadonlySet<string> = new Set([
+  MessageEvent.MessageSent,
+  MessageEvent.MessageRouted,
+  MessageEvent.MessageDelivered,
+  MessageEvent.MessageFailed,
+  MessageEvent.RoutingFailed,
+  MessageEvent.ConversationStarted,
+  MessageEvent.ConversationEnded,
+  MessageEvent.ToolCalled,
+  ToolEvent.ToolExecuted,
+  ToolEvent.ToolExecutionFailed,
+]);
+
 /** Every event type Caxton writes, onboarding milestones included. */
 export const EVENT_TYPES: readonly string[] = [
   ...Object.values(EventType),
   ...Object.values(MessageEvent),
+  ...Object.values(LogEvent),
   ...Object.values(ToolEvent),
   ...Object.values(WebhookEvent),
   ...MILESTONES,

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { EventLog } from '../../../server/events/log.js';
+import pino from 'pino';
+import { EventLog, type DroppedEvents } from '../../../server/events/log.js';
 import { GROUP, ROWS } from '../../../server/events/wire.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
@@ -162,3 +163,65 @@ Commit('appended events are committed within a second without a flush: a process
 });
 
 Commit.run();
+
+const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
+
+Backlog('while the worker is held by a slow query: message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
+  const dir = tmpDir('caxton-log-');
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
+  const reported: DroppedEvents[] = [];
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), logger, maxBatch: 20, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) });
+  try {
+    // DuckDB runs the query on its own threads; the worker's appends wait behind it (~0.3 s here)
+    const slow = log.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 2000; i++) {
+      log.append('MessageSent', { messageId: `m${i}`, performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { conversationId: `c${i % 50}` });
+      if (i === 1500) log.append('DeploymentCompleted', { id: 'd1', status: 'succeeded' }, { deploymentId: 'd1' });
+    }
+    await slow;
+    await log.flush();
+    const counts = Object.fromEntries((await log.query<{ type: string; n: string }>(`SELECT type, count(*) AS n FROM events GROUP BY 1`)).map((r) => [r.type, Number(r.n)]));
+    const dropped = await log.events({ type: 'EventsDropped' });
+    assert.is(dropped.length, 1, 'one record for the time behind');
+    const d = dropped[0]!.payload as DroppedEvents;
+    assert.ok(d.events > 1000, `most of the 2,000 shed with a 4 KB backlog (${d.events})`);
+    assert.equal(d.types, { MessageSent: d.events });
+    assert.is(d.maxBacklogBytes, 4096);
+    assert.is(counts.MessageSent! + d.events, 2000, 'every message event is stored or counted');
+    assert.is(counts.DeploymentCompleted, 1, 'a deployment is never shed');
+    // shed events took no seq: the log's seqs run without a gap
+    const seqs = await log.query<{ n: string; max: string }>(`SELECT count(*) AS n, max(seq) AS max FROM events`);
+    assert.is(seqs[0]!.n, seqs[0]!.max);
+    assert.equal(reported, [d]);
+    assert.ok(warnings.some((w) => /behind: shedding message and tool events/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => new RegExp(`caught up; it shed ${d.events} `).test(w)), warnings.join('\n'));
+    // caught up, it stores everything again
+    for (let i = 0; i < 100; i++) log.append('MessageSent', { messageId: `n${i}` }, { conversationId: 'after' });
+    await log.flush();
+    assert.is((await log.events({ conversationId: 'after', limit: 1000 })).length, 100);
+    assert.is((await log.events({ type: 'EventsDropped' })).length, 1);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
+Backlog('under the limit nothing is shed, however many events', async () => {
+  const dir = tmpDir('caxton-log-');
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 20, onDropped: () => assert.unreachable('nothing to shed') });
+  try {
+    const slow = log.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+    for (let i = 0; i < 2000; i++) log.append('MessageSent', { messageId: `m${i}` }, { conversationId: `c${i % 50}` });
+    await slow;
+    await log.flush();
+    assert.is((await log.events({ type: 'MessageSent', limit: 10_000 })).length, 2000);
+    assert.is((await log.events({ type: 'EventsDropped' })).length, 0);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
+Backlog.run();

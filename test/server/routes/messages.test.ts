@@ -360,3 +360,35 @@ Redeploy('none lost, none failed; replies from the old and the new version', asy
 });
 
 Redeploy.run();
+
+// ---
+
+const Behind = suite('POST /api/v1/messages :: an event log that falls behind');
+
+Behind('messages are all answered; the log sheds their events, records how many as EventsDropped, and /metrics counts them by type', async () => {
+  const r = await deployed(workspace(), { maxEventBacklogBytes: 2048 });
+  try {
+    // DuckDB runs the query on its own threads; the log's worker stores nothing more until it ends
+    const slow = r.server.events.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+    const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => r.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: `n${i}` } })));
+    assert.equal([...new Set(replies.map((x) => x.status))], [200]);
+    await slow;
+    await r.server.events.flush();
+    const dropped = assertJson(await r.call('GET', '/api/v1/events?type=EventsDropped'), 200) as Array<{ payload: { events: number; types: Record<string, number> } }>;
+    assert.is(dropped.length, 1);
+    const { events, types } = dropped[0]!.payload;
+    assert.ok(types.MessageDelivered! > 0, JSON.stringify(types));
+    assert.is(Object.values(types).reduce((a, b) => a + b, 0), events);
+    // every message is delivered, in the log or in the count of what it shed
+    const delivered = assertJson(await r.call('GET', '/api/v1/events?type=MessageDelivered&limit=1000'), 200) as unknown[];
+    assert.is(delivered.length + types.MessageDelivered!, 300);
+    const metrics = (await r.anon('GET', '/metrics')).text;
+    assert.match(metrics, new RegExp(`^caxton_events_dropped_total\\{type="MessageDelivered"\\} ${types.MessageDelivered}$`, 'm'));
+    // the deployment's record is never shed
+    assert.is((assertJson(await r.call('GET', '/api/v1/deployments'), 200) as unknown[]).length, 1);
+  } finally {
+    await r.close();
+  }
+});
+
+Behind.run();
