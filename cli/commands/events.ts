@@ -15,6 +15,13 @@ export function unknownType(type: string): string | null {
   return `No events of type "${type}": Caxton writes no such type. ${near ? `Did you mean "${near}"?` : 'docs/api.md lists the event types.'}`;
 }
 
+/** The type as Caxton spells it, when it is one of its types in another case (`messagerouted`); else as given. */
+export function canonicalType(type: string): string {
+  if (EVENT_TYPES.includes(type)) return type;
+  const lower = type.toLowerCase();
+  return EVENT_TYPES.find((t) => t.toLowerCase() === lower) ?? type;
+}
+
 /** One line per event: time, type, ids, and the payload cut to fit. */
 export function renderEvents(events: CaxtonEvent[], type?: string): string {
   if (!events.length) return (type && unknownType(type)) || 'No events.';
@@ -43,10 +50,11 @@ export const events: Command = {
       throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(f.limit)} is not a number from 1 to 10000`, hint: 'caxton events --limit 100' });
     }
     const q = new URLSearchParams({ limit: String(limit) });
-    if (typeof f.type === 'string') q.set('type', f.type);
+    const type = typeof f.type === 'string' ? canonicalType(f.type) : undefined;
+    if (type) q.set('type', type);
     if (typeof f.deployment === 'string') q.set('deploymentId', f.deployment);
     if (typeof f.conversation === 'string') q.set('conversationId', f.conversation);
     const list = await client(ctx).get<CaxtonEvent[]>(`/api/v1/events?${q}`);
-    return { data: { events: list }, text: renderEvents(list, typeof f.type === 'string' ? f.type : undefined), ok: true };
+    return { data: { events: list }, text: renderEvents(list, type), ok: true };
   },
 };

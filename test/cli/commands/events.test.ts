@@ -22,6 +22,8 @@ Events('lists the event log through the API, filtered by type, as a table or JSO
     assert.match(text, /TYPE/);
     assert.match(text, /DeploymentCompleted/);
     assertFails(await cli('events', '--limit', 'lots'), 2, 'CAX_USAGE');
+    // a type in another case is the type
+    assert.is(assertOkJson(await cli('events', '--type', 'deploymentcompleted', '--json')).events.length, 1);
     // a misspelt type finds nothing, and says why
     assert.match(assertOk(await cli('events', '--type', 'DeploymentComplete')), /Caxton writes no such type\. Did you mean "DeploymentCompleted"\?/);
   } finally {
