@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
-import { EventLog, type DroppedEvents } from '../../../server/events/log.js';
+import { EventLog, type DroppedEvents, type EventLogOptions } from '../../../server/events/log.js';
 import { GROUP, ROWS } from '../../../server/events/wire.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
@@ -166,15 +166,26 @@ Commit.run();
 
 const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
 
-Backlog('while the worker is held by a slow query: message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
+/** DuckDB runs this on its own threads for ~0.3 s, and the worker stores nothing more until it ends. */
+const HOLD_WORKER = `SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`;
+
+async function withLog(opts: Omit<EventLogOptions, 'file'>, body: (log: EventLog) => Promise<void>): Promise<void> {
   const dir = tmpDir('caxton-log-');
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 20, ...opts });
+  try {
+    await body(log);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+}
+
+Backlog('while the worker is held by a slow query: message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
   const warnings: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
   const reported: DroppedEvents[] = [];
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), logger, maxBatch: 20, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) });
-  try {
-    // DuckDB runs the query on its own threads; the worker's appends wait behind it (~0.3 s here)
-    const slow = log.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+  await withLog({ logger, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) }, async (log) => {
+    const slow = log.query(HOLD_WORKER);
     await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < 2000; i++) {
       log.append('MessageSent', { messageId: `m${i}`, performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { conversationId: `c${i % 50}` });
@@ -202,26 +213,18 @@ Backlog('while the worker is held by a slow query: message events past the backl
     await log.flush();
     assert.is((await log.events({ conversationId: 'after', limit: 1000 })).length, 100);
     assert.is((await log.events({ type: 'EventsDropped' })).length, 1);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
+  });
 });
 
 Backlog('under the limit nothing is shed, however many events', async () => {
-  const dir = tmpDir('caxton-log-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 20, onDropped: () => assert.unreachable('nothing to shed') });
-  try {
-    const slow = log.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+  await withLog({ onDropped: () => assert.unreachable('nothing to shed') }, async (log) => {
+    const slow = log.query(HOLD_WORKER);
     for (let i = 0; i < 2000; i++) log.append('MessageSent', { messageId: `m${i}` }, { conversationId: `c${i % 50}` });
     await slow;
     await log.flush();
     assert.is((await log.events({ type: 'MessageSent', limit: 10_000 })).length, 2000);
     assert.is((await log.events({ type: 'EventsDropped' })).length, 0);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
+  });
 });
 
 Backlog.run();
