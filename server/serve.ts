@@ -9,7 +9,7 @@ import { buildServer } from './app.js';
 import { CaxtonError } from './errors.js';
 import { loadOrCreateToken } from './auth.js';
 import { EventLog, type EventLogOptions } from './events/log.js';
-import { EventType, MessageEvent } from './events/types.js';
+import { EventType, LogEvent, MessageEvent, PRUNABLE_EVENTS } from './events/types.js';
 import { successfulDeployments } from './events/deployment-queries.js';
 import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
@@ -49,6 +49,8 @@ export interface ServeOptions {
   conversationIdleMs?: number;
   /** conversations kept in memory (100,000 by default); past it the least recently active are evicted */
   maxConversations?: number;
+  /** message and tool events older than this many days are deleted, at start-up and then hourly (default: kept) */
+  retainEventsDays?: number;
   /** the event log's backlog (bytes sent to its worker, not yet stored) past which it sheds message and tool events (default 256 MiB) */
   maxEventBacklogBytes?: number;
   /** the GitHub webhook's secret (default: CAXTON_WEBHOOK_SECRET); without one the webhook route refuses every delivery */
@@ -100,6 +102,41 @@ async function openEventLog(opts: EventLogOptions): Promise<EventLog> {
     if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(opts.file) }, { cause: err });
     throw err;
   }
+}
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Deletes message and tool events older than `days`, now (in the background) and every hour; each
+ * time it deletes some, one EventsPruned says how many. `stop` waits for a run under way.
+ */
+function startPruning(events: EventLog, days: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(async () => {
+      const before = Date.now() - days * DAY_MS;
+      try {
+        const n = await events.prune(before, PRUNABLE_EVENTS);
+        if (n > 0) {
+          const payload = { events: n, before: new Date(before).toISOString(), retainDays: days };
+          events.append(LogEvent.EventsPruned, payload);
+          logger.info(payload, `deleted ${n} message and tool events older than ${days} days`);
+        }
+      } catch (err) {
+        logger.warn({ err }, 'could not delete old events; trying again in an hour');
+      }
+    });
+  };
+  run();
+  const timer = setInterval(run, PRUNE_EVERY_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return running;
+    },
+  };
 }
 
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
@@ -191,6 +228,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   });
   const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
   sweeper.unref();
+  const pruner = opts.retainEventsDays ? startPruning(events, opts.retainEventsDays, logger) : null;
   const tools = new SnapshotToolInvoker(() => deployer.snapshot, events);
   const dispatcher = new Dispatcher({
     snapshot: () => deployer.snapshot,
@@ -204,6 +242,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   let app: FastifyInstance | null = null;
   const close = async () => {
     clearInterval(sweeper);
+    await pruner?.stop();
     await app?.close();
     // Tool workers end with the server (a deployment disposes only what it replaces).
     await Promise.allSettled([...(deployer.snapshot?.tools.values() ?? [])].map((t) => t.instance.dispose?.()));

@@ -6,7 +6,7 @@ import { serverSettings } from '../target.js';
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L] [--max-body BYTES]',
+  usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L] [--max-body BYTES] [--retain-days N]',
   options: {
     workspace: { type: 'string' },
     repo: { type: 'string' },
@@ -17,6 +17,7 @@ export const serve: Command = {
     token: { type: 'string' },
     'log-level': { type: 'string' },
     'max-body': { type: 'string' },
+    'retain-days': { type: 'string' },
   },
   async run(ctx) {
     const f = ctx.flags;
@@ -30,6 +31,11 @@ export const serve: Command = {
     if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || bodyLimit < 1024)) {
       throw new CaxtonError('CAX_USAGE', { detail: `--max-body ${String(maxBody)} is not a size in bytes (at least 1024)`, hint: 'e.g. --max-body 4194304 for 4 MiB' });
     }
+    const retain = f['retain-days'];
+    const retainEventsDays = typeof retain === 'string' ? Number(retain) : undefined;
+    if (retainEventsDays !== undefined && (!Number.isInteger(retainEventsDays) || retainEventsDays < 1)) {
+      throw new CaxtonError('CAX_USAGE', { detail: `--retain-days ${String(retain)} is not a whole number of days (at least 1)`, hint: 'e.g. --retain-days 30 keeps a month of message and tool events' });
+    }
     const level = typeof f['log-level'] === 'string' ? f['log-level'] : (ctx.env.CAXTON_LOG_LEVEL ?? 'info');
     const logger = pino({ level, redact: ['req.headers.authorization'] }, pino.destination(2));
     // Loaded here, not at the top: main imports every command, and the server (Fastify, DuckDB)
@@ -42,6 +48,7 @@ export const serve: Command = {
       ...(typeof f.token === 'string' ? { token: f.token } : {}),
       port,
       ...(bodyLimit === undefined ? {} : { bodyLimit }),
+      ...(retainEventsDays === undefined ? {} : { retainEventsDays }),
       host: typeof f.host === 'string' ? f.host : (fromToml.host ?? '127.0.0.1'),
       logger,
     });

@@ -16,6 +16,7 @@ export type Request =
   | { id: number; op: 'append'; buffer: ArrayBuffer; length: number }
   | { id: number; op: 'flush' }
   | { id: number; op: 'query'; sql: string; params: Record<string, DuckDBValue> }
+  | { id: number; op: 'prune'; before: number; types: string[] }
   | { id: number; op: 'close' };
 
 /** What the worker's queue runs: an append's batch is decoded as it arrives, and queued as its text. */
@@ -127,6 +128,23 @@ async function flush(): Promise<void> {
   }
 }
 
+/**
+ * Deletes the rows of the given types, and every GROUP row (a conversation's events, or a tool's),
+ * last written before `before` (epoch ms); answers how many events they held.
+ */
+async function prune(before: number, types: string[]): Promise<number> {
+  // our own type names, spelt into the SQL: checked, so nothing else can be
+  const bad = types.find((t) => !/^[A-Za-z]+$/.test(t));
+  if (bad !== undefined) throw new Error(`not an event type: ${JSON.stringify(bad)}`);
+  const listed = types.length ? ` OR type IN (${types.map((t) => `'${t}'`).join(', ')})` : '';
+  const where = `ts < make_timestamp(CAST($before AS BIGINT) * 1000) AND (type = '${GROUP}'${listed})`;
+  const parts = `length(payload) - length(replace(payload, chr(${PART.charCodeAt(0)}), '')) + 1`;
+  const counted = await writer!.runAndReadAll(`SELECT coalesce(sum(CASE WHEN type = '${GROUP}' THEN ${parts} ELSE 1 END), 0) AS n FROM ${ROWS} WHERE ${where}`, { before });
+  const n = Number(counted.getRowObjectsJson()[0]?.n ?? 0);
+  if (n > 0) await writer!.run(`DELETE FROM ${ROWS} WHERE ${where}`, { before });
+  return n;
+}
+
 async function handle(req: Job): Promise<unknown> {
   switch (req.op) {
     case 'open':
@@ -141,6 +159,9 @@ async function handle(req: Job): Promise<unknown> {
       const r = await reader!.runAndReadAll(req.sql, req.params);
       return r.getRowObjectsJson();
     }
+    case 'prune':
+      await flush();
+      return prune(req.before, req.types);
     case 'close':
       await flush().catch(() => undefined);
       appender?.closeSync();

@@ -271,6 +271,16 @@ export class EventLog implements EventSink {
     }
   }
 
+  /**
+   * Deletes what was stored before `before` (epoch ms) of the given types and every conversation's
+   * and tool's grouped events: the events of messages, tool calls and token usage. Answers how many
+   * events it deleted.
+   */
+  async prune(before: number, types: readonly string[]): Promise<number> {
+    this.send();
+    return (await this.request({ op: 'prune', before, types: [...types] })) as number;
+  }
+
   /** Runs a read query (after everything appended so far); rows come back JSON-safe (BIGINT as string). */
   async query<T = Record<string, unknown>>(sql: string, params: DuckParams = {}): Promise<T[]> {
     this.send();

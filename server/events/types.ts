@@ -45,6 +45,8 @@ export const MessageEvent = {
 /** The log's own: the events it shed while it was behind (log.ts). */
 export const LogEvent = {
   EventsDropped: 'EventsDropped',
+  /** message and tool events past `caxton serve --retain-days`, deleted */
+  EventsPruned: 'EventsPruned',
 } as const;
 
 /**
@@ -64,6 +66,14 @@ export const SHEDDABLE_EVENTS: ReadonlySet<string> = new Set([
   ToolEvent.ToolExecuted,
   ToolEvent.ToolExecutionFailed,
 ]);
+
+/**
+ * What `caxton serve --retain-days` deletes once it is that old: the events of messages, tool calls
+ * and token usage (a conversation's events are stored together, so they go together), and the log's
+ * records about those. Deployments, webhook deliveries, the server's and onboarding events are kept:
+ * the deployment history and the webhooks' idempotency are read from them.
+ */
+export const PRUNABLE_EVENTS: readonly string[] = [...SHEDDABLE_EVENTS, MessageEvent.LlmUsage, MessageEvent.ConversationsEvicted, LogEvent.EventsDropped];
 
 /** Every event type Caxton writes, onboarding milestones included. */
 export const EVENT_TYPES: readonly string[] = [

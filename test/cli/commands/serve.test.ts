@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
+import { EventLog } from '../../../server/events/log.js';
 import { runCli } from '../../util/cli.js';
 import { assertFails, assertFailsJson, assertOk, assertOkJson } from '../../util/cli-assert.js';
 import { makeRepo } from '../../util/repo.js';
@@ -127,3 +128,48 @@ Limits('sets the request size limit: a larger message answers 413; a bad value i
 });
 
 Limits.run();
+
+// ---
+
+const Retain = suite('caxton serve :: --retain-days');
+
+Retain('deletes message and tool events older than N days at start-up, says how many in EventsPruned, keeps the rest; a bad value is a usage error', async () => {
+  const repo = makeRepo(agentFiles('a'));
+  let server: ServeChild | null = null;
+  try {
+    assertFails(await runCli(['serve', '--port', '0', '--retain-days', '0'], { cwd: repo.dir }), 2, 'CAX_USAGE');
+    // a log with ten days old events (a conversation's three, a tool's call, the server's start) and a recent message
+    const dataDir = path.join(repo.dir, '.caxton');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const old = Date.now() - 10 * 86_400_000;
+    const log = await EventLog.open({ file: path.join(dataDir, 'events.duckdb') });
+    log.append('MessageSent', { messageId: 'm1' }, { conversationId: 'old-conv', at: old });
+    log.append('MessageDelivered', { messageId: 'm1', agent: 'a' }, { conversationId: 'old-conv', at: old });
+    log.append('LlmUsage', { messageId: 'm1', promptTokens: 3, completionTokens: 4 }, { conversationId: 'old-conv', at: old });
+    log.append('ToolExecuted', { tool: 't', fn: 'f' }, { group: 't', at: old });
+    log.append('ServerStarted', { url: 'http://old' }, { at: old });
+    log.append('MessageSent', { messageId: 'm2' }, { conversationId: 'new-conv' });
+    await log.close();
+
+    server = await spawnServe({ cwd: repo.dir, args: ['--retain-days', '7'] });
+    const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+    const events = async (q: string) => (await (await fetch(`${server!.url}/api/v1/events?${q}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{ type: string; conversationId: string | null; payload: Record<string, unknown> }>;
+    let pruned: Awaited<ReturnType<typeof events>> = [];
+    for (let i = 0; i < 100 && !pruned.length; i++) {
+      pruned = await events('type=EventsPruned');
+      if (!pruned.length) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.is(pruned.length, 1, 'pruned at start-up');
+    assert.is(pruned[0]!.payload.events, 4);
+    assert.is(pruned[0]!.payload.retainDays, 7);
+    assert.equal(await events('conversationId=old-conv'), []);
+    assert.equal(await events('type=ToolExecuted'), []);
+    assert.is((await events('conversationId=new-conv')).length, 1, 'a recent message is kept');
+    assert.ok((await events('type=ServerStarted')).some((e) => e.payload.url === 'http://old'), "the server's old start is kept");
+  } finally {
+    await server?.stop();
+    repo.remove();
+  }
+});
+
+Retain.run();

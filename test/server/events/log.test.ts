@@ -228,3 +228,28 @@ Backlog('under the limit nothing is shed, however many events', async () => {
 });
 
 Backlog.run();
+
+const Prune = suite('event log :: prune');
+
+Prune('deletes the listed types and grouped events stored before the time, answers how many events, and takes only type names', async () => {
+  await withLog({}, async (log) => {
+    const old = T0 - 86_400_000;
+    log.append('MessageSent', { messageId: 'm1' }, { conversationId: 'c', at: old });
+    log.append('MessageRouted', { messageId: 'm1' }, { conversationId: 'c', at: old });
+    log.append('RoutingFailed', { messageId: 'm2' }, { at: old });
+    log.append('DeploymentCompleted', { id: 'd' }, { deploymentId: 'd', at: old });
+    log.append('RoutingFailed', { messageId: 'm3' }, { at: T0 });
+    assert.is(await log.prune(T0, ['RoutingFailed']), 3);
+    assert.equal((await log.events()).map((e) => e.type), ['RoutingFailed', 'DeploymentCompleted']);
+    assert.is(await log.prune(T0, ['RoutingFailed']), 0);
+    try {
+      await log.prune(T0, ["x') OR 1=1 --"]);
+      assert.unreachable('a type that is not a name is refused');
+    } catch (err) {
+      assert.match((err as Error).message, /not an event type/);
+    }
+    assert.is((await log.events()).length, 2);
+  });
+});
+
+Prune.run();
