@@ -48,8 +48,33 @@ function dispatcher(events: EventSink): Dispatcher {
   return new Dispatcher({ snapshot: () => snap, events, conversations: new Conversations(), tools: NO_TOOLS });
 }
 
+/**
+ * CPU time so far of this process's main thread and of all its other threads (the log's worker,
+ * DuckDB's, V8's GC helpers), in µs, from /proc (Linux; null elsewhere). Clock ticks are 10 ms:
+ * enough over a round's ~half second.
+ */
+function threadCpu(): { main: number; others: number } | null {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = (Number(f[11]) + Number(f[12])) * 10_000;
+      if (Number(tid) === process.pid) main += us;
+      else others += us;
+    }
+    return { main, others };
+  } catch {
+    return null;
+  }
+}
+
 interface Round {
   rate: number;
+  /** CPU µs a message on the main thread and on the process's other threads (null where /proc is not) */
+  mainUs: number | null;
+  otherUs: number | null;
   /** messages per second of the process's CPU time: what one core does, whatever else the machine runs */
   cpuRate: number;
   latencies: Float64Array;
@@ -58,6 +83,7 @@ interface Round {
 /** `n` messages one after another, each timed; the loop yields to I/O every 1,000 (as a server would). */
 async function round(n: number, one: (i: number) => Promise<unknown>, after?: () => Promise<void>): Promise<Round> {
   const latencies = new Float64Array(n);
+  const th0 = threadCpu();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -68,7 +94,14 @@ async function round(n: number, one: (i: number) => Promise<unknown>, after?: ()
   }
   await after?.();
   const cpu = process.cpuUsage(c0);
-  return { rate: n / ((performance.now() - t0) / 1000), cpuRate: n / ((cpu.user + cpu.system) / 1e6), latencies };
+  const th1 = threadCpu();
+  return {
+    rate: n / ((performance.now() - t0) / 1000),
+    cpuRate: n / ((cpu.user + cpu.system) / 1e6),
+    mainUs: th0 && th1 ? (th1.main - th0.main) / n : null,
+    otherUs: th0 && th1 ? (th1.others - th0.others) / n : null,
+    latencies,
+  };
 }
 
 interface Contender {
@@ -101,6 +134,9 @@ interface Contest {
   p50: number;
   p90: number;
   p99: number;
+  /** medians over rounds: CPU µs a message on the main thread and on the other threads */
+  mainUs: number | null;
+  otherUs: number | null;
 }
 
 async function contest(contenders: Contender[], n = N, rounds = ROUNDS): Promise<Map<string, Contest>> {
@@ -117,12 +153,17 @@ async function contest(contenders: Contender[], n = N, rounds = ROUNDS): Promise
   const cpuRates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const best = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const lat = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const threads = new Map<string, { main: number[]; other: number[] }>(contenders.map((c) => [c.name, { main: [], other: [] }]));
   for (let r = 0; r < rounds; r++) {
     for (const c of contenders) {
       const res = await timed(c, n);
       rates.get(c.name)!.push(res.rate);
       cpuRates.get(c.name)!.push(res.cpuRate);
       best.get(c.name)!.push(Math.max(res.rate, res.cpuRate));
+      if (res.mainUs !== null && res.otherUs !== null) {
+        threads.get(c.name)!.main.push(res.mainUs);
+        threads.get(c.name)!.other.push(res.otherUs);
+      }
       // a sample of the latencies is enough for p99 at these counts, and keeps the sort cheap
       const pool = lat.get(c.name)!;
       for (let i = 0; i < res.latencies.length; i += 4) pool.push(res.latencies[i]!);
@@ -132,7 +173,9 @@ async function contest(contenders: Contender[], n = N, rounds = ROUNDS): Promise
     contenders.map((c) => {
       const l = lat.get(c.name)!.sort((a, b) => a - b);
       const at = (p: number) => l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))]!;
-      return [c.name, { rate: percentile(rates.get(c.name)!, 50), cpuRate: percentile(cpuRates.get(c.name)!, 50), best: best.get(c.name)!, p50: at(50), p90: at(90), p99: at(99) }];
+      const th = threads.get(c.name)!;
+      const med = (xs: number[]) => (xs.length ? percentile(xs, 50) : null);
+      return [c.name, { rate: percentile(rates.get(c.name)!, 50), cpuRate: percentile(cpuRates.get(c.name)!, 50), best: best.get(c.name)!, p50: at(50), p90: at(90), p99: at(99), mainUs: med(th.main), otherUs: med(th.other) }];
     }),
   );
 }
@@ -168,6 +211,11 @@ async function inProcess(): Promise<BenchResult[]> {
     line('Dispatcher.send, DuckDB log', withLog);
     line('no-op sink, other core busy', busy);
     log(`  (${events[0]?.n ?? '?'} events written by the logged dispatcher)`);
+    // Where the log's cost lands: its appends on the main thread, its worker and DuckDB on the others.
+    // Past one core between them, the threads take turns on two vCPUs and the main thread waits too.
+    const cpuLine = (label: string, x: Contest) => (x.mainUs === null || x.otherUs === null ? null : `${label} main thread ${x.mainUs.toFixed(2)} µs, other threads ${x.otherUs.toFixed(2)} µs`);
+    const split = [cpuLine('no-op sink:', disp), cpuLine('DuckDB log:', withLog)].filter((l) => l !== null);
+    if (split.length) log(`  CPU a message: ${split.join('; ')}`);
     // The summary table speaks milliseconds: here, per 1,000 messages (median and p90 over rounds).
     const per1000 = (x: Contest) => x.best.map((r) => 1e6 / r);
     const rate = (x: Contest) => percentile(x.best, 50);
