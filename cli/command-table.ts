@@ -20,6 +20,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'rollback', summary: 'redeploy the previous successful SHA (or --to SHA)', load: async () => (await import('./commands/rollback.js')).rollback },
   { name: 'history', summary: 'past deployments, newest first', load: async () => (await import('./commands/history.js')).history },
   { name: 'send', summary: 'send a message by capability (or to an agent) and print the reply', load: async () => (await import('./commands/send.js')).send },
+  { name: 'conversations', summary: 'active conversations, or one (ID) with its history', load: async () => (await import('./commands/conversations.js')).conversations },
   { name: 'agents', summary: 'the agents the server runs now', load: async () => (await import('./commands/registry.js')).agents },
   { name: 'tools', summary: 'the tools the server runs now', load: async () => (await import('./commands/registry.js')).tools },
   { name: 'tool', summary: 'tool call NAME FUNCTION JSON [--agent A]: call a deployed tool', load: async () => (await import('./commands/tool.js')).tool },

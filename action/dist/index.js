@@ -19944,7 +19944,10 @@ var ERRORS = {
     status: 404,
     exit: 1,
     message: (d) => `No conversation "${String(d.id)}"`,
-    suggestions: () => ["GET /api/v1/conversations lists the active ones."]
+    suggestions: (d) => [
+      "caxton conversations (GET /api/v1/conversations) lists the ones the server holds.",
+      `The event log keeps every conversation's messages, after a restart too: caxton events --conversation ${String(d.id)}`
+    ]
   },
   CAX_LLM_KEY_MISSING: {
     status: 502,

@@ -6,6 +6,8 @@ import type { ServeOptions } from '../../server/serve.js';
 import { makeRepo, type Files, type TestRepo } from './repo.js';
 import { startTestServer } from './server.js';
 import { rm, tmpDir } from './tmp.js';
+import { runCli, type CliResult } from './cli.js';
+import { suite, type Test } from 'uvu';
 
 export interface Reply {
   status: number;
@@ -115,6 +117,25 @@ export async function deployed(files: Files, opts: ServeOptions = {}): Promise<S
 }
 
 /** A factory gate: createAgent waits until `release()`. */
+/**
+ * A suite of `caxton COMMAND …` run as a child process against a real server: deployed from `files`
+ * and seeded before the suite, closed after it; `cli` runs in its workspace with its URL and token.
+ */
+export function cliSuite(name: string, command: string, files: Files, seed: (s: Served) => Promise<void>): { Cli: Test; cli: (...args: string[]) => Promise<CliResult> } {
+  let served: Served | undefined;
+  const Cli = suite(name);
+  Cli.before(async () => {
+    served = await deployed(files);
+    await seed(served);
+  });
+  Cli.after(() => served?.close());
+  const cli = (...args: string[]) => {
+    if (!served) throw new Error('no server: the suite has not started it');
+    return runCli([command, ...args], { cwd: served.repo.dir, env: { CAXTON_URL: served.server.url, CAXTON_TOKEN: served.server.token } });
+  };
+  return { Cli, cli };
+}
+
 export function gate(): { wait: Promise<void>; release: () => void } {
   let release!: () => void;
   const wait = new Promise<void>((r) => (release = r));

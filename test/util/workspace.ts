@@ -45,3 +45,6 @@ export function manyAgents(n: number, prefix = 'agent'): Files {
   for (let i = 0; i < n; i++) Object.assign(out, agentFiles(`${prefix}-${String(i).padStart(3, '0')}`));
   return out;
 }
+
+/** One offline agent, `greeter`, serving `greet`: it answers "Hello, CONTENT!". */
+export const greeterFiles = (): Files => agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content}}!' } } });

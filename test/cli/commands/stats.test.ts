@@ -4,10 +4,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatMs, renderDeploymentStats, renderRoutingStats } from '../../../cli/commands/stats.js';
 import type { RoutingStats } from '../../../server/events/routing-queries.js';
-import { runCli, type CliResult } from '../../util/cli.js';
 import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
-import { deployed, type Served } from '../../util/http.js';
-import { agentFiles } from '../../util/workspace.js';
+import { cliSuite } from '../../util/http.js';
+import { greeterFiles } from '../../util/workspace.js';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -66,17 +65,10 @@ Render.run();
 
 // ---
 
-let served: Served | undefined;
-const stats = (...args: string[]): Promise<CliResult> => runCli(['stats', ...args], { cwd: served!.repo.dir, env: { CAXTON_URL: served!.server.url, CAXTON_TOKEN: served!.server.token } });
-
-const Cli = suite('caxton stats (child process, real server)');
-Cli.before(async () => {
-  served = await deployed(agentFiles('greeter', { capabilities: ['greet'], extra: { behavior: { reply: 'Hello, {{content}}!' } } }));
-  const { dispatcher } = served.server;
+const { Cli, cli: stats } = cliSuite('caxton stats (child process, real server)', 'stats', greeterFiles(), async ({ server: { dispatcher } }) => {
   for (let i = 0; i < 3; i++) await dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
   await dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
 });
-Cli.after(() => served?.close());
 
 Cli('routing :: the log\'s messages, rendered', async () => {
   const text = strip(assertOk(await stats('routing')));

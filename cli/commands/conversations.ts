@@ -1,0 +1,67 @@
+import pc from 'picocolors';
+import { CaxtonError } from '../../server/errors.js';
+import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
+import { table } from '../render.js';
+import { client, SERVER_OPTIONS, type Command } from '../command.js';
+
+const MAX_CONTENT = 100;
+
+/** `2026-11-25T20:31:05.123Z` as `2026-11-25 20:31:05` */
+const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '');
+
+const contentText = (c: MessageSummary['content']) => {
+  const text = typeof c === 'string' ? c : JSON.stringify(c);
+  return text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT)}…` : text;
+};
+
+/** The active conversations, most recently active first. */
+export function renderConversations(list: Omit<ConversationView, 'history'>[]): string {
+  if (!list.length) return 'No active conversations. Start one with: caxton send --capability SKILL "hello"';
+  return table(
+    list.map((c) => [c.id, String(c.messageCount), c.participants.join(', '), when(c.lastActivity), when(c.createdAt)]),
+    ['CONVERSATION', 'MESSAGES', 'PARTICIPANTS', 'LAST ACTIVE', 'STARTED'],
+  );
+}
+
+/** One conversation: what it is, then its history, a message a line. */
+export function renderConversation(c: ConversationView): string {
+  const state = c.active ? pc.green('active') : pc.yellow(`ended (${c.endedReason ?? 'unknown'})`);
+  const lines = [
+    `${pc.bold(c.id)}  ${state}`,
+    `  ${c.messageCount} messages between ${c.participants.join(', ') || 'nobody yet'}; started ${when(c.createdAt)}, last active ${when(c.lastActivity)}`,
+  ];
+  if (c.history.length) {
+    const shown = c.history.length < c.messageCount ? ` (the last ${c.history.length})` : '';
+    lines.push('', `History${shown}:`);
+    lines.push(
+      table(
+        c.history.map((m) => [when(m.at), `${m.from} → ${m.to}`, m.performative, m.ok ? contentText(m.content) : `${pc.red('failed')} ${contentText(m.content)}`]),
+        ['TIME', 'FROM → TO', 'PERFORMATIVE', 'CONTENT'],
+      ),
+    );
+  } else if (c.messageCount) {
+    lines.push('', `Its history was let go when it ended; the event log keeps every message: caxton events --conversation ${c.id}`);
+  }
+  if (c.active) lines.push('', `Continue it: caxton send --conversation ${c.id} --capability SKILL "…"`);
+  return lines.join('\n');
+}
+
+export const conversations: Command = {
+  name: 'conversations',
+  usage: 'caxton conversations [ID] [--limit N] [--json]',
+  options: { ...SERVER_OPTIONS, limit: { type: 'string' } },
+  async run(ctx) {
+    const [id, ...extra] = ctx.positionals;
+    if (extra.length) throw new CaxtonError('CAX_USAGE', { detail: `one conversation at a time, not ${ctx.positionals.length}`, hint: 'caxton conversations ID' });
+    if (id !== undefined) {
+      const c = await client(ctx).get<ConversationView>(`/api/v1/conversations/${encodeURIComponent(id)}`);
+      return { data: { conversation: c }, text: renderConversation(c), ok: true };
+    }
+    const limit = typeof ctx.flags.limit === 'string' ? Number(ctx.flags.limit) : 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(ctx.flags.limit)} is not a number from 1 to 10000`, hint: 'caxton conversations --limit 100' });
+    }
+    const list = await client(ctx).get<Omit<ConversationView, 'history'>[]>(`/api/v1/conversations?limit=${limit}`);
+    return { data: { conversations: list }, text: renderConversations(list), ok: true };
+  },
+};
