@@ -228,7 +228,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   });
   const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
   sweeper.unref();
-  const pruner = opts.retainEventsDays ? startPruning(events, opts.retainEventsDays, logger) : null;
+  // started once the server listens: a large first deletion must not hold up the restore
+  let pruner: { stop(): Promise<void> } | null = null;
   const tools = new SnapshotToolInvoker(() => deployer.snapshot, events);
   const dispatcher = new Dispatcher({
     snapshot: () => deployer.snapshot,
@@ -286,6 +287,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${shownHost}:${addr.port}`;
     events.append(EventType.ServerStarted, { url, pid: process.pid, workspace, deployedSha: deployer.snapshot?.sha ?? null });
+    if (opts.retainEventsDays) pruner = startPruning(events, opts.retainEventsDays, logger);
     writeFileAtomic(path.join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
     return { app, url, token, dataDir, deployer, dispatcher, conversations, events, close };
   } catch (err) {
