@@ -9,7 +9,8 @@ import { buildServer } from './app.js';
 import { CaxtonError } from './errors.js';
 import { loadOrCreateToken } from './auth.js';
 import { EventLog, type EventLogOptions } from './events/log.js';
-import { EventType, LogEvent, MessageEvent, PRUNABLE_EVENTS } from './events/types.js';
+import { EventType, MessageEvent } from './events/types.js';
+import { startRetention } from './events/retention.js';
 import { successfulDeployments } from './events/deployment-queries.js';
 import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
@@ -102,41 +103,6 @@ async function openEventLog(opts: EventLogOptions): Promise<EventLog> {
     if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(opts.file) }, { cause: err });
     throw err;
   }
-}
-
-const DAY_MS = 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
-
-/**
- * Deletes message and tool events older than `days`, now (in the background) and every hour; each
- * time it deletes some, one EventsPruned says how many. `stop` waits for a run under way.
- */
-function startPruning(events: EventLog, days: number, logger: Logger): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(async () => {
-      const before = Date.now() - days * DAY_MS;
-      try {
-        const n = await events.prune(before, PRUNABLE_EVENTS);
-        if (n > 0) {
-          const payload = { events: n, before: new Date(before).toISOString(), retainDays: days };
-          events.append(LogEvent.EventsPruned, payload);
-          logger.info(payload, `deleted ${n} message and tool events older than ${days} days`);
-        }
-      } catch (err) {
-        logger.warn({ err }, 'could not delete old events; trying again in an hour');
-      }
-    });
-  };
-  run();
-  const timer = setInterval(run, PRUNE_EVERY_MS);
-  timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return running;
-    },
-  };
 }
 
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
@@ -287,7 +253,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${shownHost}:${addr.port}`;
     events.append(EventType.ServerStarted, { url, pid: process.pid, workspace, deployedSha: deployer.snapshot?.sha ?? null });
-    if (opts.retainEventsDays) pruner = startPruning(events, opts.retainEventsDays, logger);
+    if (opts.retainEventsDays) pruner = startRetention(events, opts.retainEventsDays, logger);
     writeFileAtomic(path.join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
     return { app, url, token, dataDir, deployer, dispatcher, conversations, events, close };
   } catch (err) {
