@@ -48,6 +48,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** What the event log has sent its worker and not yet stored, read at each scrape. */
+  eventLogBacklog(read: () => number): void {
+    new client.Gauge({
+      name: 'caxton_event_log_backlog_bytes',
+      help: 'Event bytes sent to the log writer and not yet stored; past 256 MiB the log sheds message and tool events',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   eventsDropped(types: Record<string, number>): void {
     for (const [type, n] of Object.entries(types)) this.dropped.inc({ type }, n);
   }

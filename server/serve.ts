@@ -153,6 +153,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     onDropped: (d) => metrics.eventsDropped(d.types),
     ...(opts.maxEventBacklogBytes ? { maxBacklogBytes: opts.maxEventBacklogBytes } : {}),
   });
+  metrics.eventLogBacklog(() => events.backlog());
   const onboarding: Onboarding | null = await Onboarding.open(events, dataDir).catch((err: unknown) => {
     logger.warn({ err }, 'onboarding milestones unavailable');
     return null;

@@ -204,7 +204,8 @@ export class EventLog implements EventSink {
     }
   }
 
-  private backlog(): number {
+  /** Bytes handed to the worker and not yet stored: past maxBacklogBytes the log sheds (see the top). */
+  backlog(): number {
     return this.sentBytes - Number(Atomics.load(this.storedBytes, 0));
   }
 

@@ -372,8 +372,11 @@ Behind('messages are all answered; the log sheds their events, records how many 
     const slow = r.server.events.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
     const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => r.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: `n${i}` } })));
     assert.equal([...new Set(replies.map((x) => x.status))], [200]);
+    const backlog = (text: string) => Number(/^caxton_event_log_backlog_bytes (\d+)$/m.exec(text)?.[1]);
+    assert.ok(backlog((await r.anon('GET', '/metrics')).text) > 2048, 'the backlog shows while the log is behind');
     await slow;
     await r.server.events.flush();
+    assert.is(backlog((await r.anon('GET', '/metrics')).text), 0);
     const dropped = assertJson(await r.call('GET', '/api/v1/events?type=EventsDropped'), 200) as Array<{ payload: { events: number; types: Record<string, number> } }>;
     assert.is(dropped.length, 1);
     const { events, types } = dropped[0]!.payload;
