@@ -1,11 +1,12 @@
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { DeploymentStats } from '../../server/events/deployment-queries.js';
-import type { RoutingStats } from '../../server/events/routing-queries.js';
+import type { RoutingStats, UsageRow } from '../../server/events/routing-queries.js';
 import { table } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
-const KINDS = ['onboarding', 'deployments', 'routing'] as const;
+const KINDS = ['onboarding', 'deployments', 'routing', 'usage'] as const;
+const USAGE_BY = ['agent', 'conversation'] as const;
 type Kind = (typeof KINDS)[number];
 
 export function formatDuration(ms: number | null): string {
@@ -55,6 +56,24 @@ export function renderDeploymentStats(s: DeploymentStats): string {
   ].join('\n');
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** LLM token usage by agent or conversation, the largest first, with a total line. */
+export function renderUsage(rows: UsageRow[], by: (typeof USAGE_BY)[number]): string {
+  if (!rows.length) return 'No LLM calls recorded yet. Offline agents use no tokens; an agent with an [llm] section records its usage here.';
+  const sum = (f: (r: UsageRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const prompt = sum((r) => r.promptTokens);
+  const completion = sum((r) => r.completionTokens);
+  return [
+    `LLM usage: ${count(sum((r) => r.calls))} calls, ${count(prompt + completion)} tokens (${count(prompt)} prompt, ${count(completion)} completion)`,
+    '',
+    table(
+      rows.map((r) => [r.key ?? '—', count(r.calls), count(r.promptTokens), count(r.completionTokens), count(r.promptTokens + r.completionTokens)]),
+      [by === 'agent' ? 'AGENT' : 'CONVERSATION', 'CALLS', 'PROMPT', 'COMPLETION', 'TOTAL'],
+    ),
+  ].join('\n');
+}
+
 interface Funnel {
   createdAt: string | null;
   steps: Array<{ milestone: string; reached: boolean; at: string; sinceCreatedMs: number | null }>;
@@ -62,8 +81,8 @@ interface Funnel {
 
 export const stats: Command = {
   name: 'stats',
-  usage: 'caxton stats [onboarding|deployments|routing] [--json]',
-  options: { ...SERVER_OPTIONS },
+  usage: 'caxton stats [onboarding|deployments|routing|usage] [--by agent|conversation] [--json]',
+  options: { ...SERVER_OPTIONS, by: { type: 'string' } },
   async run(ctx) {
     const kind = (ctx.positionals[0] ?? 'onboarding') as Kind;
     if (!KINDS.includes(kind)) throw new CaxtonError('CAX_USAGE', { detail: `unknown stats "${kind}"`, hint: `Use one of: ${KINDS.join(', ')}` });
@@ -77,6 +96,12 @@ export const stats: Command = {
     if (kind === 'deployments') {
       const d = await api.get<DeploymentStats>('/api/v1/analytics/deployments');
       return { data: { deployments: d }, text: renderDeploymentStats(d), ok: true };
+    }
+    if (kind === 'usage') {
+      const by = (typeof ctx.flags.by === 'string' ? ctx.flags.by : 'agent') as (typeof USAGE_BY)[number];
+      if (!USAGE_BY.includes(by)) throw new CaxtonError('CAX_USAGE', { detail: `--by ${by}: usage is counted by agent or by conversation`, hint: 'caxton stats usage --by conversation' });
+      const rows = await api.get<UsageRow[]>(`/api/v1/analytics/usage?by=${by}`);
+      return { data: { usage: rows, by }, text: renderUsage(rows, by), ok: true };
     }
     const r = await api.get<RoutingStats>('/api/v1/analytics/routing');
     return { data: { routing: r }, text: renderRoutingStats(r), ok: true };

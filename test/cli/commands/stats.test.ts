@@ -2,7 +2,7 @@
 // server whose event log holds delivered and failed messages and a deployment.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatMs, renderDeploymentStats, renderRoutingStats } from '../../../cli/commands/stats.js';
+import { formatMs, renderDeploymentStats, renderRoutingStats, renderUsage } from '../../../cli/commands/stats.js';
 import type { RoutingStats } from '../../../server/events/routing-queries.js';
 import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
 import { cliSuite } from '../../util/http.js';
@@ -61,13 +61,26 @@ Render('deployments: totals, success rate and durations; none yet says how to de
   assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
 });
 
+Render('usage: totals on a line, then the largest first; none says where usage comes from', () => {
+  const text = strip(renderUsage([{ key: 'writer', calls: 3, promptTokens: 12_000, completionTokens: 345 }, { key: 'planner', calls: 1, promptTokens: 40, completionTokens: 2 }], 'agent'));
+  assert.is(
+    text,
+    'LLM usage: 4 calls, 12,387 tokens (12,040 prompt, 347 completion)\n\nAGENT    CALLS  PROMPT  COMPLETION  TOTAL\nwriter   3      12,000  345         12,345\nplanner  1      40      2           42',
+  );
+  assert.match(strip(renderUsage([{ key: 'c-1', calls: 1, promptTokens: 1, completionTokens: 1 }], 'conversation')), /\nCONVERSATION\s+CALLS/);
+  assert.match(renderUsage([], 'agent'), /^No LLM calls recorded yet\. Offline agents use no tokens/);
+});
+
 Render.run();
 
 // ---
 
-const { Cli, cli: stats } = cliSuite('caxton stats (child process, real server)', 'stats', greeterFiles(), async ({ server: { dispatcher } }) => {
+const { Cli, cli: stats } = cliSuite('caxton stats (child process, real server)', 'stats', greeterFiles(), async ({ server: { dispatcher, events } }) => {
   for (let i = 0; i < 3; i++) await dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
   await dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
+  // what an LLM agent's calls record (the greeter is offline and records none)
+  events.append('LlmUsage', { messageId: 'm1', agent: 'writer', promptTokens: 100, completionTokens: 20 }, { conversationId: 'c-1' });
+  events.append('LlmUsage', { messageId: 'm2', agent: 'writer', promptTokens: 50, completionTokens: 5 }, { conversationId: 'c-2' });
 });
 
 Cli('routing :: the log\'s messages, rendered', async () => {
@@ -89,9 +102,16 @@ Cli('deployments :: one that succeeded', async () => {
   assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 rolled back\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
 });
 
+Cli('usage :: tokens by agent, or by conversation', async () => {
+  assert.match(strip(assertOk(await stats('usage'))).trimEnd(), /^LLM usage: 2 calls, 175 tokens \(150 prompt, 25 completion\)\n\nAGENT\s+CALLS\s+PROMPT\s+COMPLETION\s+TOTAL\nwriter\s+2\s+150\s+25\s+175$/);
+  const doc = assertOkJson(await stats('usage', '--by', 'conversation', '--json'));
+  assert.equal(doc.usage.map((r: { key: string }) => r.key), ['c-1', 'c-2']);
+  assertFails(await stats('usage', '--by', 'model'), 2, 'CAX_USAGE');
+});
+
 Cli('an unknown kind :: usage error naming the kinds', async () => {
   const err = assertFails(await stats('latency'), 2, 'CAX_USAGE');
-  assert.match(err, /onboarding, deployments, routing/);
+  assert.match(err, /onboarding, deployments, routing, usage/);
 });
 
 Cli.run();
