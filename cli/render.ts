@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import type { ChangeItem, Changes, DeploymentPlan, DeploymentRecord, HeldBack, RecordIssue } from '../server/deploy/record.js';
 import type { CaxtonError } from '../server/errors.js';
+import type { AgentHealth } from '../server/routing/dispatcher.js';
 
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
 
@@ -110,9 +111,29 @@ export function renderHistory(records: DeploymentRecord[]): string {
   );
 }
 
-export function renderAgents(agents: Array<{ name: string; capabilities: string[]; tools: string[]; sha: string; description: string }>): string {
+interface AgentRow {
+  name: string;
+  capabilities: string[];
+  tools: string[];
+  sha: string;
+  description: string;
+  health?: AgentHealth;
+}
+
+/** An agent's circuit breaker in a few words: closed, failures that count toward opening it, open until when. */
+export function circuitText(h: AgentHealth | undefined): string {
+  if (!h) return '—';
+  if (h.circuit === 'open') return pc.red(`open until ${h.retryAt?.slice(11, 19) ?? '?'} UTC`);
+  if (h.circuit === 'half-open') return pc.yellow('half-open (one probe)');
+  return h.recentFailures ? pc.yellow(`closed, ${h.recentFailures}/${h.failureThreshold} failures`) : 'closed';
+}
+
+export function renderAgents(agents: AgentRow[]): string {
   if (!agents.length) return 'No agents are deployed. Deploy with: caxton deploy';
-  return table(agents.map((a) => [a.name, a.capabilities.join(', '), a.tools.join(', ') || '—', short(a.sha), a.description]), ['AGENT', 'CAPABILITIES', 'TOOLS', 'SHA', 'DESCRIPTION']);
+  return table(
+    agents.map((a) => [a.name, a.capabilities.join(', '), a.tools.join(', ') || '—', circuitText(a.health), String(a.health?.inFlight ?? '—'), short(a.sha), a.description]),
+    ['AGENT', 'CAPABILITIES', 'TOOLS', 'CIRCUIT', 'IN FLIGHT', 'SHA', 'DESCRIPTION'],
+  );
 }
 
 interface ToolRow {

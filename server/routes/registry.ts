@@ -5,10 +5,13 @@ import { describeSnapshot } from '../deploy/snapshot.js';
 import { NAME_RE } from '../workspace/schema.js';
 
 export default async function registryRoutes(app: FastifyInstance): Promise<void> {
-  const { deployer } = app.deps;
+  const { deployer, dispatcher } = app.deps;
   const view = () => {
     const s = deployer.snapshot;
-    return s ? describeSnapshot(s) : { agents: [], tools: [], capabilities: {} };
+    if (!s) return { agents: [], tools: [], capabilities: {} };
+    const d = describeSnapshot(s);
+    // each agent with its circuit breaker and load, as the dispatcher holds them now
+    return { ...d, agents: d.agents.map((a) => ({ ...a, health: dispatcher.health(a.name) })) };
   };
   const byName = (kind: 'agent' | 'tool', name: string) => {
     if (!NAME_RE.test(name)) throw new CaxtonError('CAX_INVALID_NAME', { kind, name });

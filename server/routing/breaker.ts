@@ -48,3 +48,18 @@ export function breakerFailure(s: BreakerState, now: number, cfg: BreakerConfig 
   if (failures.length >= cfg.failureThreshold) return { state: 'open', openedAt: now, retryAt: now + cfg.openMs };
   return { state: 'closed', failures };
 }
+
+/** A breaker as an operator reads it: `open` only while it refuses calls; failures that still count. */
+export interface BreakerView {
+  circuit: 'closed' | 'open' | 'half-open';
+  /** while open: when it lets a probe through (epoch ms) */
+  retryAt: number | null;
+  /** while closed: failures inside the window, of the threshold that opens it */
+  recentFailures: number;
+}
+
+export function breakerView(s: BreakerState, now: number, cfg: BreakerConfig = DEFAULT_BREAKER): BreakerView {
+  if (s.state === 'open') return now < s.retryAt ? { circuit: 'open', retryAt: s.retryAt, recentFailures: 0 } : { circuit: 'half-open', retryAt: null, recentFailures: 0 };
+  if (s.state === 'half-open') return { circuit: 'half-open', retryAt: null, recentFailures: 0 };
+  return { circuit: 'closed', retryAt: null, recentFailures: s.failures.filter((t) => now - t < cfg.windowMs).length };
+}

@@ -8,7 +8,7 @@ import { MessageEvent } from '../events/types.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
 import type { AgentFile, RoutingSettings } from '../workspace/schema.js';
 import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
-import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
+import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, breakerView, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
 import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
@@ -96,6 +96,17 @@ export interface DispatcherDeps {
   config?: Partial<RoutingConfig>;
 }
 
+export interface AgentHealth {
+  circuit: 'closed' | 'open' | 'half-open';
+  /** while open: when it lets a probe through */
+  retryAt: string | null;
+  /** while closed: failures inside the breaker's window, of failureThreshold */
+  recentFailures: number;
+  failureThreshold: number;
+  /** messages it is handling now */
+  inFlight: number;
+}
+
 interface Attempted {
   reply: Reply;
 }
@@ -139,6 +150,19 @@ export class Dispatcher {
 
   load(name: string): number {
     return this.inFlight.get(name) ?? 0;
+  }
+
+  /** An agent's circuit and load as the registry shows them, in the snapshot that serves now. */
+  health(name: string): AgentHealth {
+    const snap = this.deps.snapshot();
+    const v = breakerView(this.breaker(snap?.agents.get(name)), this.now(), this.config(snap).breaker);
+    return {
+      circuit: v.circuit,
+      retryAt: v.retryAt === null ? null : new Date(v.retryAt).toISOString(),
+      recentFailures: v.recentFailures,
+      failureThreshold: this.config(snap).breaker.failureThreshold,
+      inFlight: this.load(name),
+    };
   }
 
   /** A client's message: validated request in, reply out (or a CaxtonError). */

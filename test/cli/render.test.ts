@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderTools } from '../../cli/render.js';
+import { renderAgents, renderTools } from '../../cli/render.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
@@ -35,6 +35,28 @@ Tools('says when nothing is deployed', () => {
 });
 
 Tools.run();
+
+// ---
+
+const Agents = suite('renderAgents');
+
+Agents('shows each agent\'s circuit and load: closed, failures that count, open until when, half-open', () => {
+  const agent = (name: string, health: object) => ({ name, capabilities: ['x'], tools: [], sha: 'abcdef0123', description: `the ${name} agent`, health: { circuit: 'closed', retryAt: null, recentFailures: 0, failureThreshold: 5, inFlight: 0, ...health } });
+  const text = strip(renderAgents([
+    agent('calm', {}),
+    agent('shaky', { recentFailures: 2, inFlight: 3 }),
+    agent('down', { circuit: 'open', retryAt: '2026-11-25T20:31:05.000Z' }),
+    agent('probing', { circuit: 'half-open' }),
+  ] as Parameters<typeof renderAgents>[0]));
+  assert.match(text, /^AGENT\s+CAPABILITIES\s+TOOLS\s+CIRCUIT\s+IN FLIGHT\s+SHA\s+DESCRIPTION\n/);
+  assert.match(text, /\ncalm\s+x\s+—\s+closed\s+0\s+abcdef0\s+the calm agent/);
+  assert.match(text, /\nshaky\s+x\s+—\s+closed, 2\/5 failures\s+3\s/);
+  assert.match(text, /\ndown\s+x\s+—\s+open until 20:31:05 UTC\s+0\s/);
+  assert.match(text, /\nprobing\s+x\s+—\s+half-open \(one probe\)\s/);
+  assert.is(renderAgents([]), 'No agents are deployed. Deploy with: caxton deploy');
+});
+
+Agents.run();
 
 // ---
 

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import http from 'node:http';
 import { agentFiles, toolFiles } from '../../util/workspace.js';
 import { assertError, assertJson, deployed, serveRepo } from '../../util/http.js';
+import { basicFactory } from '../../../server/deploy/basic-factory.js';
+import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
 
 const WORKSPACE = {
   ...agentFiles('analyst', { capabilities: ['analyze', 'summarize'], tools: ['chart'] }),
@@ -48,6 +50,42 @@ Agents('lists the deployed agents', async () => {
     assert.equal(analyst.tools, ['chart']);
     assert.is(analyst.description, 'The analyst agent');
     assert.is(analyst.sha, s.repo.head());
+  } finally {
+    await s.close();
+  }
+});
+
+Agents('each agent with its circuit breaker and load: closed, failures that count, open with when it retries', async () => {
+  // `flaky` fails every message; one attempt a message, and two failures open its breaker
+  const flaky: RuntimeFactory = {
+    ...basicFactory,
+    createAgent: async (args) =>
+      args.name === 'flaky'
+        ? {
+            name: 'flaky',
+            handle: () => {
+              throw new Error('down');
+            },
+          }
+        : basicFactory.createAgent(args),
+  };
+  const s = await deployed(
+    { ...WORKSPACE, ...agentFiles('flaky', { capabilities: ['flake'] }), 'caxton.toml': 'name = "t"\n\n[routing]\nattempts = 1\nbreaker_failures = 2\nbreaker_open_ms = 60000\n' },
+    { factory: flaky },
+  );
+  try {
+    const health = async (name: string) => assertJson(await s.call('GET', `/api/v1/agents/${name}`), 200).health;
+    assert.equal(await health('writer'), { circuit: 'closed', retryAt: null, recentFailures: 0, failureThreshold: 2, inFlight: 0 });
+    assertError(await s.call('POST', '/api/v1/messages', { capability: 'flake', content: 'x' }), 502, 'CAX_AGENT_FAILED');
+    assert.equal(await health('flaky'), { circuit: 'closed', retryAt: null, recentFailures: 1, failureThreshold: 2, inFlight: 0 });
+    const before = Date.now();
+    assertError(await s.call('POST', '/api/v1/messages', { capability: 'flake', content: 'x' }), 502, 'CAX_AGENT_FAILED');
+    const open = await health('flaky');
+    assert.is(open.circuit, 'open');
+    assert.ok(Date.parse(open.retryAt) >= before + 60_000, open.retryAt);
+    // the list says the same
+    const list = assertJson(await s.call('GET', '/api/v1/agents'), 200);
+    assert.is(list.find((a: { name: string }) => a.name === 'flaky').health.circuit, 'open');
   } finally {
     await s.close();
   }

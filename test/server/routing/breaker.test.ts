@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { breakerAdmit, breakerAvailable, breakerFailure, breakerRelease, breakerSuccess, CLOSED, type BreakerConfig, type BreakerState } from '../../../server/routing/breaker.js';
+import { breakerAdmit, breakerAvailable, breakerFailure, breakerRelease, breakerSuccess, breakerView, CLOSED, type BreakerConfig, type BreakerState } from '../../../server/routing/breaker.js';
 
 const CFG: BreakerConfig = { failureThreshold: 3, windowMs: 1000, openMs: 5000 };
 
@@ -164,3 +164,18 @@ Release('frees a claimed half-open probe and keeps everything else', () => {
 });
 
 Release.run();
+
+// ---
+
+const View = suite('breakerView');
+
+View('closed: the failures still inside the window; open: until retryAt, then half-open; half-open as it is', () => {
+  assert.equal(breakerView(CLOSED, 0, CFG), { circuit: 'closed', retryAt: null, recentFailures: 0 });
+  assert.equal(breakerView(failAt([0, 500]), 1200, CFG), { circuit: 'closed', retryAt: null, recentFailures: 1 }, 'the failure at 0 is out of the window');
+  const open = failAt([0, 100, 200]);
+  assert.equal(breakerView(open, 5199, CFG), { circuit: 'open', retryAt: 5200, recentFailures: 0 });
+  assert.equal(breakerView(open, 5200, CFG), { circuit: 'half-open', retryAt: null, recentFailures: 0 }, 'past retryAt the next call is a probe');
+  assert.equal(breakerView({ state: 'half-open', probing: true }, 0, CFG).circuit, 'half-open');
+});
+
+View.run();
