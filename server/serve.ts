@@ -50,7 +50,7 @@ export interface ServeOptions {
   conversationIdleMs?: number;
   /** conversations kept in memory (100,000 by default); past it the least recently active are evicted */
   maxConversations?: number;
-  /** message and tool events older than this many days are deleted, at start-up and then hourly (default: kept) */
+  /** message and tool events older than this many days are deleted, once the server listens and then hourly (default: kept) */
   retainEventsDays?: number;
   /** the event log's backlog (bytes sent to its worker, not yet stored) past which it sheds message and tool events (default 256 MiB) */
   maxEventBacklogBytes?: number;
