@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { CaxtonError } from '../server/errors.js';
 import { ApiClient } from './client.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -49,4 +50,14 @@ export function target(ctx: Context): Target {
 export function client(ctx: Context): ApiClient {
   const t = target(ctx);
   return new ApiClient(t.url, t.token);
+}
+
+/** `--limit N` (a whole number from 1 to 10,000), or `fallback` without it; `command` names the hint's example. */
+export function limitFlag(ctx: Context, fallback: number, command: string): number {
+  const given = ctx.flags.limit;
+  const limit = typeof given === 'string' ? Number(given) : fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(given)} is not a number from 1 to 10000`, hint: `caxton ${command} --limit 100` });
+  }
+  return limit;
 }

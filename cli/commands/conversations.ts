@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
 import { table } from '../render.js';
-import { client, SERVER_OPTIONS, type Command } from '../command.js';
+import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_CONTENT = 100;
 
@@ -57,10 +57,7 @@ export const conversations: Command = {
       const c = await client(ctx).get<ConversationView>(`/api/v1/conversations/${encodeURIComponent(id)}`);
       return { data: { conversation: c }, text: renderConversation(c), ok: true };
     }
-    const limit = typeof ctx.flags.limit === 'string' ? Number(ctx.flags.limit) : 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(ctx.flags.limit)} is not a number from 1 to 10000`, hint: 'caxton conversations --limit 100' });
-    }
+    const limit = limitFlag(ctx, 20, 'conversations');
     const list = await client(ctx).get<Omit<ConversationView, 'history'>[]>(`/api/v1/conversations?limit=${limit}`);
     return { data: { conversations: list }, text: renderConversations(list), ok: true };
   },

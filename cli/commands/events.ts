@@ -1,10 +1,9 @@
 import pc from 'picocolors';
-import { CaxtonError } from '../../server/errors.js';
 import type { CaxtonEvent } from '../../server/events/log.js';
 import { EVENT_TYPES } from '../../server/events/types.js';
 import { nearest } from '../../server/util/nearest.js';
 import { table } from '../render.js';
-import { client, SERVER_OPTIONS, type Command } from '../command.js';
+import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_PAYLOAD = 100;
 
@@ -45,11 +44,7 @@ export const events: Command = {
   options: { ...SERVER_OPTIONS, type: { type: 'string' }, limit: { type: 'string' }, deployment: { type: 'string' }, conversation: { type: 'string' } },
   async run(ctx) {
     const f = ctx.flags;
-    const limit = typeof f.limit === 'string' ? Number(f.limit) : 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(f.limit)} is not a number from 1 to 10000`, hint: 'caxton events --limit 100' });
-    }
-    const q = new URLSearchParams({ limit: String(limit) });
+    const q = new URLSearchParams({ limit: String(limitFlag(ctx, 50, 'events')) });
     const type = typeof f.type === 'string' ? canonicalType(f.type) : undefined;
     if (type) q.set('type', type);
     if (typeof f.deployment === 'string') q.set('deploymentId', f.deployment);
