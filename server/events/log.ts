@@ -209,12 +209,17 @@ export class EventLog implements EventSink {
     return this.sentBytes - Number(Atomics.load(this.storedBytes, 0));
   }
 
-  /** While shedding: true until the backlog is under half the limit; then the shed events are recorded. */
+  /** While shedding: true until the backlog is under half the limit; then the log has caught up. */
   private stillBehind(): boolean {
     if (this.backlog() > this.maxBacklog / 2) return true;
+    this.caughtUp();
+    return false;
+  }
+
+  /** Appends are stored again; what was shed is recorded (shed events only ever gather while behind). */
+  private caughtUp(): void {
     this.behind = false;
     this.recordShed();
-    return false;
   }
 
   private shedOne(type: string, at: number): void {
@@ -250,10 +255,11 @@ export class EventLog implements EventSink {
     if (this.failure) return;
     this.worker.postMessage({ id: 0, op: 'append', buffer, length } as Request, [buffer]);
     this.sentBytes += length;
-    if (!this.behind && this.backlog() > this.maxBacklog) {
+    const backlog = this.backlog();
+    if (!this.behind && backlog > this.maxBacklog) {
       this.behind = true;
       this.opts.logger?.warn(
-        { backlogBytes: this.backlog(), maxBacklogBytes: this.maxBacklog },
+        { backlogBytes: backlog, maxBacklogBytes: this.maxBacklog },
         'event log is behind: shedding message and tool events until it catches up (deployments, webhooks and the rest are kept)',
       );
     }
@@ -263,10 +269,9 @@ export class EventLog implements EventSink {
   async flush(): Promise<void> {
     this.send();
     await this.request({ op: 'flush' });
-    if (this.behind || this.shed) {
+    if (this.behind) {
       // everything sent is stored now: the log has caught up
-      this.behind = false;
-      this.recordShed();
+      this.caughtUp();
       this.send();
       await this.request({ op: 'flush' });
     }
