@@ -155,12 +155,13 @@ export class Dispatcher {
   /** An agent's circuit and load as the registry shows them, in the snapshot that serves now. */
   health(name: string): AgentHealth {
     const snap = this.deps.snapshot();
-    const v = breakerView(this.breaker(snap?.agents.get(name)), this.now(), this.config(snap).breaker);
+    const cfg = this.config(snap).breaker;
+    const v = breakerView(this.breaker(snap?.agents.get(name)), this.now(), cfg);
     return {
       circuit: v.circuit,
       retryAt: v.retryAt === null ? null : new Date(v.retryAt).toISOString(),
       recentFailures: v.recentFailures,
-      failureThreshold: this.config(snap).breaker.failureThreshold,
+      failureThreshold: cfg.failureThreshold,
       inFlight: this.load(name),
     };
   }
