@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { EventLog, type DroppedEvents, type EventLogOptions } from '../../../server/events/log.js';
 import { GROUP, ROWS } from '../../../server/events/wire.js';
+import { holdWorker } from '../../util/hold-log.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -166,9 +167,6 @@ Commit.run();
 
 const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
 
-/** DuckDB runs this on its own threads for ~0.3 s, and the worker stores nothing more until it ends. */
-const HOLD_WORKER = `SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`;
-
 async function withLog(opts: Omit<EventLogOptions, 'file'>, body: (log: EventLog) => Promise<void>): Promise<void> {
   const dir = tmpDir('caxton-log-');
   const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 20, ...opts });
@@ -185,7 +183,7 @@ Backlog('while the worker is held by a slow query: message events past the backl
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
   const reported: DroppedEvents[] = [];
   await withLog({ logger, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) }, async (log) => {
-    const slow = log.query(HOLD_WORKER);
+    const slow = holdWorker(log);
     await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < 2000; i++) {
       log.append('MessageSent', { messageId: `m${i}`, performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { conversationId: `c${i % 50}` });
@@ -218,7 +216,7 @@ Backlog('while the worker is held by a slow query: message events past the backl
 
 Backlog('under the limit nothing is shed, however many events', async () => {
   await withLog({ onDropped: () => assert.unreachable('nothing to shed') }, async (log) => {
-    const slow = log.query(HOLD_WORKER);
+    const slow = holdWorker(log);
     for (let i = 0; i < 2000; i++) log.append('MessageSent', { messageId: `m${i}` }, { conversationId: `c${i % 50}` });
     await slow;
     await log.flush();

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Files } from '../../util/repo.js';
 import { agentFiles } from '../../util/workspace.js';
 import { assertError, assertJson, deployed, serveRepo, type Served } from '../../util/http.js';
+import { holdWorker } from '../../util/hold-log.js';
 
 /** Three offline agents: the planner asks research through a [behavior] step, the greeter answers alone. */
 function workspace(version = 'v1'): Files {
@@ -368,8 +369,7 @@ const Behind = suite('POST /api/v1/messages :: an event log that falls behind');
 Behind('messages are all answered; the log sheds their events, records how many as EventsDropped, and /metrics counts them by type', async () => {
   const r = await deployed(workspace(), { maxEventBacklogBytes: 2048 });
   try {
-    // DuckDB runs the query on its own threads; the log's worker stores nothing more until it ends
-    const slow = r.server.events.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+    const slow = holdWorker(r.server.events);
     const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => r.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: `n${i}` } })));
     assert.equal([...new Set(replies.map((x) => x.status))], [200]);
     const backlog = (text: string) => Number(/^caxton_event_log_backlog_bytes (\d+)$/m.exec(text)?.[1]);
