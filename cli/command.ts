@@ -52,12 +52,12 @@ export function client(ctx: Context): ApiClient {
   return new ApiClient(t.url, t.token);
 }
 
-/** `--limit N` (a whole number from 1 to 10,000), or `fallback` without it; `command` names the hint's example. */
-export function limitFlag(ctx: Context, fallback: number, command: string): number {
+/** `--limit N` (a whole number from 1 to `max`, the API's own bound), or `fallback` without it; `command` names the hint's example. */
+export function limitFlag(ctx: Context, fallback: number, command: string, max = 10_000): number {
   const given = ctx.flags.limit;
   const limit = typeof given === 'string' ? Number(given) : fallback;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(given)} is not a number from 1 to 10000`, hint: `caxton ${command} --limit 100` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new CaxtonError('CAX_USAGE', { detail: `--limit ${String(given)} is not a number from 1 to ${max}`, hint: `caxton ${command} --limit ${Math.min(100, max)}` });
   }
   return limit;
 }

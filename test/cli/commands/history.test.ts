@@ -1,7 +1,7 @@
 // A real `caxton serve` child; the tests share it and run in order.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertOk, assertOkJson } from '../../util/cli-assert.js';
+import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
 import { serveWorkspace, type Workspace } from '../../util/serve-child.js';
 import { agentFiles } from '../../util/workspace.js';
 
@@ -44,6 +44,16 @@ History('prints a table for people', async () => {
   assert.match(rows[0]!, /^ID\s+STATUS\s+TRIGGER/);
   assert.is(rows.length, 4);
   assert.match(rows[1]!, /failed/);
+});
+
+History('--limit N shows the newest N; a --limit that is not a whole number from 1 to 1000 is a usage error', async () => {
+  const list = assertOkJson(await h!.cli('history', '--limit', '2', '--json')).deployments;
+  assert.equal(list.map((d: { status: string }) => d.status), ['failed', 'succeeded']);
+  for (const bad of ['lots', '0', '2.5', '1001']) {
+    const err = assertFails(await h!.cli('history', '--limit', bad), 2, 'CAX_USAGE');
+    assert.ok(err.includes(`--limit ${bad} is not a number from 1 to 1000`), err);
+    assert.ok(err.includes('caxton history --limit 100'), err);
+  }
 });
 
 History.run();
