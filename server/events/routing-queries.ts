@@ -66,7 +66,8 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
 }
 
 export interface UsageRow {
-  key: string;
+  /** the agent or conversation; null for calls recorded without one */
+  key: string | null;
   calls: number;
   promptTokens: number;
   completionTokens: number;
@@ -75,7 +76,7 @@ export interface UsageRow {
 /** LLM token usage grouped by agent or by conversation. */
 export async function llmUsage(log: EventLog, by: 'agent' | 'conversation'): Promise<UsageRow[]> {
   const key = by === 'agent' ? `(payload->>'agent')` : 'conversation_id';
-  const rows = await log.query<{ key: string; calls: string; p: string | null; c: string | null }>(
+  const rows = await log.query<{ key: string | null; calls: string; p: string | null; c: string | null }>(
     `SELECT ${key} AS key, count(*) AS calls,
             sum(CAST(payload->>'promptTokens' AS BIGINT)) AS p, sum(CAST(payload->>'completionTokens' AS BIGINT)) AS c
      FROM events WHERE type = 'LlmUsage' GROUP BY 1 ORDER BY 3 DESC NULLS LAST`,
