@@ -9,10 +9,20 @@ const MAX_CONTENT = 100;
 /** `2026-11-25T20:31:05.123Z` as `2026-11-25 20:31:05` */
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '');
 
-const contentText = (c: MessageSummary['content']) => {
+const contentText = (c: MessageSummary['reply']) => {
   const text = typeof c === 'string' ? c : JSON.stringify(c);
   return text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT)}…` : text;
 };
+
+/** A message's line, then its answer's (or why it failed) from the agent back to the sender. */
+function exchange(m: MessageSummary): string[][] {
+  const sent = [when(m.at), `${m.from} → ${m.to}`, m.performative, contentText(m.content)];
+  const back = `${m.to} → ${m.from}`;
+  if (!m.ok) return [sent, ['', back, pc.red('failed'), m.error ?? 'no reason recorded']];
+  // a server from before replies were kept gives none
+  if (m.replyPerformative == null) return [sent];
+  return [sent, ['', back, m.replyPerformative, contentText(m.reply)]];
+}
 
 /** The active conversations, most recently active first. */
 export function renderConversations(list: Omit<ConversationView, 'history'>[]): string {
@@ -23,7 +33,7 @@ export function renderConversations(list: Omit<ConversationView, 'history'>[]): 
   );
 }
 
-/** One conversation: what it is, then its history, a message a line. */
+/** One conversation: what it is, then its history, a message and its answer a line each. */
 export function renderConversation(c: ConversationView): string {
   const state = c.active ? pc.green('active') : pc.yellow(`ended (${c.endedReason ?? 'unknown'})`);
   const lines = [
@@ -33,12 +43,7 @@ export function renderConversation(c: ConversationView): string {
   if (c.history.length) {
     const shown = c.history.length < c.messageCount ? ` (the last ${c.history.length})` : '';
     lines.push('', `History${shown}:`);
-    lines.push(
-      table(
-        c.history.map((m) => [when(m.at), `${m.from} → ${m.to}`, m.performative, m.ok ? contentText(m.content) : `${pc.red('failed')} ${contentText(m.content)}`]),
-        ['TIME', 'FROM → TO', 'PERFORMATIVE', 'CONTENT'],
-      ),
-    );
+    lines.push(table(c.history.flatMap(exchange), ['TIME', 'FROM → TO', 'PERFORMATIVE', 'CONTENT']));
   } else if (c.messageCount) {
     lines.push('', `Its history was let go when it ended; the event log keeps every message: caxton events --conversation ${c.id}`);
   }

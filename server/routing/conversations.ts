@@ -11,6 +11,11 @@ export interface MessageSummary {
   content: Content;
   at: string;
   ok: boolean;
+  /** the agent's answer (a preview, as content is) and its performative; null when the delivery failed */
+  reply: Content | null;
+  replyPerformative: Performative | null;
+  /** why the delivery failed (an error code); null when it was answered */
+  error: string | null;
 }
 
 export const PREVIEW_CHARS = 1024;
@@ -132,10 +137,11 @@ export class Conversations {
     return c;
   }
 
-  /** Keeps a bounded preview of the content: history must not hold megabytes per message. */
+  /** Keeps a bounded preview of the content and the reply: history must not hold megabytes per message. */
   record(full: MessageSummary): void {
     const content = preview(full.content);
-    const summary = content === full.content ? full : { ...full, content };
+    const reply = full.reply === null ? null : preview(full.reply);
+    const summary = content === full.content && reply === full.reply ? full : { ...full, content, reply };
     const c = this.map.get(summary.conversationId);
     if (c) {
       c.messageCount++;

@@ -361,15 +361,16 @@ export class Dispatcher {
         this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...answer.usage }, { conversationId: msg.conversationId });
       }
       this.deps.events.append(MessageEvent.MessageDelivered, { messageId: msg.id, agent: live.name, ms, attempt, hops: msg.hops }, { conversationId: msg.conversationId });
+      const performative = answer.performative ?? 'inform';
       this.deps.conversations.record({
         id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: isoAt(msg.createdAt), ok: true,
+        content: msg.content, at: isoAt(msg.createdAt), ok: true, reply: answer.content, replyPerformative: performative, error: null,
       });
       return {
         messageId: msg.id,
         conversationId: msg.conversationId,
         handledBy: live.name,
-        performative: answer.performative ?? 'inform',
+        performative,
         reply: answer.content,
         routingMs,
         attempts: attempt,
@@ -384,7 +385,7 @@ export class Dispatcher {
       }
       this.deps.conversations.record({
         id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: isoAt(msg.createdAt), ok: false,
+        content: msg.content, at: isoAt(msg.createdAt), ok: false, reply: null, replyPerformative: null, error: toCaxtonError(err).code,
       });
       throw err;
     } finally {

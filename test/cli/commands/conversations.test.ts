@@ -19,8 +19,8 @@ const view = (over: Partial<ConversationView> = {}): ConversationView => ({
   active: true,
   endedReason: null,
   history: [
-    { id: 'm1', conversationId: 'trip-1', from: 'client', to: 'planner', performative: 'request', content: 'plan a trip', at: '2026-11-25T20:00:00.000Z', ok: true },
-    { id: 'm2', conversationId: 'trip-1', from: 'client', to: 'planner', performative: 'query-ref', content: { days: 3, to: 'x'.repeat(200) }, at: '2026-11-25T20:01:30.250Z', ok: false },
+    { id: 'm1', conversationId: 'trip-1', from: 'client', to: 'planner', performative: 'request', content: 'plan a trip', at: '2026-11-25T20:00:00.000Z', ok: true, reply: { days: 3 }, replyPerformative: 'inform', error: null },
+    { id: 'm2', conversationId: 'trip-1', from: 'client', to: 'planner', performative: 'query-ref', content: { days: 3, to: 'x'.repeat(200) }, at: '2026-11-25T20:01:30.250Z', ok: false, reply: null, replyPerformative: null, error: 'CAX_AGENT_FAILED' },
   ],
   ...over,
 });
@@ -36,13 +36,13 @@ Render('the list: a table, most recent first as the API gives it; none says how 
   assert.is(renderConversations([]), 'No active conversations. Start one with: caxton send --capability SKILL "hello"');
 });
 
-Render('one: its state and counts, its history a message a line (JSON content cut, failures marked), how to continue it', () => {
+Render('one: its state and counts, its history a message and its answer a line each (JSON content cut, failures with their code), how to continue it', () => {
   const text = strip(renderConversation(view()));
   const lines = text.split('\n');
   assert.is(lines[0], 'trip-1  active');
   assert.is(lines[1], '  2 messages between client, planner; started 2026-11-25 20:00:00, last active 2026-11-25 20:01:30');
-  assert.match(text, /\nHistory:\nTIME\s+FROM → TO\s+PERFORMATIVE\s+CONTENT\n2026-11-25 20:00:00\s+client → planner\s+request\s+plan a trip\n/);
-  assert.match(text, /query-ref\s+failed \{"days":3,"to":"x+…\n/);
+  assert.match(text, /\nHistory:\nTIME\s+FROM → TO\s+PERFORMATIVE\s+CONTENT\n2026-11-25 20:00:00\s+client → planner\s+request\s+plan a trip\n\s+planner → client\s+inform\s+\{"days":3\}\n/);
+  assert.match(text, /\n2026-11-25 20:01:30\s+client → planner\s+query-ref\s+\{"days":3,"to":"x+…\n\s+planner → client\s+failed\s+CAX_AGENT_FAILED\n/);
   assert.ok(lines.every((l) => l.length < 200), 'long content is cut');
   assert.match(text, /Continue it: caxton send --conversation trip-1 --capability SKILL "…"$/);
 });
@@ -76,9 +76,12 @@ Cli('lists the conversations the server holds, the most recently active first', 
 Cli('ID :: that conversation and its history', async () => {
   const text = strip(assertOk(await cli('hello-1')));
   assert.match(text, /^hello-1 {2}active\n {2}3 messages between client, greeter;/);
-  assert.match(text, /client → greeter\s+request\s+Ada\n.*Bob\n.*Cy\n/);
+  assert.match(text, /client → greeter\s+request\s+Ada\n\s+greeter → client\s+inform\s+Hello, Ada!\n.*Bob\n.*Hello, Bob!\n.*Cy\n.*Hello, Cy!\n/);
   const doc = assertOkJson(await cli('hello-1', '--json'));
-  assert.equal(doc.conversation.history.map((m: { content: string }) => m.content), ['Ada', 'Bob', 'Cy']);
+  assert.equal(
+    doc.conversation.history.map((m: { content: string; reply: string; replyPerformative: string; error: null }) => [m.content, m.replyPerformative, m.reply, m.error]),
+    [['Ada', 'inform', 'Hello, Ada!', null], ['Bob', 'inform', 'Hello, Bob!', null], ['Cy', 'inform', 'Hello, Cy!', null]],
+  );
 });
 
 Cli('an unknown ID :: not found, with where to look; a bad --limit :: usage error', async () => {

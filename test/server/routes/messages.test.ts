@@ -170,11 +170,12 @@ Conv('lists the active conversations with participants and message counts', asyn
 Conv('GET /:id :: the conversation with its history', async () => {
   const r = assertJson(await c.call('GET', '/api/v1/conversations/conv-1'), 200);
   assert.is(r.id, 'conv-1');
-  assert.equal(r.history.map((m: { from: string; to: string; ok: boolean }) => [m.from, m.to, m.ok]), [
-    ['planner', 'researcher', true],
-    ['client', 'planner', true],
-    ['client', 'greeter', true],
+  assert.equal(r.history.map((m: { from: string; to: string; ok: boolean; replyPerformative: string | null; error: string | null }) => [m.from, m.to, m.ok, m.replyPerformative, m.error]), [
+    ['planner', 'researcher', true, 'inform', null],
+    ['client', 'planner', true, 'inform', null],
+    ['client', 'greeter', true, 'inform', null],
   ]);
+  for (const m of r.history) assert.ok(m.reply !== null && m.reply !== undefined, `a reply for ${m.id}`);
 });
 
 Conv('POST :: an id is checked as a message\'s conversationId is, with the same words', async () => {

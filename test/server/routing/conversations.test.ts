@@ -30,7 +30,7 @@ function harness(o: ConversationOptions = {}): Harness {
 let seq = 0;
 function summary(o: Partial<MessageSummary> = {}): MessageSummary {
   seq++;
-  return { id: `m${seq}`, conversationId: 'c1', from: 'client', to: 'agent-a', performative: 'request', content: `hello ${seq}`, at: new Date(0).toISOString(), ok: true, ...o };
+  return { id: `m${seq}`, conversationId: 'c1', from: 'client', to: 'agent-a', performative: 'request', content: `hello ${seq}`, at: new Date(0).toISOString(), ok: true, reply: `hi ${seq}`, replyPerformative: 'inform', error: null, ...o };
 }
 
 // ---
@@ -328,11 +328,16 @@ Preview('keeps small contents as they are and cuts large ones to a text preview'
   assert.ok((obj as string).endsWith('…'));
 });
 
-Preview('history keeps the preview, not the whole content', () => {
+Preview('history keeps the preview of content and reply, not the whole', () => {
   const c = new Conversations();
   c.touch('c1', 'client');
-  c.record({ id: 'm1', conversationId: 'c1', from: 'client', to: 'a', performative: 'request', content: 'y'.repeat(50_000), at: '', ok: true });
-  assert.is((c.get('c1')!.history[0]!.content as string).length, PREVIEW_CHARS + 1);
+  c.record({ id: 'm1', conversationId: 'c1', from: 'client', to: 'a', performative: 'request', content: 'y'.repeat(50_000), at: '', ok: true, reply: 'short', replyPerformative: 'inform', error: null });
+  c.record({ id: 'm2', conversationId: 'c1', from: 'client', to: 'a', performative: 'request', content: 'short', at: '', ok: true, reply: { rows: 'z'.repeat(50_000) }, replyPerformative: 'inform', error: null });
+  const [first, second] = c.get('c1')!.history;
+  assert.is((first!.content as string).length, PREVIEW_CHARS + 1);
+  assert.is(first!.reply, 'short');
+  assert.is(second!.content, 'short');
+  assert.is((second!.reply as string).length, PREVIEW_CHARS + 1, 'the reply is cut as content is');
 });
 
 Preview.run();

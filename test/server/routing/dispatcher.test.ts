@@ -127,6 +127,21 @@ Send('delivers to a named receiver and keeps the given conversation', async () =
   assert.is(c.messageCount, 1);
 });
 
+Send('history :: each delivery with its answer and the answer\'s performative, or the code it failed with', async () => {
+  const h = harness({
+    a: { capabilities: ['x'], handle: () => ({ content: { verdict: 'yes' }, performative: 'agree' }) },
+    b: { capabilities: ['y'], handle: () => { throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: 'b', tool: 't' }); } },
+  });
+  await h.d.send(req({ capability: 'x', content: 'may I?', conversationId: 'c' }));
+  await rejection(h.d.send(req({ capability: 'y', content: 'and this?', conversationId: 'c' })));
+  const picked = h.conversations.get('c')!.history.map(({ from, to, content, ok, reply, replyPerformative, error }) => ({ from, to, content, ok, reply, replyPerformative, error }));
+  assert.equal(picked, [
+    { from: 'client', to: 'a', content: 'may I?', ok: true, reply: { verdict: 'yes' }, replyPerformative: 'agree', error: null },
+    { from: 'client', to: 'b', content: 'and this?', ok: false, reply: null, replyPerformative: null, error: 'CAX_TOOL_NOT_PERMITTED' },
+  ]);
+  assert.equal(h.conversations.recent(1).map((m) => m.error), ['CAX_TOOL_NOT_PERMITTED'], 'the recent ring holds the same');
+});
+
 Send('the agent sees the message as sent', async () => {
   let seen: AgentRequest['message'] | null = null;
   const h = harness({ a: { capabilities: ['x'], handle: (r) => ((seen = r.message), { content: 'ok', performative: 'agree' }) } });
