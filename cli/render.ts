@@ -6,6 +6,15 @@ import type { AgentHealth } from '../server/routing/dispatcher.js';
 
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
 
+/**
+ * An API time (ISO 8601, UTC) as every command prints one: `2026-11-25 20:31:05Z`, with the
+ * milliseconds where order within a second matters (the event log): `2026-11-25 20:31:05.123Z`.
+ */
+export function utcTime(iso: string, { ms = false } = {}): string {
+  const t = iso.replace('T', ' ');
+  return ms ? t : t.replace(/\.\d+Z$/, 'Z');
+}
+
 export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'code'>): string {
   const lines = [`${pc.red('✗')} ${e.message} ${pc.dim(`[${e.code}]`)}`];
   for (const s of e.suggestions) lines.push(`  ${pc.cyan('→')} ${s}`);
@@ -104,7 +113,7 @@ export function renderHistory(records: DeploymentRecord[]): string {
       `${short(r.fromSha)} → ${short(r.toSha)}`,
       String(countChanges(r.changes)),
       `${r.durationMs} ms`,
-      r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      utcTime(r.startedAt),
       r.ref,
     ]),
     ['ID', 'STATUS', 'TRIGGER', 'SHA', 'CHANGES', 'TIME', 'STARTED', 'REF'],

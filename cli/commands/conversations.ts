@@ -1,13 +1,11 @@
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
-import { table } from '../render.js';
+import { table, utcTime } from '../render.js';
 import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_CONTENT = 100;
 
-/** `2026-11-25T20:31:05.123Z` as `2026-11-25 20:31:05` */
-const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '');
 
 const contentText = (c: MessageSummary['reply']) => {
   const text = typeof c === 'string' ? c : JSON.stringify(c);
@@ -16,7 +14,7 @@ const contentText = (c: MessageSummary['reply']) => {
 
 /** A message's line, then its answer's (or why it failed) from the agent back to the sender. */
 function exchange(m: MessageSummary): string[][] {
-  const sent = [when(m.at), `${m.from} → ${m.to}`, m.performative, contentText(m.content)];
+  const sent = [utcTime(m.at), `${m.from} → ${m.to}`, m.performative, contentText(m.content)];
   const back = `${m.to} → ${m.from}`;
   if (!m.ok) return [sent, ['', back, pc.red('failed'), m.error ?? 'no reason recorded']];
   // a server from before replies were kept gives none
@@ -28,7 +26,7 @@ function exchange(m: MessageSummary): string[][] {
 export function renderConversations(list: Omit<ConversationView, 'history'>[]): string {
   if (!list.length) return 'No active conversations. Start one with: caxton send --capability SKILL "hello"';
   return table(
-    list.map((c) => [c.id, String(c.messageCount), c.participants.join(', '), when(c.lastActivity), when(c.createdAt)]),
+    list.map((c) => [c.id, String(c.messageCount), c.participants.join(', '), utcTime(c.lastActivity), utcTime(c.createdAt)]),
     ['CONVERSATION', 'MESSAGES', 'PARTICIPANTS', 'LAST ACTIVE', 'STARTED'],
   );
 }
@@ -38,7 +36,7 @@ export function renderConversation(c: ConversationView): string {
   const state = c.active ? pc.green('active') : pc.yellow(`ended (${c.endedReason ?? 'unknown'})`);
   const lines = [
     `${pc.bold(c.id)}  ${state}`,
-    `  ${c.messageCount} messages between ${c.participants.join(', ') || 'nobody yet'}; started ${when(c.createdAt)}, last active ${when(c.lastActivity)}`,
+    `  ${c.messageCount} messages between ${c.participants.join(', ') || 'nobody yet'}; started ${utcTime(c.createdAt)}, last active ${utcTime(c.lastActivity)}`,
   ];
   if (c.history.length) {
     const shown = c.history.length < c.messageCount ? ` (the last ${c.history.length})` : '';

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import type { CaxtonEvent } from '../../server/events/log.js';
 import { EVENT_TYPES } from '../../server/events/types.js';
 import { nearest } from '../../server/util/nearest.js';
-import { table } from '../render.js';
+import { table, utcTime } from '../render.js';
 import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_PAYLOAD = 100;
@@ -28,7 +28,7 @@ export function renderEvents(events: CaxtonEvent[], type?: string): string {
     events.map((e) => {
       const payload = JSON.stringify(e.payload);
       return [
-        e.ts.replace('T', ' ').replace(/Z$/, ''),
+        utcTime(e.ts, { ms: true }),
         pc.bold(e.type),
         e.deploymentId ?? e.conversationId ?? '',
         payload.length > MAX_PAYLOAD ? `${payload.slice(0, MAX_PAYLOAD)}…` : payload,

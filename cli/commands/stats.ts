@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { DeploymentStats } from '../../server/events/deployment-queries.js';
 import type { RoutingStats, UsageRow } from '../../server/events/routing-queries.js';
-import { table } from '../render.js';
+import { table, utcTime } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 const KINDS = ['onboarding', 'deployments', 'routing', 'usage'] as const;
@@ -90,7 +90,7 @@ export const stats: Command = {
     if (kind === 'onboarding') {
       const f = await api.get<Funnel>('/api/v1/analytics/onboarding');
       const rows = f.steps.map((s) => [s.reached ? pc.green('✓') : pc.dim('·'), s.milestone, s.reached ? formatDuration(s.sinceCreatedMs) : pc.dim('not yet')]);
-      const text = [`Workspace created: ${f.createdAt ?? 'unknown'}`, table(rows, ['', 'MILESTONE', 'SINCE CREATED'])].join('\n');
+      const text = [`Workspace created: ${f.createdAt ? utcTime(f.createdAt) : 'unknown'}`, table(rows, ['', 'MILESTONE', 'SINCE CREATED'])].join('\n');
       return { data: { onboarding: f }, text, ok: true };
     }
     if (kind === 'deployments') {

@@ -5,7 +5,7 @@ import { StateStore } from '../../server/deploy/state-store.js';
 import type { DeploymentRecord, HeldBack } from '../../server/deploy/record.js';
 import { pendingChanges, type DeployedEntities } from '../pending.js';
 import { uncommittedFiles } from '../git-status.js';
-import { countChanges, renderChanges, short } from '../render.js';
+import { countChanges, renderChanges, short, utcTime } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 interface StatusView {
@@ -63,9 +63,9 @@ export const status: Command = {
     const lines: string[] = [];
     if (source === 'cache') lines.push(pc.yellow('Server not reachable; showing the last deployment recorded in .caxton/'));
     lines.push(view.deployedSha
-      ? `Deployed: ${pc.bold(short(view.deployedSha))} at ${view.deployedAt} (${view.agents.length} agents, ${view.tools.length} tools)`
+      ? `Deployed: ${pc.bold(short(view.deployedSha))} at ${view.deployedAt ? utcTime(view.deployedAt) : 'an unknown time'} (${view.agents.length} agents, ${view.tools.length} tools)`
       : 'Deployed: nothing yet');
-    if (view.lock) lines.push(pc.yellow(`Locked: ${view.lock.reason} (since ${view.lock.since}); webhook and Action deploys are refused`));
+    if (view.lock) lines.push(pc.yellow(`Locked: ${view.lock.reason} (since ${utcTime(view.lock.since)}); webhook and Action deploys are refused`));
     for (const h of view.heldBack) lines.push(pc.yellow(`Held back: ${h.kind} ${h.name} (${h.reason})`));
     const last = view.lastDeployment;
     if (last && last.status !== 'succeeded') lines.push(`Last deployment: ${last.id} ${last.status}`);

@@ -67,7 +67,7 @@ Events('one line per event with its time, type, id and a cut payload', () => {
     { seq: 2, ts: '2026-11-25T10:00:01.000Z', type: 'MessageFailed', deploymentId: null, conversationId: 'c-1', payload: { agent: 'a', error: 'x'.repeat(300) } },
     { seq: 1, ts: '2026-11-25T10:00:00.000Z', type: 'DeploymentCompleted', deploymentId: 'dep_1', conversationId: null, payload: { status: 'succeeded' } },
   ]));
-  assert.match(text, /2026-11-25 10:00:01\.000\s+MessageFailed\s+c-1\s+\{"agent":"a","error":"x+…/);
+  assert.match(text, /2026-11-25 10:00:01\.000Z\s+MessageFailed\s+c-1\s+\{"agent":"a","error":"x+…/);
   assert.match(text, /DeploymentCompleted\s+dep_1\s+\{"status":"succeeded"\}/);
   assert.is(renderEvents([]), 'No events.');
 });

@@ -32,7 +32,7 @@ const Render = suite('conversations renderers');
 Render('the list: a table, most recent first as the API gives it; none says how to start one', () => {
   const { history: _, ...c } = view();
   const text = strip(renderConversations([c]));
-  assert.match(text, /^CONVERSATION\s+MESSAGES\s+PARTICIPANTS\s+LAST ACTIVE\s+STARTED\ntrip-1\s+2\s+client, planner\s+2026-11-25 20:01:30\s+2026-11-25 20:00:00$/);
+  assert.match(text, /^CONVERSATION\s+MESSAGES\s+PARTICIPANTS\s+LAST ACTIVE\s+STARTED\ntrip-1\s+2\s+client, planner\s+2026-11-25 20:01:30Z\s+2026-11-25 20:00:00Z$/);
   assert.is(renderConversations([]), 'No active conversations. Start one with: caxton send --capability SKILL "hello"');
 });
 
@@ -40,9 +40,9 @@ Render('one: its state and counts, its history a message and its answer a line e
   const text = strip(renderConversation(view()));
   const lines = text.split('\n');
   assert.is(lines[0], 'trip-1  active');
-  assert.is(lines[1], '  2 messages between client, planner; started 2026-11-25 20:00:00, last active 2026-11-25 20:01:30');
-  assert.match(text, /\nHistory:\nTIME\s+FROM → TO\s+PERFORMATIVE\s+CONTENT\n2026-11-25 20:00:00\s+client → planner\s+request\s+plan a trip\n\s+planner → client\s+inform\s+\{"days":3\}\n/);
-  assert.match(text, /\n2026-11-25 20:01:30\s+client → planner\s+query-ref\s+\{"days":3,"to":"x+…\n\s+planner → client\s+failed\s+CAX_AGENT_FAILED\n/);
+  assert.is(lines[1], '  2 messages between client, planner; started 2026-11-25 20:00:00Z, last active 2026-11-25 20:01:30Z');
+  assert.match(text, /\nHistory:\nTIME\s+FROM → TO\s+PERFORMATIVE\s+CONTENT\n2026-11-25 20:00:00Z\s+client → planner\s+request\s+plan a trip\n\s+planner → client\s+inform\s+\{"days":3\}\n/);
+  assert.match(text, /\n2026-11-25 20:01:30Z\s+client → planner\s+query-ref\s+\{"days":3,"to":"x+…\n\s+planner → client\s+failed\s+CAX_AGENT_FAILED\n/);
   assert.ok(lines.every((l) => l.length < 200), 'long content is cut');
   assert.match(text, /Continue it: caxton send --conversation trip-1 --capability SKILL "…"$/);
 });
@@ -69,7 +69,7 @@ const { Cli, cli } = cliSuite('caxton conversations (child process, real server)
 
 Cli('lists the conversations the server holds, the most recently active first', async () => {
   const text = strip(assertOk(await cli()));
-  assert.match(text, /\nhello-2\s+1\s+client, greeter\s+[\d-]+ [\d:]+\s+[\d-]+ [\d:]+\nhello-1\s+3\s+client, greeter\s/);
+  assert.match(text, /\nhello-2\s+1\s+client, greeter\s+[\d-]+ [\d:]+Z\s+[\d-]+ [\d:]+Z\nhello-1\s+3\s+client, greeter\s/);
   assert.equal(assertOkJson(await cli('--limit', '1', '--json')).conversations.map((c: { id: string }) => c.id), ['hello-2']);
 });
 

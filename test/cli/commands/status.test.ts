@@ -29,7 +29,7 @@ Down('shows the deployed SHA and the pending changeset from the cache', async ()
     const head = repo.commit({ ...agentFiles('alpha', { capabilities: ['alpha', 'summarize'] }), ...agentFiles('gamma'), 'agents/beta': null });
     const out = assertOk(await cli('status'));
     assert.match(out, /Server not reachable/);
-    assert.match(out, new RegExp(`^Deployed: ${deployed.slice(0, 7)} `, 'm'));
+    assert.match(out, new RegExp(`^Deployed: ${deployed.slice(0, 7)} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\(`, 'm'));
     assert.match(out, new RegExp(`^Pending at HEAD ${head.slice(0, 7)}: 3 changes`, 'm'));
     assert.match(out, /^ {2}\+ agent gamma$/m);
     assert.match(out, /^ {2}~ agent alpha/m);
