@@ -6,7 +6,6 @@ import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_CONTENT = 100;
 
-
 const contentText = (c: MessageSummary['reply']) => {
   const text = typeof c === 'string' ? c : JSON.stringify(c);
   return text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT)}…` : text;
