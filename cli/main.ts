@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Parses, dispatches, renders. The only file that calls process.exit.
-import { parseArgs } from 'node:util';
 import { CaxtonError, toCaxtonError } from '../server/errors.js';
 import { workspaceRoot } from './paths.js';
 import { renderError } from './render.js';
+import { parseCommandArgs } from './args.js';
 import type { Context, Flags } from './command.js';
 import { COMMANDS } from './command-table.js';
 
@@ -56,12 +56,7 @@ async function main(argv: string[]): Promise<number> {
       write(process.stdout, `${entry.summary}\n\nUsage: ${command.usage}`);
       return 0;
     }
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: { ...command.options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new CaxtonError('CAX_USAGE', { detail: (err as Error).message.split('\n')[0], hint: `Usage: ${command.usage}` });
-    }
+    const parsed = parseCommandArgs(rest, { ...command.options, json: { type: 'boolean' } }, command.usage);
     const ctx: Context = {
       positionals: parsed.positionals,
       flags: parsed.values as Flags,

@@ -51,7 +51,7 @@ export const ERRORS = {
     status: 400,
     exit: 2,
     message: (d) => String(d.detail),
-    suggestions: (d) => [String(d.hint ?? 'Run "caxton --help" for usage.')],
+    suggestions: (d) => (Array.isArray(d.hint) ? d.hint.map(String) : [String(d.hint ?? 'Run "caxton --help" for usage.')]),
   },
   CAX_INVALID_NAME: {
     status: 400,

@@ -40,6 +40,15 @@ Usage('a flag without its value', async () => {
   assertFails(await runCli(['deploy', '--ref'], { cwd }), 2, 'CAX_USAGE');
 });
 
+Usage('a mistyped flag :: the flag meant, in the user\'s words, and --json gives each hint as a suggestion', async () => {
+  const err = assertFails(await runCli(['send', '--capabilty', 'x', 'hi'], { cwd }), 2, 'CAX_USAGE');
+  assert.match(err, /unknown option --capabilty/);
+  assert.match(err, /Did you mean --capability\?/);
+  assert.not.match(err, /positional argument/, 'none of parseArgs\' own words');
+  const doc = assertFailsJson(await runCli(['history', '--lmit', '3', '--json'], { cwd }), 2, 'CAX_USAGE');
+  assert.equal(doc.error.suggestions, ['Did you mean --limit?', 'Usage: caxton history [--limit N] [--json]']);
+});
+
 Usage('no command prints the help on stderr', async () => {
   const err = assertFails(await runCli([], { cwd }), 2);
   assert.match(err, /Usage: caxton <command>/);
