@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
-import { PERFORMATIVES } from '../../server/routing/message.js';
+import { PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 import { formatDuration } from './stats.js';
@@ -25,7 +25,7 @@ export function renderTrace(trace: TraceEntry[]): string {
 
 export const send: Command = {
   name: 'send',
-  usage: 'caxton send (--capability SKILL | --to AGENT) [--performative P] [--conversation ID] [--json] CONTENT',
+  usage: 'caxton send (--capability SKILL | --to AGENT) [--performative P] [--conversation ID] [--strategy S] [--ttl MS] [--json] CONTENT',
   options: {
     ...SERVER_OPTIONS,
     capability: { type: 'string', short: 'c' },
@@ -46,6 +46,13 @@ export const send: Command = {
     if (typeof f.performative === 'string' && !(PERFORMATIVES as readonly string[]).includes(f.performative)) {
       throw new CaxtonError('CAX_USAGE', { detail: `unknown performative "${f.performative}"`, hint: `Use one of: ${PERFORMATIVES.join(', ')}` });
     }
+    if (typeof f.strategy === 'string' && !(STRATEGIES as readonly string[]).includes(f.strategy)) {
+      throw new CaxtonError('CAX_USAGE', { detail: `unknown strategy "${f.strategy}"`, hint: `Use one of: ${STRATEGIES.join(', ')}` });
+    }
+    const ttl = typeof f.ttl === 'string' ? Number(f.ttl) : undefined;
+    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= 3_600_000)) {
+      throw new CaxtonError('CAX_USAGE', { detail: `--ttl ${String(f.ttl)} is not a whole number of milliseconds from 1 to 3600000`, hint: 'caxton send --ttl 5000 … (the reply must come within 5 s)' });
+    }
     let content: unknown = text;
     if (/^\s*[[{]/.test(text)) {
       try {
@@ -60,7 +67,7 @@ export const send: Command = {
       ...(typeof f.performative === 'string' ? { performative: f.performative } : {}),
       ...(typeof f.conversation === 'string' ? { conversationId: f.conversation } : {}),
       ...(typeof f.strategy === 'string' ? { strategy: f.strategy } : {}),
-      ...(typeof f.ttl === 'string' ? { ttl: Number(f.ttl) } : {}),
+      ...(ttl !== undefined ? { ttl } : {}),
     };
     const r = await client(ctx).post<SendReply>('/api/v1/messages', body);
     const reply = typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2);

@@ -3,15 +3,19 @@ import { NAME_RE } from '../../server/workspace/schema.js';
 import { renderToolCall } from '../render-tool.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
-/** `caxton tool call NAME FUNCTION JSON [--agent A]`: one call through the server's sandbox. */
+/** `caxton tool call NAME FUNCTION [JSON] [--agent A]`: one call through the server's sandbox. */
 export const tool: Command = {
   name: 'tool',
-  usage: "caxton tool call NAME FUNCTION JSON [--agent AGENT] [--json]   e.g. caxton tool call text-stats stats '{\"text\":\"hi\"}'",
+  usage: "caxton tool call NAME FUNCTION [JSON] [--agent AGENT] [--json]   e.g. caxton tool call chart render '{\"data\":{\"a\":3,\"b\":5}}'",
   options: { ...SERVER_OPTIONS, agent: { type: 'string' } },
   async run(ctx) {
-    const [verb, name, fn, json] = ctx.positionals;
+    const [verb, name, fn, json, ...extra] = ctx.positionals;
     if (verb !== 'call' || !name || !fn) {
-      throw new CaxtonError('CAX_USAGE', { detail: 'expected "tool call NAME FUNCTION JSON"', hint: `Usage: ${tool.usage}` });
+      throw new CaxtonError('CAX_USAGE', { detail: 'expected "tool call NAME FUNCTION [JSON]"', hint: `Usage: ${tool.usage}` });
+    }
+    if (extra.length) {
+      // unquoted JSON with spaces arrives in pieces
+      throw new CaxtonError('CAX_USAGE', { detail: `one JSON input after the function, not ${extra.length + 1} words`, hint: `Quote it for the shell: caxton tool call ${name} ${fn} '{"key": "value"}'` });
     }
     if (!NAME_RE.test(name)) throw new CaxtonError('CAX_INVALID_NAME', { kind: 'tool', name });
     let input: unknown = {};

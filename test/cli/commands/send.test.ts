@@ -89,6 +89,22 @@ Send('--conversation and --performative reach the server', async () => {
   assert.equal(conv!.history.map((m) => m.performative), ['inform']);
 });
 
+Send('--strategy and --ttl reach the server', async () => {
+  const doc = assertOkJson(await ctx!.send('--capability', 'greet', '--strategy', 'round-robin', '--ttl', '5000', '--json', '{"name":"S"}'));
+  const routed = (await ctx!.server.events.events({ type: 'MessageRouted', conversationId: doc.conversationId }))[0]!;
+  assert.is((routed.payload as { strategy: string }).strategy, 'round-robin');
+});
+
+Send('an unknown --strategy, or a --ttl that is not a whole number of milliseconds :: usage error before anything is sent', async () => {
+  const strategy = assertFails(await ctx!.send('--capability', 'greet', '--strategy', 'fastest', 'hi'), 2, 'CAX_USAGE');
+  assert.match(strategy, /unknown strategy "fastest"/);
+  assert.match(strategy, /deterministic, round-robin, least-loaded, random/);
+  for (const bad of ['abc', '0', '1.5', '3600001']) {
+    const err = assertFails(await ctx!.send('--capability', 'greet', `--ttl=${bad}`, 'hi'), 2, 'CAX_USAGE');
+    assert.match(err, `--ttl ${bad} is not a whole number of milliseconds from 1 to 3600000`);
+  }
+});
+
 Send('an unknown capability :: exit 1, CAX_NO_CAPABLE_AGENT on stderr, nothing on stdout', async () => {
   const err = assertFails(await ctx!.send('--capability', 'gret', 'hi'), 1, 'CAX_NO_CAPABLE_AGENT');
   assert.match(err, /"greet"/, 'the nearest capability is suggested');
