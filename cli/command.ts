@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { CaxtonError } from '../server/errors.js';
 import { ApiClient } from './client.js';
@@ -45,6 +47,17 @@ export function target(ctx: Context): Target {
     root: ctx.root,
     env: ctx.env,
   });
+}
+
+/**
+ * Commands that read or write the workspace's files refuse a folder outside any workspace (no .git
+ * or caxton.toml there or above), rather than report on, or write into, a folder that is not one.
+ */
+export function requireWorkspace(ctx: Context): string {
+  if (!fs.existsSync(path.join(ctx.root, '.git')) && !fs.existsSync(path.join(ctx.root, 'caxton.toml'))) {
+    throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: ctx.cwd });
+  }
+  return ctx.root;
 }
 
 export function client(ctx: Context): ApiClient {

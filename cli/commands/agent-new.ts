@@ -4,8 +4,8 @@ import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import { NAME_RE } from '../../server/workspace/schema.js';
 import { findTemplate, listTemplates, templateFiles } from '../templates.js';
-import { commitAll } from './init.js';
-import type { Command } from '../command.js';
+import { commit as gitCommit } from './init.js';
+import { requireWorkspace, type Command } from '../command.js';
 
 /** The template's main agent: the one named like the template, else the first. */
 function primaryAgent(files: Map<string, Buffer>, templateId: string): string {
@@ -22,7 +22,7 @@ export const agentNew: Command = {
     const [verb, name] = ctx.positionals;
     if (verb !== 'new' || !name) throw new CaxtonError('CAX_USAGE', { detail: 'expected "agent new NAME"', hint: 'caxton agent new reporter --template task-automator' });
     if (!NAME_RE.test(name)) throw new CaxtonError('CAX_INVALID_NAME', { kind: 'agent', name });
-    const root = ctx.root;
+    const root = requireWorkspace(ctx);
     const target = path.join(root, 'agents', name);
     if (fs.existsSync(target)) throw new CaxtonError('CAX_AGENT_EXISTS', { name });
     const templateId = typeof ctx.flags.template === 'string' ? ctx.flags.template : (listTemplates().find((t) => t.default)?.id ?? 'task-automator');
@@ -45,7 +45,8 @@ export const agentNew: Command = {
       written.push(out);
     }
     let commit: string | null = null;
-    if (ctx.flags.commit) commit = await commitAll(root, `caxton agent new ${name} from template ${template.id}`);
+    // the new agent's files only: whatever else is changed or staged in the workspace stays as it is
+    if (ctx.flags.commit) commit = await gitCommit(root, `caxton agent new ${name} from template ${template.id}`, written);
     const lines = [
       ...written.sort().map((f) => `  ${pc.green('+')} ${f}`),
       `${pc.green('✓')} Added agent ${pc.bold(name)} from ${template.id}${commit ? ` (commit ${commit.slice(0, 7)})` : ''}`,

@@ -10,13 +10,17 @@ import type { Command } from '../command.js';
 const GITIGNORE = '# Caxton data folder: event log, token, deployment cache\n.caxton/\nnode_modules/\n';
 
 /** A commit even where git has no identity configured (fresh machines, CI). */
-export async function commitAll(dir: string, message: string): Promise<string> {
+/**
+ * Commits `paths` (and nothing else the user has changed or staged), or with no paths every file in
+ * the folder (a new workspace's first commit). Without a git identity, Caxton's.
+ */
+export async function commit(dir: string, message: string, paths: readonly string[] = []): Promise<string> {
   const git = simpleGit({ baseDir: dir });
   const name = (await git.getConfig('user.name')).value;
   const email = (await git.getConfig('user.email')).value;
   const identity = [...(name ? [] : ['-c', 'user.name=Caxton']), ...(email ? [] : ['-c', 'user.email=caxton@localhost'])];
-  await git.add(['-A']);
-  await git.raw([...identity, 'commit', '--no-gpg-sign', '--quiet', '-m', message]);
+  await git.add(paths.length ? ['--', ...paths] : ['-A']);
+  await git.raw([...identity, 'commit', '--no-gpg-sign', '--quiet', '-m', message, ...(paths.length ? ['--', ...paths] : [])]);
   return (await git.revparse(['HEAD'])).trim();
 }
 
@@ -56,7 +60,7 @@ export const init: Command = {
     }
     const git = simpleGit({ baseDir: dir });
     if (!fs.existsSync(path.join(dir, '.git'))) await git.raw(['init', '--quiet', '--initial-branch=main']);
-    const sha = await commitAll(dir, `caxton init from template ${template.id}`);
+    const sha = await commit(dir, `caxton init from template ${template.id}`);
     const dataDir = path.join(dir, '.caxton');
     const at = Date.now();
     noteMilestone(dataDir, { milestone: 'InstallationComplete', at, detail: { node: process.version } });

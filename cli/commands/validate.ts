@@ -6,13 +6,14 @@ import { validateWorkspace } from '../../server/workspace/validate.js';
 import { formatIssue } from '../../server/workspace/issue.js';
 import { renderIssueWithSource } from '../render.js';
 import { applyFixes, type AppliedFix } from '../../server/workspace/fix.js';
-import type { Command } from '../command.js';
+import { requireWorkspace, type Command } from '../command.js';
 
 export const validate: Command = {
   name: 'validate',
   usage: 'caxton validate [--fix] [--json]',
   options: { fix: { type: 'boolean' } },
   async run(ctx) {
+    requireWorkspace(ctx);
     let ws = loadWorkingTree(ctx.root);
     let result = validateWorkspace(ws.parts);
     const fixed: AppliedFix[] = [];
