@@ -4,6 +4,9 @@ import type { ChangeItem, Changes, DeploymentPlan, DeploymentRecord, HeldBack, R
 import type { CaxtonError } from '../server/errors.js';
 import type { AgentHealth } from '../server/routing/dispatcher.js';
 
+/** `1 change`, `2 changes` */
+export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
 
 /**
@@ -73,13 +76,13 @@ export function renderDeploy(r: DeploymentRecord): string {
   lines.push(...r.heldBack.map(renderHeldBack));
   lines.push(...r.warnings.map((w) => `  ${renderIssue(w)}`));
   const verb = r.status === 'partial' ? pc.yellow('◐ Partially deployed') : `${pc.green('✓')} Deployed`;
-  lines.push(`${verb} ${n} change${n === 1 ? '' : 's'} in ${r.durationMs} ms ${pc.dim(`(${range}, ${r.id})`)}`);
+  lines.push(`${verb} ${plural(n, 'change')} in ${r.durationMs} ms ${pc.dim(`(${range}, ${r.id})`)}`);
   return lines.join('\n');
 }
 
 export function renderPlan(p: DeploymentPlan): string {
   const n = countChanges(p.changes);
-  const lines = [`Plan for ${p.ref} (${short(p.fromSha)} → ${short(p.toSha)}): ${n} change${n === 1 ? '' : 's'}, would end ${p.outcome}`];
+  const lines = [`Plan for ${p.ref} (${short(p.fromSha)} → ${short(p.toSha)}): ${plural(n, 'change')}, would end ${p.outcome}`];
   lines.push(...renderChanges(p.changes));
   lines.push(...p.heldBack.map(renderHeldBack));
   lines.push(...p.errors.map((e) => `  ${renderIssue(e)}`));

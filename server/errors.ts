@@ -229,7 +229,7 @@ export const ERRORS = {
   CAX_AGENT_FAILED: {
     status: 502,
     exit: 1,
-    message: (d) => `Agent "${String(d.agent)}" failed after ${String(d.attempts)} attempt(s): ${String(d.detail)}`,
+    message: (d) => `Agent "${String(d.agent)}" failed after ${String(d.attempts)} attempt${d.attempts === 1 ? '' : 's'}: ${String(d.detail)}`,
     // the cause's own advice first (an LLM endpoint to start, say): it is what the user can act on
     suggestions: (d) => [...(Array.isArray(d.advice) ? d.advice.map(String) : []), 'The server log and "caxton events" (type MessageFailed) show each attempt.'],
   },

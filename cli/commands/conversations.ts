@@ -1,13 +1,14 @@
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
-import { table, utcTime } from '../render.js';
+import { plural, table, utcTime } from '../render.js';
 import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
 const MAX_CONTENT = 100;
 
+/** Content on one line of the table: its line breaks shown as ↵, long text cut. */
 const contentText = (c: MessageSummary['reply']) => {
-  const text = typeof c === 'string' ? c : JSON.stringify(c);
+  const text = (typeof c === 'string' ? c : JSON.stringify(c)).replace(/\r?\n/g, ' ↵ ');
   return text.length > MAX_CONTENT ? `${text.slice(0, MAX_CONTENT)}…` : text;
 };
 
@@ -35,7 +36,7 @@ export function renderConversation(c: ConversationView): string {
   const state = c.active ? pc.green('active') : pc.yellow(`ended (${c.endedReason ?? 'unknown'})`);
   const lines = [
     `${pc.bold(c.id)}  ${state}`,
-    `  ${c.messageCount} messages between ${c.participants.join(', ') || 'nobody yet'}; started ${utcTime(c.createdAt)}, last active ${utcTime(c.lastActivity)}`,
+    `  ${plural(c.messageCount, 'message')} between ${c.participants.join(', ') || 'nobody yet'}; started ${utcTime(c.createdAt)}, last active ${utcTime(c.lastActivity)}`,
   ];
   if (c.history.length) {
     const shown = c.history.length < c.messageCount ? ` (the last ${c.history.length})` : '';

@@ -5,7 +5,7 @@ import { StateStore } from '../../server/deploy/state-store.js';
 import type { DeploymentRecord, HeldBack } from '../../server/deploy/record.js';
 import { pendingChanges, type DeployedEntities } from '../pending.js';
 import { uncommittedFiles } from '../git-status.js';
-import { countChanges, renderChanges, short, utcTime } from '../render.js';
+import { countChanges, plural, renderChanges, short, utcTime } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 interface StatusView {
@@ -63,7 +63,7 @@ export const status: Command = {
     const lines: string[] = [];
     if (source === 'cache') lines.push(pc.yellow('Server not reachable; showing the last deployment recorded in .caxton/'));
     lines.push(view.deployedSha
-      ? `Deployed: ${pc.bold(short(view.deployedSha))} at ${view.deployedAt ? utcTime(view.deployedAt) : 'an unknown time'} (${view.agents.length} agents, ${view.tools.length} tools)`
+      ? `Deployed: ${pc.bold(short(view.deployedSha))} at ${view.deployedAt ? utcTime(view.deployedAt) : 'an unknown time'} (${plural(view.agents.length, 'agent')}, ${plural(view.tools.length, 'tool')})`
       : 'Deployed: nothing yet');
     if (view.lock) lines.push(pc.yellow(`Locked: ${view.lock.reason} (since ${utcTime(view.lock.since)}); webhook and Action deploys are refused`));
     for (const h of view.heldBack) lines.push(pc.yellow(`Held back: ${h.kind} ${h.name} (${h.reason})`));
@@ -71,11 +71,11 @@ export const status: Command = {
     if (last && last.status !== 'succeeded') lines.push(`Last deployment: ${last.id} ${last.status}`);
     if (pending) {
       const n = countChanges(pending.changes);
-      lines.push(n ? `Pending at HEAD ${short(pending.headSha)}: ${n} change${n === 1 ? '' : 's'} (deploy with: caxton deploy)` : `HEAD ${short(pending.headSha)}: nothing pending`);
+      lines.push(n ? `Pending at HEAD ${short(pending.headSha)}: ${plural(n, 'change')} (deploy with: caxton deploy)` : `HEAD ${short(pending.headSha)}: nothing pending`);
       lines.push(...renderChanges(pending.changes));
     }
     if (uncommitted.length) {
-      lines.push(pc.yellow(`Uncommitted (not deployable yet): ${uncommitted.length} file${uncommitted.length === 1 ? '' : 's'}`));
+      lines.push(pc.yellow(`Uncommitted (not deployable yet): ${plural(uncommitted.length, 'file')}`));
       lines.push(...uncommitted.slice(0, 20).map((f) => `  ? ${f}`));
     }
     return { data, text: lines.join('\n'), ok: true };

@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import { loadWorkingTree } from '../../server/workspace/load.js';
 import { validateWorkspace } from '../../server/workspace/validate.js';
 import { formatIssue } from '../../server/workspace/issue.js';
-import { renderIssueWithSource } from '../render.js';
+import { plural, renderIssueWithSource } from '../render.js';
 import { applyFixes, type AppliedFix } from '../../server/workspace/fix.js';
 import { requireWorkspace, type Command } from '../command.js';
 
@@ -49,16 +49,16 @@ export const validate: Command = {
       return sources.get(file);
     };
     const lines = fixed.length
-      ? [`Fixed ${fixed.length} line${fixed.length === 1 ? '' : 's'}:\n${fixed.map((f) => `${f.file}:${f.line}\n${pc.red(`- ${f.before}`)}\n${pc.green(`+ ${f.after}`)}`).join('\n')}`]
+      ? [`Fixed ${plural(fixed.length, 'line')}:\n${fixed.map((f) => `${f.file}:${f.line}\n${pc.red(`- ${f.before}`)}\n${pc.green(`+ ${f.after}`)}`).join('\n')}`]
       : [];
     lines.push(...result.issues.map((i) => renderIssueWithSource(i, source(i.file))));
     const fixable = result.issues.filter((i) => i.fix).length;
     if (fixable && !ctx.flags.fix) lines.push(pc.cyan(`${fixable} of these can be fixed automatically: caxton validate --fix`));
-    const summary = `${ws.agents.size} agent${ws.agents.size === 1 ? '' : 's'}, ${ws.tools.size} tool${ws.tools.size === 1 ? '' : 's'}`;
+    const summary = `${plural(ws.agents.size, 'agent')}, ${plural(ws.tools.size, 'tool')}`;
     if (result.ok) {
-      lines.push(`${pc.green('✓')} Workspace is valid: ${summary}${warnings.length ? `, ${warnings.length} warning(s)` : ''}`);
+      lines.push(`${pc.green('✓')} Workspace is valid: ${summary}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`);
     } else {
-      lines.push(`${pc.red('✗')} ${errors.length} error(s)${warnings.length ? `, ${warnings.length} warning(s)` : ''} in ${summary}`);
+      lines.push(`${pc.red('✗')} ${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''} in ${summary}`);
     }
     return { data, text: lines.join('\n\n'), ok: result.ok };
   },

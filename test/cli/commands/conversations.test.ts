@@ -54,6 +54,12 @@ Render('one that ended: the reason, where its messages are, and no invitation to
   assert.not.match(text, /Continue it/);
 });
 
+Render('a reply of several lines stays on its row of the table', () => {
+  const [first] = view().history;
+  const text = strip(renderConversation(view({ history: [{ ...first!, reply: 'Day 1: museum\nDay 2: hike\r\nDay 3: rest' }] })));
+  assert.match(text, /planner → client\s+inform\s+Day 1: museum ↵ Day 2: hike ↵ Day 3: rest\n/);
+});
+
 Render('a history shorter than the count says it shows the last ones', () => {
   assert.match(strip(renderConversation(view({ messageCount: 80 }))), /\nHistory \(the last 2\):\n/);
 });
