@@ -32,6 +32,10 @@ export interface Command {
   name: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** the most arguments (not options) it takes; more are a usage error, never silently ignored (default 0) */
+  positionals?: number;
+  /** the option a stray argument was probably meant for (`deploy HEAD~3` → `--ref HEAD~3`) */
+  positionalFlag?: string;
   run(ctx: Context): Promise<Output>;
 }
 

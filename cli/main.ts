@@ -4,7 +4,7 @@ import { CaxtonError, toCaxtonError } from '../server/errors.js';
 import { workspaceRoot } from './paths.js';
 import { renderError } from './render.js';
 import { parseCommandArgs } from './args.js';
-import type { Context, Flags } from './command.js';
+import type { Command, Context, Flags } from './command.js';
 import { COMMANDS } from './command-table.js';
 
 const JSON_VERSION = 1;
@@ -21,6 +21,18 @@ function help(): string {
     'Global: --json (one JSON document on stdout), --server URL, --token TOKEN, --help',
     'Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 server unreachable',
   ].join('\n');
+}
+
+/** An argument the command does not take is refused: `deploy HEAD~3` must not deploy HEAD. */
+function checkPositionals(command: Command, given: readonly string[]): void {
+  const most = command.positionals ?? 0;
+  if (given.length <= most) return;
+  const stray = given[most]!;
+  const detail = most === 0
+    ? `caxton ${command.name} takes no arguments, and "${stray}" is one`
+    : `caxton ${command.name} takes at most ${most} argument${most === 1 ? '' : 's'}; "${stray}" is one too many`;
+  const hint = command.positionalFlag && most === 0 && given.length === 1 ? [`Did you mean: caxton ${command.name} --${command.positionalFlag} ${JSON.stringify(stray)}`] : [];
+  throw new CaxtonError('CAX_USAGE', { detail, hint: [...hint, `Usage: ${command.usage}`] });
 }
 
 function write(stream: NodeJS.WriteStream, text: string): void {
@@ -57,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const parsed = parseCommandArgs(rest, { ...command.options, json: { type: 'boolean' } }, command.usage);
+    checkPositionals(command, parsed.positionals);
     const ctx: Context = {
       positionals: parsed.positionals,
       flags: parsed.values as Flags,

@@ -17,6 +17,7 @@ function primaryAgent(files: Map<string, Buffer>, templateId: string): string {
 export const agentNew: Command = {
   name: 'agent',
   usage: 'caxton agent new NAME [--template ID] [--commit]',
+  positionals: 2,
   options: { template: { type: 'string' }, commit: { type: 'boolean' } },
   async run(ctx) {
     const [verb, name] = ctx.positionals;

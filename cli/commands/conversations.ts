@@ -1,5 +1,4 @@
 import pc from 'picocolors';
-import { CaxtonError } from '../../server/errors.js';
 import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
 import { plural, table, utcTime } from '../render.js';
 import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
@@ -52,10 +51,10 @@ export function renderConversation(c: ConversationView): string {
 export const conversations: Command = {
   name: 'conversations',
   usage: 'caxton conversations [ID] [--limit N] [--json]',
+  positionals: 1,
   options: { ...SERVER_OPTIONS, limit: { type: 'string' } },
   async run(ctx) {
-    const [id, ...extra] = ctx.positionals;
-    if (extra.length) throw new CaxtonError('CAX_USAGE', { detail: `one conversation at a time, not ${ctx.positionals.length}`, hint: 'caxton conversations ID' });
+    const [id] = ctx.positionals;
     if (id !== undefined) {
       const c = await client(ctx).get<ConversationView>(`/api/v1/conversations/${encodeURIComponent(id)}`);
       return { data: { conversation: c }, text: renderConversation(c), ok: true };

@@ -13,6 +13,7 @@ export async function localHead(root: string): Promise<string | null> {
 export const deploy: Command = {
   name: 'deploy',
   usage: 'caxton deploy [--ref REF] [--dry-run] [--partial] [--json]',
+  positionalFlag: 'ref',
   options: { ...SERVER_OPTIONS, ref: { type: 'string' }, 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' } },
   async run(ctx) {
     const explicit = typeof ctx.flags.ref === 'string' ? ctx.flags.ref : undefined;

@@ -27,6 +27,7 @@ export async function commit(dir: string, message: string, paths: readonly strin
 export const init: Command = {
   name: 'init',
   usage: 'caxton init [DIR] [--template ID] [--yes] [--force]',
+  positionals: 1,
   options: { template: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
   async run(ctx) {
     const dir = path.resolve(ctx.cwd, ctx.positionals[0] ?? '.');

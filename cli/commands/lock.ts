@@ -4,6 +4,7 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 export const lock: Command = {
   name: 'lock',
   usage: 'caxton lock --reason TEXT',
+  positionalFlag: 'reason',
   options: { ...SERVER_OPTIONS, reason: { type: 'string' } },
   async run(ctx) {
     const reason = typeof ctx.flags.reason === 'string' ? ctx.flags.reason.trim() : '';

@@ -31,6 +31,7 @@ interface MessageReply {
 export const quickstart: Command = {
   name: 'quickstart',
   usage: 'caxton quickstart [DIR] [--template ID] [--keep] [--json]',
+  positionals: 1,
   options: { template: { type: 'string' }, keep: { type: 'boolean' } },
   async run(ctx) {
     const started = performance.now();

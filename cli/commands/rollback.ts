@@ -5,6 +5,7 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 export const rollback: Command = {
   name: 'rollback',
   usage: 'caxton rollback [--to SHA] [--json]',
+  positionalFlag: 'to',
   options: { ...SERVER_OPTIONS, to: { type: 'string' } },
   async run(ctx) {
     const body = typeof ctx.flags.to === 'string' ? { to: ctx.flags.to } : {};

@@ -26,6 +26,7 @@ export function renderTrace(trace: TraceEntry[]): string {
 export const send: Command = {
   name: 'send',
   usage: 'caxton send (--capability SKILL | --to AGENT) [--performative P] [--conversation ID] [--strategy S] [--ttl MS] [--json] CONTENT',
+  positionals: Infinity,
   options: {
     ...SERVER_OPTIONS,
     capability: { type: 'string', short: 'c' },

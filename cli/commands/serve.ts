@@ -7,6 +7,7 @@ import { serverSettings } from '../target.js';
 export const serve: Command = {
   name: 'serve',
   usage: 'caxton serve [--workspace DIR | --repo URL] [--branch B] [--data DIR] [--port N] [--host H] [--log-level L] [--max-body BYTES] [--retain-days N]',
+  positionalFlag: 'workspace',
   options: {
     workspace: { type: 'string' },
     repo: { type: 'string' },

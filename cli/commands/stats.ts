@@ -82,6 +82,7 @@ interface Funnel {
 export const stats: Command = {
   name: 'stats',
   usage: 'caxton stats [onboarding|deployments|routing|usage] [--by agent|conversation] [--json]',
+  positionals: 1,
   options: { ...SERVER_OPTIONS, by: { type: 'string' } },
   async run(ctx) {
     const kind = (ctx.positionals[0] ?? 'onboarding') as Kind;

@@ -7,6 +7,8 @@ import { client, SERVER_OPTIONS, type Command } from '../command.js';
 export const tool: Command = {
   name: 'tool',
   usage: "caxton tool call NAME FUNCTION [JSON] [--agent AGENT] [--json]   e.g. caxton tool call chart render '{\"data\":{\"a\":3,\"b\":5}}'",
+  // past JSON, its own check says to quote the JSON
+  positionals: Infinity,
   options: { ...SERVER_OPTIONS, agent: { type: 'string' } },
   async run(ctx) {
     const [verb, name, fn, json, ...extra] = ctx.positionals;

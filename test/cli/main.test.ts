@@ -1,4 +1,5 @@
 // Dispatch and exit codes: 0 ok, 1 the operation failed, 2 usage error, 3 server unreachable.
+import fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../util/cli.js';
@@ -34,6 +35,16 @@ Usage('an unknown flag names the flag and the usage', async () => {
   assert.match(err, /--bogus/);
   assert.match(err, /caxton deploy \[--ref REF\]/);
   assertFailsJson(await runCli(['history', '--bogus', '--json'], { cwd }), 2, 'CAX_USAGE');
+});
+
+Usage('an argument the command does not take :: refused, never ignored (deploy HEAD~3 must not deploy HEAD), with the flag it was meant for', async () => {
+  const err = assertFails(await runCli(['deploy', 'HEAD~3', '--dry-run'], { cwd }), 2, 'CAX_USAGE');
+  assert.match(err, /caxton deploy takes no arguments, and "HEAD~3" is one/);
+  assert.match(err, /Did you mean: caxton deploy --ref "HEAD~3"/);
+  const doc = assertFailsJson(await runCli(['rollback', 'abc1234', '--json'], { cwd }), 2, 'CAX_USAGE');
+  assert.equal(doc.error.suggestions, ['Did you mean: caxton rollback --to "abc1234"', 'Usage: caxton rollback [--to SHA] [--json]']);
+  assert.match(assertFails(await runCli(['init', 'a', 'b'], { cwd }), 2, 'CAX_USAGE'), /caxton init takes at most 1 argument; "b" is one too many/);
+  assert.equal(fs.readdirSync(cwd).filter((f) => f === 'a' || f === 'b'), [], 'nothing made');
 });
 
 Usage('a flag without its value', async () => {
