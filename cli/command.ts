@@ -26,6 +26,8 @@ export interface Output {
   text: string;
   /** false: the operation failed (exit 1), the text goes to stderr */
   ok: boolean;
+  /** true: a long-running command printed its result already, when it was ready; main prints nothing more */
+  printed?: boolean;
 }
 
 export interface Command {

@@ -81,8 +81,10 @@ async function main(argv: string[]): Promise<number> {
       print: (line) => write(process.stdout, line),
     };
     const out = await command.run(ctx);
-    if (ctx.json) write(process.stdout, JSON.stringify({ version: JSON_VERSION, ok: out.ok, ...out.data }, null, 2));
-    else write(out.ok ? process.stdout : process.stderr, out.text);
+    if (!out.printed) {
+      if (ctx.json) write(process.stdout, JSON.stringify({ version: JSON_VERSION, ok: out.ok, ...out.data }, null, 2));
+      else write(out.ok ? process.stdout : process.stderr, out.text);
+    }
     return out.ok ? 0 : 1;
   } catch (err) {
     const e = toCaxtonError(err);

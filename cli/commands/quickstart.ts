@@ -89,7 +89,8 @@ export const quickstart: Command = {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
-        return { data, text: 'Stopped.', ok: true };
+        // --json: the one document was printed when the server was ready
+        return { data, text: 'Stopped.', ok: true, printed: ctx.json };
       }
       return { data, text, ok: true };
     } finally {

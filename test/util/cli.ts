@@ -11,7 +11,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult> {
+/** `signalWhen`: once stdout so far matches, the child gets the signal (a long-running command, stopped when ready). */
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; signalWhen?: { stdout: RegExp; signal: NodeJS.Signals } }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CAXTON_URL: undefined, CAXTON_TOKEN: undefined, ...opts.env };
     delete env.CI;
@@ -19,7 +20,14 @@ export function runCli(args: string[], opts: { cwd: string; env?: Record<string,
     const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    let signalled = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (opts.signalWhen && !signalled && opts.signalWhen.stdout.test(stdout)) {
+        signalled = true;
+        child.kill(opts.signalWhen.signal);
+      }
+    });
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);

@@ -31,6 +31,20 @@ Quickstart('--json :: a workspace, a deployment, and a first request through age
   }
 });
 
+Quickstart('--keep --json :: one JSON document, printed once the server is ready, and nothing more when it is stopped', async () => {
+  const cwd = tmpDir('caxton-qs-');
+  try {
+    // the document ends with its closing brace on a line of its own
+    const r = await runCli(['quickstart', '--keep', '--json'], { cwd, signalWhen: { stdout: /\n}\n$/, signal: 'SIGINT' } });
+    const doc = assertOkJson(r);
+    assert.match(doc.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.is(doc.deployment.status, 'succeeded');
+    assert.not.ok(fs.existsSync(path.join(doc.workspace, '.caxton/server.json')), 'the server stopped on SIGINT');
+  } finally {
+    rm(cwd);
+  }
+});
+
 Quickstart('prints the reply with the chart, the path it took and the time; a second run takes a new folder', async () => {
   const cwd = tmpDir('caxton-qs-');
   try {
