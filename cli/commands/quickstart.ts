@@ -83,12 +83,14 @@ export const quickstart: Command = {
       ].join('\n');
       const data = { workspace: dir, url: server.url, deployment: record, reply: r.reply, agents, toolCalls, trace: r.trace, elapsedMs };
       if (ctx.flags.keep) {
-        if (!ctx.json) ctx.print(`${text}\n\nServer kept running on ${server.url}; Ctrl-C stops it.`);
-        else ctx.print(JSON.stringify({ version: 1, ok: true, ...data }, null, 2));
-        await new Promise<void>((resolve) => {
+        // listening before it says it is ready: a signal sent as soon as the output is read must stop it, not kill it
+        const stopped = new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
+        if (!ctx.json) ctx.print(`${text}\n\nServer kept running on ${server.url}; Ctrl-C stops it.`);
+        else ctx.print(JSON.stringify({ version: 1, ok: true, ...data }, null, 2));
+        await stopped;
         // --json: the one document was printed when the server was ready
         return { data, text: 'Stopped.', ok: true, printed: ctx.json };
       }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { CaxtonError } from '../../server/errors.js';
 import type { Command } from '../command.js';
+import { plural } from '../render.js';
 import { serverSettings } from '../target.js';
 
 export const serve: Command = {
@@ -54,12 +55,14 @@ export const serve: Command = {
       logger,
     });
     const deployed = server.deployer.snapshot;
-    ctx.print(`Caxton ready on ${server.url}`);
-    ctx.print(deployed ? `Serving ${deployed.sha.slice(0, 7)}: ${deployed.agents.size} agents, ${deployed.tools.size} tools` : 'Nothing deployed yet: run "caxton deploy" in the workspace');
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // listening before it says it is ready: a signal sent as soon as "ready" is read must stop it in order, not kill it
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
+    ctx.print(`Caxton ready on ${server.url}`);
+    ctx.print(deployed ? `Serving ${deployed.sha.slice(0, 7)}: ${plural(deployed.agents.size, 'agent')}, ${plural(deployed.tools.size, 'tool')}` : 'Nothing deployed yet: run "caxton deploy" in the workspace');
+    const signal = await stopped;
     logger.info({ signal }, 'shutting down');
     await server.close();
     return { data: { stopped: true, signal }, text: 'Caxton stopped', ok: true };
