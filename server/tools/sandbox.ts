@@ -15,6 +15,7 @@ import type { EventSink } from '../events/log.js';
 import type { ToolCallResult } from '../agents/runtime.js';
 import { CaxtonError } from '../errors.js';
 import { compilePlugin } from './compile-plugin.js';
+import { unsupportedImports } from './plugin-info.js';
 import { capMemory, pagesFor, WASM_PAGE, WasmLimitError } from './wasm-limits.js';
 import { compileInputSchemas, type InputCheck } from './input-schema.js';
 import { WorkerPool, type RunOutcome } from './worker-pool.js';
@@ -42,19 +43,6 @@ export interface SandboxOptions {
   warmup?: 'background' | 'await';
 }
 
-/** The host functions @extism/extism 1.0.3 provides (its CallContext); a plugin importing others cannot start. */
-const EXTISM_HOST = new Set([
-  'alloc', 'free', 'load_u8', 'load_u64', 'store_u8', 'store_u64', 'input_offset', 'input_length', 'input_load_u8',
-  'input_load_u64', 'output_set', 'error_set', 'config_get', 'var_get', 'var_set', 'http_request', 'http_status_code',
-  'length', 'length_unsafe', 'log_warn', 'log_info', 'log_debug', 'log_error',
-]);
-
-/** Imports no worker could satisfy, as "module.name" (checked at deployment, before any worker starts). */
-export function unsupportedImports(module: WebAssembly.Module): string[] {
-  return WebAssembly.Module.imports(module)
-    .filter((i) => !(i.module === 'extism:host/env' && i.kind === 'function' && EXTISM_HOST.has(i.name)) && !(i.module === 'wasi_snapshot_preview1' && i.kind === 'function'))
-    .map((i) => `${i.module}.${i.name}`);
-}
 
 /**
  * The manifest's allowed_paths (host path → guest path, as Extism's manifests write it) as Node's WASI

@@ -38,6 +38,8 @@ export type IssueCode =
   | 'duplicate-entry'
   | 'missing-manifest'
   | 'missing-file'
+  | 'invalid-plugin'
+  | 'unexported-function'
   | 'stray-file'
   | 'held-back-dependency';
 

@@ -7,6 +7,7 @@ import type { WorkspaceIndex } from '../git/tree-index.js';
 import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
 import { parseAgentSource, parseConfigSource, parseToolSource, type Parsed } from './parse.js';
 import type { WorkspaceParts } from './validate.js';
+import { inspectPlugin, type PluginInfo } from '../tools/plugin-info.js';
 
 export interface LoadedAgent {
   folder: string;
@@ -20,6 +21,8 @@ export interface LoadedTool {
   parsed: Parsed<ToolFile> | null;
   /** Files in the tool's folder: path relative to it → blob id. */
   files: ReadonlyMap<string, string>;
+  /** the plugin the manifest names, inspected (when the manifest parses and the file is there) */
+  plugin?: PluginInfo;
 }
 
 export interface LoadedWorkspace {
@@ -69,7 +72,10 @@ export class EntityCache {
       const manifest = files.get('tool.toml');
       if (!manifest) return { folder, oid, parsed: null, files };
       const source = decoder.decode(await this.repo.readBlob(manifest));
-      return { folder, oid, parsed: parseToolSource(folder, { path: `tools/${folder}/tool.toml`, source }), files };
+      const parsed = parseToolSource(folder, { path: `tools/${folder}/tool.toml`, source });
+      const wasm = parsed.value ? files.get(parsed.value.wasm) : undefined;
+      const plugin = wasm ? inspectPlugin(await this.repo.readBlob(wasm)) : undefined;
+      return { folder, oid, parsed, files, ...(plugin ? { plugin } : {}) };
     });
   }
 
@@ -107,7 +113,7 @@ function assemble(
     parts: {
       config,
       agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed })),
-      tools: tools.map((t) => ({ folder: t.folder, parsed: t.parsed, files: [...t.files.keys()] })),
+      tools: tools.map((t) => ({ folder: t.folder, parsed: t.parsed, files: [...t.files.keys()], ...(t.plugin ? { plugin: t.plugin } : {}) })),
       strays,
     },
   };
@@ -154,7 +160,10 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
     const files = new Map(listFilesOnDisk(folder).map((f) => [f, ''] as const));
     const source = readIfExists(path.join(folder, 'tool.toml'));
     const file = { path: `tools/${e.name}/tool.toml`, source: source ?? '' };
-    return { folder: e.name, oid: '', parsed: source === null ? null : parseToolSource(e.name, file), files };
+    const parsed = source === null ? null : parseToolSource(e.name, file);
+    const wasm = parsed?.value && files.has(parsed.value.wasm) ? path.join(folder, parsed.value.wasm) : null;
+    const plugin = wasm ? inspectPlugin(fs.readFileSync(wasm)) : undefined;
+    return { folder: e.name, oid: '', parsed, files, ...(plugin ? { plugin } : {}) };
   });
   return assemble('', config, null, agents, tools, strays.sort());
 }

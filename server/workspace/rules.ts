@@ -5,6 +5,8 @@ import type { Issue, IssueCode, EntityRef } from './issue.js';
 import type { Parsed } from './parse.js';
 import { slugify } from './parse.js';
 import { nearest } from '../util/nearest.js';
+import type { PluginInfo } from '../tools/plugin-info.js';
+import { pagesFor } from '../tools/wasm-limits.js';
 
 export interface AgentEntry {
   folder: string;
@@ -17,6 +19,8 @@ export interface ToolEntry {
   parsed: Parsed<ToolFile> | null;
   /** Paths of the files in the tool's folder, relative to it. */
   files: readonly string[];
+  /** the plugin the manifest names, inspected; absent when there is none to inspect */
+  plugin?: PluginInfo;
 }
 
 type Push = (i: Issue) => void;
@@ -106,6 +110,41 @@ export function wasmPresent(t: ToolEntry, push: Push): void {
   push(at(t.parsed!, ['wasm'], 'missing-file', `wasm file "${v.wasm}" is missing from tools/${t.folder}/`,
     wasmFiles.length ? `did you mean "${wasmFiles[0]}"?` : `build the plugin and commit tools/${t.folder}/${v.wasm}`,
     { kind: 'tool', name: t.folder }));
+}
+
+/**
+ * The plugin can start under its manifest: a WebAssembly module that imports only what the Extism
+ * host provides, fits its memory limit from the start, and exports every function declared.
+ */
+export function pluginMatches(t: ToolEntry, push: Push): void {
+  const v = t.parsed?.value;
+  if (!v || !t.plugin) return;
+  const entity = { kind: 'tool' as const, name: t.folder };
+  const file = `tools/${t.folder}/${v.wasm}`;
+  if (!t.plugin.ok) {
+    push(at(t.parsed!, ['wasm'], 'invalid-plugin', `${file} is not a WebAssembly module Caxton can run: ${t.plugin.error}`,
+      `build the plugin again and commit ${file}`, entity));
+    return;
+  }
+  const imports = t.plugin.unsupportedImports;
+  if (imports.length) {
+    push(at(t.parsed!, ['wasm'], 'invalid-plugin', `${file} imports ${imports.slice(0, 5).join(', ')}${imports.length > 5 ? ', …' : ''}, which the Extism host does not provide`,
+      'build it with an Extism PDK, which imports only the host functions Extism provides', entity));
+  }
+  const limit = pagesFor(v.limits.memory_mb);
+  if (t.plugin.initialPages > limit) {
+    const needs = Math.ceil((t.plugin.initialPages * 65_536) / 1_048_576);
+    push(at(t.parsed!, ['limits', 'memory_mb'], 'invalid-value', `the plugin needs ${needs} MiB of memory from the start, more than memory_mb = ${v.limits.memory_mb}`,
+      `raise memory_mb to at least ${needs}`, entity));
+  }
+  const exported = t.plugin.exports;
+  v.functions.forEach((f, i) => {
+    if (exported.includes(f.name)) return;
+    const near = nearest(f.name, exported, 1);
+    push(at(t.parsed!, ['functions', i, 'name'], 'unexported-function', `function "${f.name}" is not exported by ${v.wasm}`,
+      near.length ? `did you mean "${near[0]}"? (it exports ${exported.join(', ') || 'no functions'})` : `it exports ${exported.join(', ') || 'no functions'}: declare one of those, or export "${f.name}" from the plugin`,
+      entity));
+  });
 }
 
 export function toolsExist(p: Parsed<AgentFile>, tools: ReadonlySet<string>, push: Push): void {

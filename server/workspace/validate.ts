@@ -50,6 +50,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.nameMatchesFolder('tool', t.parsed, push);
     rules.uniqueFunctions(t.parsed, push);
     rules.wasmPresent(t, push);
+    rules.pluginMatches(t, push);
   }
   for (const a of parts.agents) {
     if (!a.parsed) continue;

@@ -6,6 +6,7 @@ import { parseAgentSource, parseConfigSource, parseToolSource } from '../../serv
 import type { WorkspaceParts } from '../../server/workspace/validate.js';
 import type { PlanEntity, PlanSide } from '../../server/deploy/plan.js';
 import type { AgentFile, ToolFile } from '../../server/workspace/schema.js';
+import type { PluginInfo } from '../../server/tools/plugin-info.js';
 import { agentToml, toolToml, type AgentOpts } from './workspace.js';
 
 /** TOML source, builder options (defaults from agentToml), or null for a folder without agent.toml. */
@@ -20,6 +21,8 @@ export interface FakeToolOpts {
   files?: string[];
   /** stands for the plugin's bytes: a different label is a different binary */
   wasm?: string;
+  /** what inspecting the plugin found (absent: not inspected, as before a plugin is read) */
+  plugin?: PluginInfo;
 }
 /** TOML source, options, or null for a folder without tool.toml (its files: ['plugin.wasm']). */
 export type FakeTool = string | FakeToolOpts | null;
@@ -73,7 +76,7 @@ export function fakeWorkspace(o: FakeWorkspaceOpts = {}): FakeWorkspace {
     const others = opts.files ?? ['plugin.wasm'];
     const files = source === null ? others : ['tool.toml', ...others];
     const wasmOid = oidOf(`wasm\0${folder}\0${opts.wasm ?? ''}`);
-    tools.push({ folder, parsed: source === null ? null : parseToolSource(folder, { path: `tools/${folder}/tool.toml`, source }), files });
+    tools.push({ folder, parsed: source === null ? null : parseToolSource(folder, { path: `tools/${folder}/tool.toml`, source }), files, ...(opts.plugin ? { plugin: opts.plugin } : {}) });
     ws.wasmOids.set(folder, wasmOid);
     ws.toolOids.set(folder, oidOf(`tool\0${source}\0${files.join('\0')}\0${wasmOid}`));
   }

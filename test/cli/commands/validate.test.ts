@@ -5,6 +5,7 @@ import { runCli } from '../../util/cli.js';
 import { assertFails, assertOk } from '../../util/cli-assert.js';
 import { makeRepo, type TestRepo } from '../../util/repo.js';
 import { agentFiles, toolFiles } from '../../util/workspace.js';
+import { wasmModule } from '../../util/wasm.js';
 
 // Four problems in three files: a misspelt key, a name that differs from its folder, an unknown
 // tool, and a manifest whose plugin is missing.
@@ -58,6 +59,17 @@ Validate('validates the working tree, not the last commit :: uncommitted typo', 
   repo.write({ 'agents/alpha/agent.toml': 'name = "alpha"\ndescription = "x"\ncapabilites = ["x"]\n' });
   const err = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
   assert.ok(err.split('\n').includes('agents/alpha/agent.toml:3:1 unknown key "capabilites"'), err);
+});
+
+Validate('a plugin that cannot start :: not a module, or missing a declared function, each at its line (the working tree\'s bytes)', async () => {
+  repo.write({ 'tools/charts/plugin.wasm': 'this is a README saved by mistake' });
+  const err = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.match(err, /^tools\/charts\/tool\.toml:3:8 tools\/charts\/plugin\.wasm is not a WebAssembly module Caxton can run: expected magic word/m);
+  assert.match(err, /→ build the plugin again and commit tools\/charts\/plugin\.wasm/);
+  repo.write({ 'tools/charts/plugin.wasm': wasmModule(['render']) });
+  const missing = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.match(missing, /^tools\/charts\/tool\.toml:\d+:\d+ function "run" is not exported by plugin\.wasm$/m);
+  assert.match(missing, /→ it exports render: declare one of those, or export "run" from the plugin/);
 });
 
 Validate('finds the workspace root from a subfolder', async () => {

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { Deployer } from '../../../server/deploy/deployer.js';
 import { StateStore } from '../../../server/deploy/state-store.js';
 import { basicFactory } from '../../../server/deploy/basic-factory.js';
+import { runtimeFactory } from '../../../server/agents/factory.js';
 import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
 import type { DeploymentRecord } from '../../../server/deploy/record.js';
 import { EventLog } from '../../../server/events/log.js';
@@ -98,12 +99,19 @@ Atomic('one broken agent in a change leaves everything as it was', async () => {
   }
 });
 
-Atomic('a tool that fails to compile mid-deploy changes nothing', async () => {
-  const c = await setup({ ...toolFiles('good-tool'), ...agentFiles('a', { tools: ['good-tool'] }) });
+Atomic('a tool that fails to build mid-deploy (its plugin valid, its sandbox not starting) changes nothing', async () => {
+  // what validation cannot see: the sandbox's workers failing to start the plugin
+  const notStarting = runtimeFactory({
+    async createTool(args) {
+      if (args.name === 'bad-tool') throw new CaxtonError('CAX_TOOL_INVALID', { name: args.name, detail: 'the plugin does not start: simulated' });
+      return basicFactory.createTool(args);
+    },
+  });
+  const c = await setup({ ...toolFiles('good-tool'), ...agentFiles('a', { tools: ['good-tool'] }) }, notStarting);
   try {
     const good = await deploy(c.deployer);
     const before = c.deployer.snapshot!;
-    c.repo.commit({ ...agentFiles('b'), ...toolFiles('bad-tool', ['run'], BROKEN_WASM) });
+    c.repo.commit({ ...agentFiles('b'), ...toolFiles('bad-tool') });
     const r = await deploy(c.deployer);
     assert.is(r.status, 'failed');
     assert.is(r.errors[0]?.code, 'CAX_TOOL_INVALID');
@@ -242,6 +250,33 @@ Partial('deploys the valid part and holds back the invalid agent at its previous
     assert.is(s.agents.get('shaky')!.sha, first.toSha);
     assert.ok(s.agents.has('fresh'));
     assert.not.ok(s.agents.has('newbad'));
+    assert.equal(s.agents.get('ok')!.spec.capabilities, ['ok', 'more']);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Partial('a tool whose plugin cannot start is invalid at the target: atomic, the deployment fails naming it; --partial keeps its running version and deploys the rest', async () => {
+  const c = await setup({ ...toolFiles('charts'), ...agentFiles('painter', { tools: ['charts'] }), ...agentFiles('ok') });
+  try {
+    const first = await deploy(c.deployer);
+    c.repo.commit({
+      ...toolFiles('charts', ['run'], BROKEN_WASM),
+      ...agentFiles('painter', { tools: ['charts'], description: 'paints more' }),
+      ...agentFiles('ok', { capabilities: ['ok', 'more'] }),
+    });
+    const atomic = await deploy(c.deployer);
+    assert.is(atomic.status, 'failed');
+    assert.equal(atomic.errors.map((e) => [e.code, e.file]), [['invalid-plugin', 'tools/charts/tool.toml']]);
+    assert.match(atomic.errors[0]!.message, /tools\/charts\/plugin\.wasm is not a WebAssembly module Caxton can run/);
+    assert.is(c.deployer.snapshot!.sha, first.toSha);
+
+    const r = await deploy(c.deployer, 'HEAD', { partial: true });
+    assert.is(r.status, 'partial');
+    assert.equal(r.heldBack.map((h) => [h.kind, h.name, h.kept, h.issues.map((i) => i.code)]), [['tool', 'charts', 'previous', ['invalid-plugin']]]);
+    const s = c.deployer.snapshot!;
+    assert.is(s.tools.get('charts')!.sha, first.toSha);
+    assert.is(s.agents.get('painter')!.spec.description, 'paints more', 'the agent moves on, with the tool\'s running version');
     assert.equal(s.agents.get('ok')!.spec.capabilities, ['ok', 'more']);
   } finally {
     await teardown(c);

@@ -72,15 +72,16 @@ Load('parses every agent, tool and the config of an index', async ({ repo }) => 
   assert.equal([...ws.parts.tools[0]!.files].sort(), ['README.md', 'plugin.wasm', 'tool.toml']);
 });
 
-Load('reads one tree and one manifest per agent, never a plugin', async ({ repo }) => {
+Load('reads one tree and one manifest per entity, and a tool\'s plugin to check it can start', async ({ repo }) => {
   const git = new CountingRepo(repo.dir);
   const index = await readWorkspaceIndex(git, repo.head());
   git.reset();
-  await new EntityCache(git).load(index);
+  const ws = await new EntityCache(git).load(index);
   const wasm = repo.git('rev-parse', 'HEAD:tools/chart/plugin.wasm');
-  assert.not.ok(git.blobs.includes(wasm), 'the wasm blob is read only when a tool is built');
-  // 3 agent manifests + 1 tool manifest + caxton.toml
-  assert.is(git.blobs.length, 5);
+  assert.ok(git.blobs.includes(wasm));
+  assert.equal(ws.tools.get('chart')!.plugin, { ok: true, exports: ['render'], unsupportedImports: [], initialPages: 0 });
+  // 3 agent manifests + 1 tool manifest + its plugin + caxton.toml
+  assert.is(git.blobs.length, 6);
   assert.is(git.trees.length, 4, 'one tree per entity folder');
 });
 
@@ -136,7 +137,7 @@ Load('two loads of one index at once read each folder once', async ({ repo }) =>
   const [a, b] = await Promise.all([cache.load(index), cache.load(index)]);
   assert.is(a.agents.get('alpha'), b.agents.get('alpha'));
   assert.is(git.trees.length, 4);
-  assert.is(git.blobs.length, 5);
+  assert.is(git.blobs.length, 6);
 });
 
 Load('a read that failed is not remembered', async ({ repo }) => {

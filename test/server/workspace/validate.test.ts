@@ -176,6 +176,37 @@ validate('reports a wasm file that is not committed :: default path when wasm is
   assert.ok(r.issues[0]!.message.includes('plugin.wasm'));
 });
 
+const plugin = (o: Partial<{ exports: string[]; unsupportedImports: string[]; initialPages: number }> = {}) => ({ ok: true as const, exports: ['run'], unsupportedImports: [], initialPages: 1, ...o });
+
+validate('a plugin that starts under its manifest :: no issue', () => {
+  assert.equal(validateWorkspace(fakeWorkspace({ tools: { t: { functions: ['run'], plugin: plugin({ exports: ['run', 'extra'] }) } } })).issues, []);
+});
+
+validate('a plugin that is not a WebAssembly module :: invalid-plugin at wasm, the compiler\'s words, and the tool alone is invalid', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { plugin: { ok: false, error: 'expected magic word 00 61 73 6d, found 67 61 72 62 @+0' } }, fine: {} } }));
+  assert.equal(where(r.issues), ['tools/t/tool.toml@3:8 invalid-plugin']);
+  assert.is(r.issues[0]!.message, 'tools/t/plugin.wasm is not a WebAssembly module Caxton can run: expected magic word 00 61 73 6d, found 67 61 72 62 @+0');
+  assert.is(r.issues[0]!.suggestion, 'build the plugin again and commit tools/t/plugin.wasm');
+  assert.equal([...r.workspace.tools.keys()], ['fine'], 'a --partial deployment holds it back');
+});
+
+validate('a declared function the plugin does not export :: unexported-function at its name, with the nearest export', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { functions: ['run', 'rendr'], plugin: plugin({ exports: ['run', 'render'] }) } } }));
+  assert.equal(codes(r.issues), ['unexported-function']);
+  assert.is(r.issues[0]!.message, 'function "rendr" is not exported by plugin.wasm');
+  assert.is(r.issues[0]!.suggestion, 'did you mean "render"? (it exports run, render)');
+  assert.ok(r.issues[0]!.line > 3, 'at the second [[functions]] entry');
+});
+
+validate('imports the Extism host does not provide, or more memory at start than memory_mb :: each reported', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { plugin: plugin({ unsupportedImports: ['env.abort'], initialPages: 400 }) } } }));
+  assert.equal(codes(r.issues).sort(), ['invalid-plugin', 'invalid-value']);
+  assert.is(byCode(r.issues, 'invalid-plugin')[0]!.message, 'tools/t/plugin.wasm imports env.abort, which the Extism host does not provide');
+  const memory = byCode(r.issues, 'invalid-value')[0]!;
+  assert.is(memory.message, 'the plugin needs 25 MiB of memory from the start, more than memory_mb = 16');
+  assert.is(memory.suggestion, 'raise memory_mb to at least 25');
+});
+
 validate('accepts a wasm file in a subfolder when the manifest points there', () => {
   const r = validateWorkspace(fakeWorkspace({ tools: { t: { extra: { wasm: 'build/p.wasm' }, files: ['build/p.wasm'] } } }));
   assert.ok(r.ok);
