@@ -25,7 +25,8 @@ export const deploy: Command = {
       ? `\nNot deployed (uncommitted): ${uncommitted.slice(0, 10).join(', ')}${uncommitted.length > 10 ? ` and ${uncommitted.length - 10} more` : ''}\n  → commit them to deploy them: git add -A && git commit`
       : '';
     if ('dryRun' in result) {
-      return { data: { ...result, uncommitted }, text: renderPlan(result) + note, ok: true };
+      // a plan that would fail is a failure (exit 1), so `caxton deploy --dry-run && caxton deploy` gates
+      return { data: { ...result, uncommitted }, text: renderPlan(result) + note, ok: result.outcome !== 'failed' };
     }
     const ok = result.status === 'succeeded' || result.status === 'partial';
     return { data: { ...result, uncommitted }, text: renderDeploy(result) + note, ok };

@@ -76,6 +76,16 @@ Deploy('a broken commit fails and the previous deployment keeps serving', async 
   assert.not.ok(st.agents.includes('delta'));
 });
 
+Deploy('a broken commit :: --dry-run shows the plan that would fail and exits 1, deploying nothing', async () => {
+  const before = assertOkJson(await e!.cli('status', '--json')).deployedSha;
+  const err = assertFails(await e!.cli('deploy', '--dry-run'), 1);
+  assert.match(err, /would end failed/);
+  assert.match(err, /unknown key "capabilites"/);
+  const doc = JSON.parse((await e!.cli('deploy', '--dry-run', '--json')).stdout);
+  assert.equal([doc.ok, doc.dryRun, doc.outcome], [false, true, 'failed']);
+  assert.is(assertOkJson(await e!.cli('status', '--json')).deployedSha, before);
+});
+
 Deploy('a broken commit fails :: --json', async () => {
   const r = await e!.cli('deploy', '--json');
   assert.is(r.code, 1, r.stderr);
