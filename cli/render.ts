@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { ChangeItem, Changes, DeploymentPlan, DeploymentRecord, HeldBack, RecordIssue } from '../server/deploy/record.js';
 import type { CaxtonError } from '../server/errors.js';
 import type { AgentHealth } from '../server/routing/dispatcher.js';
+import type { FieldChange } from '../server/workspace/diff.js';
 
 /** `1 change`, `2 changes` */
 export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -24,11 +25,36 @@ export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'co
   return lines.join('\n');
 }
 
+const MAX_VALUE = 32;
+
+/** A field's value in a change line: JSON, cut short; absent as `unset`. */
+function valueText(v: unknown): string {
+  if (v === undefined) return 'unset';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Before → after: for a table (limits, behavior) the keys that changed, at most three; a plugin by its short blob id. */
+function valueChange(f: FieldChange): string {
+  if (!('before' in f) && !('after' in f)) return '';
+  if (f.field === 'plugin') return `${short(String(f.before))} → ${short(String(f.after))}`;
+  if (isPlainObject(f.before) && isPlainObject(f.after)) {
+    const b = f.before;
+    const a = f.after;
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+    const shown = keys.slice(0, 3).map((k) => `${k} ${valueText(b[k])} → ${valueText(a[k])}`);
+    return `${shown.join('; ')}${keys.length > 3 ? '; …' : ''}`;
+  }
+  return `${valueText(f.before)} → ${valueText(f.after)}`;
+}
+
 function describeItem(c: ChangeItem): string {
   const label = `${c.kind} ${pc.bold(c.name)}`;
   if (!c.fields?.length) return label;
   const parts = c.fields.map((f) => {
-    const what = f.removed?.length ? `-${f.removed.join(',')}` : f.added?.length ? `+${f.added.join(',')}` : '';
+    const what = f.removed?.length ? `-${f.removed.join(',')}` : f.added?.length ? `+${f.added.join(',')}` : valueChange(f);
     const colour = f.impact === 'breaking' ? pc.red : f.impact === 'compatible' ? pc.yellow : pc.dim;
     return colour(`${f.field}${what ? ` ${what}` : ''} (${f.impact})`);
   });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderAgents, renderTools } from '../../cli/render.js';
+import { renderAgents, renderChanges, renderTools } from '../../cli/render.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
@@ -87,3 +87,33 @@ Events('docs/api.md lists every event type Caxton writes', () => {
 });
 
 Events.run();
+
+// ---
+
+const Changes = suite('renderChanges');
+
+Changes('a modified field shows its value before and after: scalars as JSON cut short, a table by the keys that changed, a plugin by its blob id', () => {
+  const lines = renderChanges({
+    added: [{ kind: 'agent', name: 'fresh' }],
+    modified: [
+      { kind: 'agent', name: 'planner', impact: 'breaking', fields: [
+        { field: 'capabilities', impact: 'breaking', removed: ['plan'], note: 'capability removed' },
+        { field: 'description', impact: 'cosmetic', before: 'Plans weeks', after: `Plans weeks, days and ${'x'.repeat(40)}` },
+      ] },
+      { kind: 'tool', name: 'chart', impact: 'compatible', fields: [
+        { field: 'limits', impact: 'compatible', before: { timeout_ms: 1000, memory_mb: 16 }, after: { timeout_ms: 2000, memory_mb: 16 } },
+        { field: 'plugin', impact: 'compatible', before: 'aaaaaaa1111111', after: 'bbbbbbb2222222' },
+        { field: 'metadata', impact: 'cosmetic', after: { team: 'a' } },
+      ] },
+    ],
+    removed: [{ kind: 'tool', name: 'old' }],
+  }).map(strip);
+  assert.equal(lines, [
+    '  + agent fresh',
+    '  ~ agent planner: capabilities -plan (breaking), description "Plans weeks" → "Plans weeks, days and xxxxxxxx… (cosmetic)',
+    '  ~ tool chart: limits timeout_ms 1000 → 2000 (compatible), plugin aaaaaaa → bbbbbbb (compatible), metadata unset → {"team":"a"} (cosmetic)',
+    '  - tool old',
+  ]);
+});
+
+Changes.run();
