@@ -20142,6 +20142,7 @@ function decide(inputs, ctx) {
     return { ref: ref2, preview: true, what: `pull request #${pr.number} (${ref2.slice(0, 7)})` };
   }
   const ref = inputs.ref || ctx.sha;
+  if (PR_EVENTS.has(ctx.eventName)) return { ref, preview: true, what: `a ${ctx.eventName} event (${ref.slice(0, 7)})` };
   return { ref, preview: inputs.dryRun, what: /^[0-9a-f]{40,64}$/.test(ref) ? `commit ${ref.slice(0, 7)}` : ref };
 }
 function runUrl(ctx) {

@@ -65,7 +65,9 @@ export interface Plan {
 
 /**
  * What this run does: a pull request previews its head (unless `ref` names something else); a
- * dry run previews `ref`; anything else deploys `ref`, by default the workflow's commit.
+ * dry run previews `ref`; anything else deploys `ref`, by default the workflow's commit. A pull
+ * request event never deploys, even when its payload cannot be read (it then previews `ref`, or
+ * the workflow's commit).
  */
 export function decide(inputs: Inputs, ctx: RunContext): Plan {
   const pr = ctx.pullRequest;
@@ -74,6 +76,7 @@ export function decide(inputs: Inputs, ctx: RunContext): Plan {
     return { ref, preview: true, what: `pull request #${pr.number} (${ref.slice(0, 7)})` };
   }
   const ref = inputs.ref || ctx.sha;
+  if (PR_EVENTS.has(ctx.eventName)) return { ref, preview: true, what: `a ${ctx.eventName} event (${ref.slice(0, 7)})` };
   return { ref, preview: inputs.dryRun, what: /^[0-9a-f]{40,64}$/.test(ref) ? `commit ${ref.slice(0, 7)}` : ref };
 }
 

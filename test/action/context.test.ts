@@ -46,6 +46,18 @@ Decide('a pull_request (or pull_request_target) previews the head SHA from the e
   }
 });
 
+Decide('a pull_request whose payload cannot be read still only previews: GITHUB_SHA, or the ref input', () => {
+  for (const payload of [{}, { pull_request: { number: 3 } }]) {
+    withEvent('pull_request', payload, (env) => {
+      const ctx = readContext(env);
+      assert.is(ctx.pullRequest, null);
+      assert.equal(decide(inputs(), ctx), { ref: SHA, preview: true, what: 'a pull_request event (aaaaaaa)' });
+      assert.is(decide(inputs({ ref: 'main' }), ctx).preview, true);
+    });
+  }
+  assert.is(decide(inputs(), readContext({ GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_SHA: SHA })).preview, true, 'no payload file at all');
+});
+
 Decide('GITHUB_API_URL defaults to api.github.com and loses a trailing slash', () => {
   assert.is(readContext({}).apiUrl, 'https://api.github.com');
   assert.is(readContext({ GITHUB_API_URL: 'https://ghe.example/api/v3/' }).apiUrl, 'https://ghe.example/api/v3');
