@@ -242,8 +242,15 @@ export const ERRORS = {
   CAX_TOOL_NOT_PERMITTED: {
     status: 403,
     exit: 1,
-    message: (d) => `Agent "${String(d.agent)}" may not call tool "${String(d.tool)}"`,
-    suggestions: (d) => [`Add "${String(d.tool)}" to tools in agents/${String(d.agent)}/agent.toml, commit and deploy.`],
+    message: (d) => `Agent "${String(d.agent)}" may not call tool "${String(d.tool)}"${d.agents ? ': no agent of that name is deployed' : ''}`,
+    suggestions: (d) => {
+      // an agent that is not deployed lists no tool: which ones are, and the nearest name
+      if (d.agents) {
+        const near = (d.nearest as string[] | undefined) ?? [];
+        return [...(near.length ? [`Did you mean "${near[0]}"?`] : []), `Agents deployed: ${list(d.agents)}.`];
+      }
+      return [`Add "${String(d.tool)}" to tools in agents/${String(d.agent)}/agent.toml, commit and deploy.`];
+    },
   },
   CAX_TOOL_UNAVAILABLE: {
     status: 503,

@@ -1,6 +1,7 @@
 // Calling a deployed tool: permission (the calling agent must list it), then the tool instance's
 // sandboxed `invoke`. Agents (through the dispatcher), the HTTP API and MCP all come through here.
 import { CaxtonError } from '../errors.js';
+import { nearest } from '../util/nearest.js';
 import type { Snapshot } from '../deploy/snapshot.js';
 import type { ToolInstance } from '../deploy/runtime-factory.js';
 import type { ToolCallResult, ToolInvoker } from '../agents/runtime.js';
@@ -28,10 +29,11 @@ export class SnapshotToolInvoker implements ToolInvoker {
     if (!snap) throw new CaxtonError('CAX_NOTHING_DEPLOYED');
     if (args.agent !== null) {
       const agent = snap.agents.get(args.agent);
-      if (!agent) throw new CaxtonError('CAX_UNKNOWN_RECEIVER', { receiver: args.agent, agents: [...snap.agents.keys()], nearest: [] });
-      if (!agent.spec.tools.includes(args.tool)) {
+      // an agent that is not deployed lists no tool: refused as one that does not list this one (403)
+      if (!agent || !agent.spec.tools.includes(args.tool)) {
         this.events?.append(ToolEvent.ToolExecutionFailed, { tool: args.tool, fn: args.fn, agent: args.agent, reason: 'permission', code: 'CAX_TOOL_NOT_PERMITTED', durationMs: 0 });
-        throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: args.agent, tool: args.tool });
+        const unknown = agent ? {} : { agents: [...snap.agents.keys()], nearest: nearest(args.agent, snap.agents.keys(), 1) };
+        throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: args.agent, tool: args.tool, ...unknown });
       }
     }
     const live = snap.tools.get(args.tool);

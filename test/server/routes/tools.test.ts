@@ -44,13 +44,15 @@ Call('200 with the output and the duration', async () => {
   assert.type(r.durationMs, 'number');
 });
 
-Call('with an agent that lists the tool :: 200; one that does not :: 403; an unknown one :: 404', async () => {
+Call('with an agent that lists the tool :: 200; one that does not, or one that is not deployed :: 403', async () => {
   assertJson(await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { n: 2 }, agent: 'caller' }), 200);
   const e = assertError(await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { n: 2 }, agent: 'stranger' }), 403, 'CAX_TOOL_NOT_PERMITTED');
   assert.match(e.message, /"stranger" may not call tool "fx"/);
-  assertError(await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { n: 2 }, agent: 'nobody' }), 404, 'CAX_UNKNOWN_RECEIVER');
+  const unknown = assertError(await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { n: 2 }, agent: 'calller' }), 403, 'CAX_TOOL_NOT_PERMITTED');
+  assert.is(unknown.message, 'Agent "calller" may not call tool "fx": no agent of that name is deployed');
+  assert.is(unknown.suggestions[0], 'Did you mean "caller"?');
   const ev = assertJson(await s.call('GET', '/api/v1/events?type=ToolExecutionFailed&limit=5'), 200);
-  assert.ok(ev.some((x: any) => x.payload.reason === 'permission' && x.payload.agent === 'stranger'), 'the refusal is an event');
+  assert.equal(ev.filter((x: any) => x.payload.reason === 'permission').map((x: any) => x.payload.agent).sort(), ['calller', 'stranger'], 'each refusal is an event');
 });
 
 Call('stopped by a limit :: 422 naming the limit', async () => {
