@@ -33,7 +33,7 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
             quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.5) AS p50,
             quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.95) AS p95,
             quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.99) AS p99,
-            epoch_ms(max(ts)) - epoch_ms(min(ts)) AS span_ms
+            epoch_ms(min(ts)) AS first_ms
      FROM events WHERE type = 'MessageDelivered' AND ${since}`,
   );
   const failures = await log.query<{ code: string; count: string }>(
@@ -50,13 +50,15 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
     `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM events WHERE type = 'MessageRouted' AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
   );
   const delivered = Number(del?.n ?? 0);
-  const spanMs = Number(del?.span_ms ?? 0);
+  // the rate since the first delivery in the window (over a second at least): a server that
+  // started a minute ago is not averaged over an hour, and one message is not "1 a second" an hour on
+  const sinceFirstMs = delivered ? Math.max(1000, now - Number(del?.first_ms)) : 1000;
   return {
     windowSeconds,
     routed: Number(lat?.n ?? 0),
     delivered,
     failed: failures.reduce((n, f) => n + Number(f.count), 0),
-    throughputPerSecond: delivered > 1 && spanMs > 0 ? (delivered / spanMs) * 1000 : delivered,
+    throughputPerSecond: (delivered / sinceFirstMs) * 1000,
     routingMs: { p50: num(lat?.p50), p95: num(lat?.p95), p99: num(lat?.p99) },
     deliveryMs: { p50: num(del?.p50), p95: num(del?.p95), p99: num(del?.p99) },
     failures: failures.map((f) => ({ code: f.code, count: Number(f.count) })),

@@ -57,12 +57,22 @@ Stats('regression :: the window does not move with the database time zone', asyn
   });
 });
 
-Stats('throughput from the span of the deliveries', async () => {
+Stats('throughput: deliveries a second since the first in the window, over a second at least', async () => {
   await withLog(async (log) => {
     for (let i = 0; i < 11; i++) log.append('MessageDelivered', { agent: 'a', ms: 1 }, { at: NOW - 1000 + i * 100 });
     const r = await routingStats(log, 60, NOW);
     assert.is(r.delivered, 11);
     assert.is(r.throughputPerSecond, 11);
+    assert.is((await routingStats(log, 60, NOW + 10_000)).throughputPerSecond, 1, 'ten seconds later, 11 in 11 s');
+  });
+});
+
+Stats('throughput of a single message is not one a second long after it', async () => {
+  await withLog(async (log) => {
+    log.append('MessageDelivered', { agent: 'a', ms: 1 }, { at: NOW - 50_000 });
+    assert.is((await routingStats(log, 3600, NOW)).throughputPerSecond, 0.02);
+    assert.is((await routingStats(log, 3600, NOW - 49_900)).throughputPerSecond, 1, 'just after it: one in its first second');
+    assert.is((await routingStats(log, 60, NOW + 3600_000)).throughputPerSecond, 0, 'outside the window: none');
   });
 });
 
