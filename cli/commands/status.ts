@@ -2,7 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import { StateStore } from '../../server/deploy/state-store.js';
-import type { DeploymentRecord, HeldBack } from '../../server/deploy/record.js';
+import type { Changes, DeploymentRecord, HeldBack } from '../../server/deploy/record.js';
 import { pendingChanges, type DeployedEntities } from '../pending.js';
 import { uncommittedFiles } from '../git-status.js';
 import { countChanges, plural, renderChanges, short, utcTime } from '../render.js';
@@ -17,6 +17,19 @@ interface StatusView {
   heldBack: HeldBack[];
   lastDeployment: DeploymentRecord | null;
   lock: { reason: string; since: string } | null;
+}
+
+/**
+ * What to do about pending changes. Those a partial deployment held back as invalid fail again
+ * until they are fixed: deploying alone is not the advice for them.
+ */
+export function pendingAdvice(changes: Changes, heldBack: readonly HeldBack[]): string {
+  const held = new Set(heldBack.map((h) => `${h.kind}:${h.name}`));
+  const items = [...changes.added, ...changes.modified, ...changes.removed];
+  const stuck = items.filter((c) => held.has(`${c.kind}:${c.name}`)).length;
+  if (!stuck) return 'deploy with: caxton deploy';
+  if (stuck === items.length) return 'held back as invalid: fix them (caxton validate), commit, then caxton deploy';
+  return `deploy with: caxton deploy; ${stuck === 1 ? 'the one held back as invalid needs' : `the ${stuck} held back as invalid need`} fixing first (caxton validate)`;
 }
 
 export const status: Command = {
@@ -71,12 +84,12 @@ export const status: Command = {
     if (last && last.status !== 'succeeded') lines.push(`Last deployment: ${last.id} ${last.status}`);
     if (pending) {
       const n = countChanges(pending.changes);
-      lines.push(n ? `Pending at HEAD ${short(pending.headSha)}: ${plural(n, 'change')} (deploy with: caxton deploy)` : `HEAD ${short(pending.headSha)}: nothing pending`);
+      lines.push(n ? `Pending at HEAD ${short(pending.headSha)}: ${plural(n, 'change')} (${pendingAdvice(pending.changes, view.heldBack)})` : `HEAD ${short(pending.headSha)}: nothing pending`);
       lines.push(...renderChanges(pending.changes));
     }
     if (uncommitted.length) {
       lines.push(pc.yellow(`Uncommitted (not deployable yet): ${plural(uncommitted.length, 'file')}`));
-      lines.push(...uncommitted.slice(0, 20).map((f) => `  ? ${f}`));
+      lines.push(...uncommitted.slice(0, 20).map((f) => `  ${f}`));
     }
     return { data, text: lines.join('\n'), ok: true };
   },

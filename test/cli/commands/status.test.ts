@@ -8,6 +8,7 @@ import { assertFails, assertOk, assertOkJson } from '../../util/cli-assert.js';
 import { makeRepo } from '../../util/repo.js';
 import { closedPort, spawnServe, type ServeChild } from '../../util/serve-child.js';
 import { agentFiles } from '../../util/workspace.js';
+import { pendingAdvice } from '../../../cli/commands/status.js';
 
 const names = (list: Array<{ name: string }>) => list.map((x) => x.name).sort();
 
@@ -92,3 +93,18 @@ Down('before any deployment shows nothing deployed and all of HEAD pending', asy
 });
 
 Down.run();
+
+// ---
+
+const Advice = suite('pendingAdvice');
+
+const held = (kind: 'agent' | 'tool', name: string) => ({ kind, name, kept: 'none' as const, keptSha: null, reason: 'invalid at the target', issues: [] });
+
+Advice('deploy, unless what is pending was held back as invalid: then fix it first', () => {
+  const changes = { added: [{ kind: 'agent' as const, name: 'reporter' }], modified: [{ kind: 'agent' as const, name: 'alpha' }], removed: [] };
+  assert.is(pendingAdvice(changes, []), 'deploy with: caxton deploy');
+  assert.is(pendingAdvice({ ...changes, modified: [] }, [held('agent', 'reporter')]), 'held back as invalid: fix them (caxton validate), commit, then caxton deploy');
+  assert.is(pendingAdvice(changes, [held('agent', 'reporter'), held('tool', 'alpha')]), 'deploy with: caxton deploy; the one held back as invalid needs fixing first (caxton validate)');
+});
+
+Advice.run();
