@@ -101,7 +101,10 @@ export function renderDeploy(r: DeploymentRecord): string {
   lines.push(...renderChanges(r.changes));
   lines.push(...r.heldBack.map(renderHeldBack));
   lines.push(...r.warnings.map((w) => `  ${renderIssue(w)}`));
-  const verb = r.status === 'partial' ? pc.yellow('◐ Partially deployed') : `${pc.green('✓')} Deployed`;
+  const rollback = r.trigger === 'rollback';
+  const verb = r.status === 'partial'
+    ? pc.yellow(rollback ? `◐ Partially rolled back to ${short(r.toSha)}:` : '◐ Partially deployed')
+    : `${pc.green('✓')} ${rollback ? `Rolled back to ${short(r.toSha)}:` : 'Deployed'}`;
   lines.push(`${verb} ${plural(n, 'change')} in ${r.durationMs} ms ${pc.dim(`(${range}, ${r.id})`)}`);
   return lines.join('\n');
 }

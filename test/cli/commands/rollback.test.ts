@@ -32,7 +32,7 @@ Rollback('redeploys the previous successful SHA', async () => {
   assert.is(assertOkJson(await r!.cli('status', '--json')).deployedSha, shaB);
   const out = assertOk(await r!.cli('rollback'));
   assert.match(out, /- agent beta/);
-  assert.match(lastLine(out), /^✓ Deployed 1 change in \d+ ms/);
+  assert.match(lastLine(out), new RegExp(`^✓ Rolled back to ${shaA.slice(0, 7)}: 1 change in \\d+ ms`));
   const st = assertOkJson(await r!.cli('status', '--json'));
   assert.is(st.deployedSha, shaA);
   assert.equal(names(st.pending.added), ['beta'], 'HEAD is pending again');
