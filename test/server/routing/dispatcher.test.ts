@@ -295,13 +295,20 @@ Retry('every attempt failing :: CAX_AGENT_FAILED naming the agent, attempts and 
 });
 
 Retry('a CaxtonError from the agent that another attempt cannot fix is not retried', async () => {
-  const h = harness({
-    a: { capabilities: ['w'], handle: () => { throw new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: 'a', tool: 't' }); } },
-    b: { capabilities: ['w'], handle: answer('b') },
-  });
-  const e = await rejection(h.d.send(req({ capability: 'w' })));
-  assert.is(e.code, 'CAX_TOOL_NOT_PERMITTED');
-  assert.equal(h.sleeps, []);
+  const fatal = [
+    new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: 'a', tool: 't' }),
+    new CaxtonError('CAX_TOOL_INPUT_INVALID', { tool: 't', fn: 'run', detail: 'rows: required' }),
+    new CaxtonError('CAX_TOOL_FUNCTION_NOT_FOUND', { tool: 't', fn: 'rnu', functions: ['run'] }),
+  ];
+  for (const err of fatal) {
+    const h = harness({
+      a: { capabilities: ['w'], handle: () => { throw err; } },
+      b: { capabilities: ['w'], handle: answer('b') },
+    });
+    const e = await rejection(h.d.send(req({ capability: 'w' })));
+    assert.is(e.code, err.code);
+    assert.equal(h.sleeps, [], err.code);
+  }
 });
 
 Retry('a retry after a deployment removed the agents :: CAX_NO_CAPABLE_AGENT after the first failure', async () => {
