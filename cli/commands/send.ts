@@ -39,11 +39,11 @@ export const send: Command = {
   async run(ctx) {
     const f = ctx.flags;
     if (!f.capability === !f.to) {
-      throw new CaxtonError('CAX_USAGE', { detail: 'send needs exactly one of --capability SKILL or --to AGENT', hint: 'caxton send --capability automate-task "plan my week"' });
+      throw new CaxtonError('CAX_USAGE', { detail: 'send needs exactly one of --capability SKILL or --to AGENT', hint: ['caxton send --capability SKILL "your message"', '"caxton agents" lists the agents and the capabilities they serve.'] });
     }
     let text = ctx.positionals.join(' ');
     if (text === '-') text = fs.readFileSync(0, 'utf8');
-    if (!text.trim()) throw new CaxtonError('CAX_USAGE', { detail: 'send needs CONTENT', hint: 'caxton send --capability automate-task "plan my week" (or - to read stdin)' });
+    if (!text.trim()) throw new CaxtonError('CAX_USAGE', { detail: 'send needs CONTENT', hint: 'caxton send --capability SKILL "your message" (or - to read it from stdin)' });
     if (typeof f.performative === 'string' && !(PERFORMATIVES as readonly string[]).includes(f.performative)) {
       throw new CaxtonError('CAX_USAGE', { detail: `unknown performative "${f.performative}"`, hint: `Use one of: ${PERFORMATIVES.join(', ')}` });
     }
