@@ -104,7 +104,8 @@ export const ERRORS = {
     suggestions: () => ['"caxton unlock" lifts the lock; "caxton deploy" from the CLI still works while locked.'],
   },
   CAX_WEBHOOK_NOT_CONFIGURED: {
-    status: 503,
+    // unauthenticated, as CONTRACT §3 has every delivery whose signature cannot be verified
+    status: 401,
     exit: 1,
     message: () => 'The GitHub webhook receiver has no secret configured, so no delivery can be verified',
     suggestions: () => [

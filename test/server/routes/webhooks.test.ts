@@ -311,14 +311,14 @@ Signature('the API bearer token is no substitute for the signature', async () =>
   }
 });
 
-Signature('without a secret configured :: 503 CAX_WEBHOOK_NOT_CONFIGURED, nothing deployed', async () => {
+Signature('without a secret configured :: 401 (no signature can be verified) with CAX_WEBHOOK_NOT_CONFIGURED saying why, nothing deployed', async () => {
   const saved = process.env.CAXTON_WEBHOOK_SECRET;
   delete process.env.CAXTON_WEBHOOK_SECRET;
   const env = await setup({ webhookSecret: '' });
   try {
     env.remote.push(agentFiles('b'));
     const res = await env.push();
-    assert.is(res.status, 503);
+    assert.is(res.status, 401);
     assert.is(res.body.error.code, 'CAX_WEBHOOK_NOT_CONFIGURED');
     assert.match(res.body.error.suggestions.join(' '), /CAXTON_WEBHOOK_SECRET/);
     assert.equal(await env.webhookDeployments(), []);
