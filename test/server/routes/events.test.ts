@@ -71,6 +71,17 @@ Events('a bad query :: 400 CAX_BAD_REQUEST', async () => {
   }
 });
 
+Events('parameters left blank (?type=&limit=) :: the defaults, as without them', async () => {
+  const s = await serveRepo(agentFiles('a'));
+  try {
+    const all = assertJson(await s.call('GET', '/api/v1/events'), 200);
+    assert.ok(all.length > 0);
+    assert.equal(assertJson(await s.call('GET', '/api/v1/events?type=&limit=&deploymentId='), 200), all);
+  } finally {
+    await s.close();
+  }
+});
+
 Events('conversationId :: every event of one conversation', async () => {
   const s = await serveRepo(agentFiles('a'));
   try {
