@@ -6,6 +6,7 @@ import { CaxtonError } from '../../server/errors.js';
 import { exampleOf, findTemplate, listTemplates, templateFiles } from '../templates.js';
 import { noteMilestone } from '../../server/onboarding.js';
 import type { Command } from '../command.js';
+import { invocation } from '../invocation.js';
 
 const GITIGNORE = '# Caxton data folder: event log, token, deployment cache\n.caxton/\nnode_modules/\n';
 
@@ -69,15 +70,16 @@ export const init: Command = {
     noteMilestone(dataDir, { milestone: 'FirstAgentCreated', at, detail: { template: template.id } });
 
     const rel = path.relative(ctx.cwd, dir) || '.';
+    const cx = invocation(ctx.env);
     const lines = [
       ...written.sort().map((f) => `  ${pc.green('+')} ${f}`),
       `${pc.green('✓')} Created workspace ${pc.bold(rel)} from ${template.id} (commit ${sha.slice(0, 7)})`,
       '',
       'Next steps:',
       ...(rel === '.' ? [] : [`  cd ${rel}`]),
-      '  caxton serve            # in one terminal',
-      '  caxton deploy           # in another',
-      `  caxton send --capability ${exampleOf(template).capability} '${exampleOf(template).text}'`,
+      `  ${`${cx} serve`.padEnd(22)} # in one terminal`,
+      `  ${`${cx} deploy`.padEnd(22)} # in another`,
+      `  ${cx} send --capability ${exampleOf(template).capability} '${exampleOf(template).text}'`,
     ];
     return { data: { workspace: dir, template: template.id, files: written.sort(), commit: sha }, text: lines.join('\n'), ok: true };
   },

@@ -9,6 +9,7 @@ import { countChanges, short } from '../render.js';
 import { exampleOf, findTemplate } from '../templates.js';
 import { init } from './init.js';
 import { renderTrace } from './send.js';
+import { invocation } from '../invocation.js';
 import type { Command } from '../command.js';
 
 /** The template whose first request shows the whole story: three agents, three sandboxed tools. */
@@ -68,6 +69,7 @@ export const quickstart: Command = {
       const toolCalls = r.trace.filter((t) => t.kind === 'tool').map((t) => `${t.name}.${t.fn ?? ''}`);
       const reply = typeof r.reply === 'string' ? r.reply : JSON.stringify(r.reply, null, 2);
       const elapsedMs = elapsed();
+      const cx = invocation(ctx.env);
       const text = [
         '',
         reply.trimEnd(),
@@ -77,9 +79,9 @@ export const quickstart: Command = {
         '',
         'Next:',
         `  cd ${rel}`,
-        '  caxton serve                 # keep a server running (another terminal)',
-        '  caxton deploy                # after each commit; only what changed is rebuilt',
-        `  caxton send --capability ${example.capability} '${example.text}'`,
+        `  ${`${cx} serve`.padEnd(28)} # keep a server running (another terminal)`,
+        `  ${`${cx} deploy`.padEnd(28)} # after each commit; only what changed is rebuilt`,
+        `  ${cx} send --capability ${example.capability} '${example.text}'`,
       ].join('\n');
       const data = { workspace: dir, url: server.url, deployment: record, reply: r.reply, agents, toolCalls, trace: r.trace, elapsedMs };
       if (ctx.flags.keep) {
