@@ -23,10 +23,11 @@ export function applyFixes(issues: readonly Issue[], sources: ReadonlyMap<string
     if (line === undefined) continue;
     const fix = issue.fix!;
     const at = issue.column - 1;
-    const candidates = fix.kind === 'rename-key' ? [fix.from, `"${fix.from}"`] : [`"${fix.from}"`, `'${fix.from}'`];
-    const found = candidates.find((c) => line.startsWith(c, at));
+    const candidates = fix.kind === 'rename-key' ? [fix.from, `"${fix.from}"`] : fix.kind === 'quote-value' ? [fix.from] : [`"${fix.from}"`, `'${fix.from}'`];
+    // a bare value must end where the token ends: "3" is not the start of "3.5"
+    const found = candidates.find((c) => line.startsWith(c, at) && (fix.kind !== 'quote-value' || !/[\w.+-]/.test(line[at + c.length] ?? '')));
     if (!found) continue;
-    const replacement = found.startsWith('"') ? `"${fix.to}"` : found.startsWith("'") ? `'${fix.to}'` : fix.to;
+    const replacement = fix.kind === 'quote-value' ? JSON.stringify(fix.to) : found.startsWith('"') ? `"${fix.to}"` : found.startsWith("'") ? `'${fix.to}'` : fix.to;
     const next = line.slice(0, at) + replacement + line.slice(at + found.length);
     const prev = applied.find((a) => a.file === issue.file && a.line === issue.line);
     if (prev) prev.after = next;

@@ -14,7 +14,8 @@ export interface Issue {
 }
 
 export interface IssueFix {
-  kind: 'rename-key' | 'replace-value';
+  /** quote-value: a number or boolean written where text belongs (`version = 3` → `version = "3"`) */
+  kind: 'rename-key' | 'replace-value' | 'quote-value';
   from: string;
   to: string;
 }

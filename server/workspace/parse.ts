@@ -139,8 +139,12 @@ function schemaIssues(
         missing.set(issue, field);
       } else {
         const expected = iss.expected === 'object' ? 'a table' : `${/^[aeiou]/.test(iss.expected) ? 'an' : 'a'} ${iss.expected}`;
-        push(path, 'value', 'wrong-type', `"${field}" must be ${expected}, not ${typeName(actual)}`,
-          `write it as ${EXAMPLES[iss.expected] ?? expected}`);
+        const key = String(path[path.length - 1]);
+        // a number or boolean where text belongs: quoting it is safe and certain (version = 3)
+        const quotable = iss.expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && typeof path[path.length - 1] === 'string';
+        const issue = push(path, 'value', 'wrong-type', `"${field}" must be ${expected}, not ${typeName(actual)}`,
+          quotable ? `write ${key} = ${JSON.stringify(String(actual))}` : `write it as ${EXAMPLES[iss.expected] ?? expected}`);
+        if (quotable) issue.fix = { kind: 'quote-value', from: String(actual), to: String(actual) };
       }
     } else if (iss.code === 'invalid_value') {
       const values = (iss as { values?: unknown[] }).values ?? [];

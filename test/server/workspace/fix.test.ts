@@ -28,6 +28,21 @@ Apply('leaves a misspelt key alone when the intended key exists already', () => 
   assert.is(applied.length, 0);
 });
 
+Apply('quotes a number or boolean written where text belongs; an array element is left to the user', () => {
+  const src = 'name = "a"\ndescription = true\ncapabilities = ["a", 7]\nversion = 3\n';
+  const issues = issuesOf(src);
+  assert.equal(issues.map((i) => i.suggestion), ['write description = "true"', 'write it as "text"', 'write version = "3"']);
+  const { sources, applied } = applyFixes(issues, new Map([[file, src]]));
+  assert.is(sources.get(file), 'name = "a"\ndescription = "true"\ncapabilities = ["a", 7]\nversion = "3"\n');
+  assert.equal(applied.map((a) => a.line), [2, 4]);
+});
+
+Apply('a quoted fix needs the whole token at its position: 3 is not the start of 3.5', () => {
+  const issues = issuesOf('name = "a"\ndescription = "d"\ncapabilities = ["a"]\nversion = 3\n');
+  const moved = 'name = "a"\ndescription = "d"\ncapabilities = ["a"]\nversion = 3.5\n';
+  assert.is(applyFixes(issues, new Map([[file, moved]])).applied.length, 0);
+});
+
 Apply('fixes nothing without a near match', () => {
   const src = 'name = "a"\ndescription = "d"\ncapabilities = ["a"]\nzzz = 1\n';
   assert.is(applyFixes(issuesOf(src), new Map([[file, src]])).applied.length, 0);
