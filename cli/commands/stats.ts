@@ -50,8 +50,10 @@ export function renderDeploymentStats(s: DeploymentStats): string {
   if (!s.total) return 'No deployments yet. Deploy with: caxton deploy';
   const rate = s.successRate === null ? '—' : `${Math.round(s.successRate * 100)} %`;
   const bad = s.failed + s.rolledBack;
+  // a rolled_back status is a switch undone by the server, not a `caxton rollback`: said apart
+  const rollbacks = s.rollbacks ? `, ${s.rollbacks === 1 ? '1 of them a rollback' : `${s.rollbacks} of them rollbacks`}` : '';
   return [
-    `Deployments: ${s.total} (${s.succeeded} succeeded, ${s.partial} partial, ${bad ? pc.red(`${s.failed} failed, ${s.rolledBack} rolled back`) : '0 failed, 0 rolled back'}); success rate ${rate}`,
+    `Deployments: ${s.total} (${s.succeeded} succeeded, ${s.partial} partial, ${bad ? pc.red(`${s.failed} failed, ${s.rolledBack} reverted at the switch`) : '0 failed, 0 reverted at the switch'})${rollbacks}; success rate ${rate}`,
     `  duration  avg ${formatDuration(s.avgDurationMs)}   p95 ${formatDuration(s.p95DurationMs)}`,
   ].join('\n');
 }

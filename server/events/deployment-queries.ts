@@ -45,7 +45,10 @@ export interface DeploymentStats {
   succeeded: number;
   partial: number;
   failed: number;
+  /** status rolled_back: switched, then reverted to the previous snapshot (its state could not be saved) */
   rolledBack: number;
+  /** deployments made by `caxton rollback` (trigger rollback), whatever their status */
+  rollbacks: number;
   successRate: number | null;
   avgDurationMs: number | null;
   p95DurationMs: number | null;
@@ -58,6 +61,7 @@ export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
             count(*) FILTER (WHERE (payload->>'status') = 'partial') AS partial,
             count(*) FILTER (WHERE (payload->>'status') = 'failed') AS failed,
             count(*) FILTER (WHERE (payload->>'status') = 'rolled_back') AS rolled_back,
+            count(*) FILTER (WHERE (payload->>'trigger') = 'rollback') AS rollbacks,
             avg(CAST((payload->>'durationMs') AS DOUBLE)) AS avg_ms,
             quantile_cont(CAST((payload->>'durationMs') AS DOUBLE), 0.95) AS p95_ms
      FROM ${ROWS} WHERE type IN (${TERMINAL})`,
@@ -71,6 +75,7 @@ export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
     partial: n(r?.partial),
     failed: n(r?.failed),
     rolledBack: n(r?.rolled_back),
+    rollbacks: n(r?.rollbacks),
     successRate: total ? ok / total : null,
     avgDurationMs: r?.avg_ms == null ? null : Number(r.avg_ms),
     p95DurationMs: r?.p95_ms == null ? null : Number(r.p95_ms),

@@ -56,9 +56,9 @@ Render('routing: a window without messages says how to send one', () => {
 });
 
 Render('deployments: totals, success rate and durations; none yet says how to deploy', () => {
-  const text = strip(renderDeploymentStats({ total: 4, succeeded: 2, partial: 1, failed: 1, rolledBack: 0, successRate: 0.75, avgDurationMs: 12.4, p95DurationMs: 2500 }));
-  assert.is(text, 'Deployments: 4 (2 succeeded, 1 partial, 1 failed, 0 rolled back); success rate 75 %\n  duration  avg 12 ms   p95 3 s');
-  assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
+  const text = strip(renderDeploymentStats({ total: 4, succeeded: 2, partial: 1, failed: 1, rolledBack: 0, rollbacks: 1, successRate: 0.75, avgDurationMs: 12.4, p95DurationMs: 2500 }));
+  assert.is(text, 'Deployments: 4 (2 succeeded, 1 partial, 1 failed, 0 reverted at the switch), 1 of them a rollback; success rate 75 %\n  duration  avg 12 ms   p95 3 s');
+  assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, rollbacks: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
 });
 
 Render('usage: totals on a line, then the largest first; none says where usage comes from', () => {
@@ -99,7 +99,7 @@ Cli('routing --json :: the API\'s figures, unrounded', async () => {
 
 Cli('deployments :: one that succeeded', async () => {
   const text = strip(assertOk(await stats('deployments'))).trimEnd();
-  assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 rolled back\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
+  assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 reverted at the switch\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
 });
 
 Cli('usage :: tokens by agent, or by conversation', async () => {

@@ -422,6 +422,10 @@ Analytics('gives the success rate and the average duration', async () => {
     const mean = records.reduce((n, r) => n + r.durationMs, 0) / records.length;
     assert.ok(Math.abs(stats.avgDurationMs - mean) < 1e-6, `${stats.avgDurationMs} vs ${mean}`);
     assert.type(stats.p95DurationMs, 'number');
+    assert.equal([stats.rollbacks, stats.rolledBack], [0, 0]);
+    assertJson(await s.call('POST', '/api/v1/rollback', {}), 201);
+    const after = assertJson(await s.call('GET', '/api/v1/analytics/deployments'), 200);
+    assert.equal([after.total, after.rollbacks, after.rolledBack], [4, 1, 0], 'a rollback is counted as one, not as a reverted switch');
   } finally {
     await s.close();
   }
