@@ -43,7 +43,6 @@ export interface SandboxOptions {
   warmup?: 'background' | 'await';
 }
 
-
 /**
  * The manifest's allowed_paths (host path → guest path, as Extism's manifests write it) as Node's WASI
  * preopens (guest path → host path), which @extism/extism 1.0.3 passes through unchanged.
