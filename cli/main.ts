@@ -2,7 +2,7 @@
 // Parses, dispatches, renders. The only file that calls process.exit.
 import { CaxtonError, toCaxtonError } from '../server/errors.js';
 import { workspaceRoot } from './paths.js';
-import { renderError } from './render.js';
+import { plural, renderError } from './render.js';
 import { parseCommandArgs } from './args.js';
 import type { Command, Context, Flags } from './command.js';
 import { COMMANDS } from './command-table.js';
@@ -30,7 +30,7 @@ function checkPositionals(command: Command, given: readonly string[]): void {
   const stray = given[most]!;
   const detail = most === 0
     ? `caxton ${command.name} takes no arguments, and "${stray}" is one`
-    : `caxton ${command.name} takes at most ${most} argument${most === 1 ? '' : 's'}; "${stray}" is one too many`;
+    : `caxton ${command.name} takes at most ${plural(most, 'argument')}; "${stray}" is one too many`;
   const hint = command.positionalFlag && most === 0 && given.length === 1 ? [`Did you mean: caxton ${command.name} --${command.positionalFlag} ${JSON.stringify(stray)}`] : [];
   throw new CaxtonError('CAX_USAGE', { detail, hint: [...hint, `Usage: ${command.usage}`] });
 }
