@@ -37,6 +37,8 @@ export interface ServerDeps {
   bodyLimit?: number;
   /** POST /webhooks/github: secret, deploy branch, rate limit */
   webhooks?: WebhookSettings;
+  /** settles once the server may answer (the last deployment restored); requests before it wait */
+  ready?: Promise<void>;
 }
 
 declare module 'fastify' {
@@ -73,7 +75,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate('deps', deps);
 
   const check = tokenChecker(deps.token);
+  // one flag read a request once ready: no promise awaited on the hot path
+  let ready = deps.ready === undefined;
+  void deps.ready?.then(() => (ready = true));
   app.addHook('onRequest', async (req) => {
+    if (!ready) await deps.ready;
     // The matched route decides, not only the raw URL: the router percent-decodes the path, so
     // "/%61pi/v1/status" reaches /api/v1/status without starting with "/api/". The raw-URL check
     // stays so unknown /api/* paths answer 401 (not 404) without a token.

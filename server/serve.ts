@@ -219,16 +219,14 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     fs.rmSync(path.join(dataDir, 'server.json'), { force: true });
   };
 
+  // The port is taken before the last deployment is restored, so a port in use fails at once rather
+  // than after a restore; requests that arrive meanwhile wait for it (see app.ts), never meeting an
+  // empty server.
+  let restored!: () => void;
+  const ready = new Promise<void>((resolve) => (restored = resolve));
   try {
-    if (opts.restore !== false) {
-      try {
-        const restored = await deployer.restore();
-        if (restored) logger.info({ sha: restored.toSha, status: restored.status }, 'restored the last successful deployment');
-      } catch (err) {
-        logger.error({ err }, 'could not restore the last deployment; serving nothing until the next deployment');
-      }
-    }
     app = await buildServer({
+      ready,
       deployer,
       dispatcher,
       conversations,
@@ -249,6 +247,18 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CaxtonError('CAX_PORT_IN_USE', { host, port });
       throw err;
+    }
+    try {
+      if (opts.restore !== false) {
+        try {
+          const r = await deployer.restore();
+          if (r) logger.info({ sha: r.toSha, status: r.status }, 'restored the last successful deployment');
+        } catch (err) {
+          logger.error({ err }, 'could not restore the last deployment; serving nothing until the next deployment');
+        }
+      }
+    } finally {
+      restored();
     }
     const addr = app.server.address() as AddressInfo;
     const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

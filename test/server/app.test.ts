@@ -1,0 +1,68 @@
+// buildServer's readiness gate, and startServer taking its port before it restores: a request that
+// arrives while the last deployment is restored waits for it, and a port in use fails at once.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import net from 'node:net';
+import path from 'node:path';
+import { buildServer } from '../../server/app.js';
+import { CaxtonError } from '../../server/errors.js';
+import { makeRepo } from '../util/repo.js';
+import { captureLogs, startTestServer } from '../util/server.js';
+import { rm, tmpDir } from '../util/tmp.js';
+import { agentFiles } from '../util/workspace.js';
+
+const Ready = suite('readiness');
+
+Ready('a request before the server is ready waits for it, then is answered as usual', async () => {
+  const repo = makeRepo(agentFiles('alpha'));
+  const server = await startTestServer({ workspace: repo.dir });
+  let release!: () => void;
+  const gated = await buildServer({ ...server.app.deps, ready: new Promise<void>((r) => (release = r)) });
+  try {
+    await server.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
+    let answered = false;
+    const pending = gated.inject({ method: 'GET', url: '/api/v1/status', headers: { authorization: `Bearer ${server.token}` } }).then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.not.ok(answered, 'held until ready');
+    release();
+    const res = await pending;
+    assert.is(res.statusCode, 200);
+    assert.is(res.json().deployedSha, repo.head());
+    const unauthorised = await gated.inject({ method: 'GET', url: '/api/v1/status' });
+    assert.is(unauthorised.statusCode, 401, 'once ready, the token is checked as ever');
+  } finally {
+    await gated.close();
+    await server.close();
+    repo.remove();
+  }
+});
+
+Ready('a port in use fails before the last deployment is restored', async () => {
+  const repo = makeRepo(agentFiles('alpha'));
+  const data = tmpDir('caxton-data-');
+  const first = await startTestServer({ workspace: repo.dir, dataDir: path.join(data, 'd') });
+  await first.deployer.deploy({ ref: 'HEAD', trigger: 'cli' });
+  await first.close();
+  const held = net.createServer();
+  await new Promise<void>((r) => held.listen(0, '127.0.0.1', r));
+  const port = (held.address() as net.AddressInfo).port;
+  const logs = captureLogs('info');
+  try {
+    const err = await startTestServer({ workspace: repo.dir, dataDir: path.join(data, 'd'), port, logger: logs.logger }).then(
+      () => assert.unreachable('the port is taken'),
+      (e: unknown) => e,
+    );
+    assert.instance(err, CaxtonError);
+    assert.is((err as CaxtonError).code, 'CAX_PORT_IN_USE');
+    assert.not.ok(logs.lines.some((l) => l.includes('restored the last successful deployment')), logs.lines.join('\n'));
+    const again = await startTestServer({ workspace: repo.dir, dataDir: path.join(data, 'd'), logger: logs.logger });
+    assert.is(again.deployer.snapshot?.sha, repo.head(), 'on a free port it restores as before');
+    await again.close();
+  } finally {
+    held.close();
+    rm(data);
+    repo.remove();
+  }
+});
+
+Ready.run();
