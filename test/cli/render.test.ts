@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
 import { EVENT_TYPES } from '../../server/events/types.js';
+import { renderToolCall } from '../../cli/render-tool.js';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const tool = (name: string, status?: object) => ({
@@ -117,3 +118,28 @@ Changes('a modified field shows its value before and after: scalars as JSON cut 
 });
 
 Changes.run();
+
+// ---
+
+const ToolCall = suite('renderToolCall');
+
+ToolCall('text as it is; an object as JSON with its text of several lines below it and a long line cut', () => {
+  assert.is(renderToolCall({ output: 'a\nb', durationMs: 1.234 }), 'a\nb\n(1.23 ms)');
+  assert.is(renderToolCall({ output: [1, 2], durationMs: 0 }), '[\n  1,\n  2\n]\n(0.00 ms)');
+  const svg = `<svg>${'x'.repeat(300)}</svg>`;
+  const text = renderToolCall({ output: { title: 'sales', points: 2, svg, text: 'jan ██ 2\nfeb ████ 4\n' }, durationMs: 2 });
+  assert.is(text, [
+    '{',
+    '  "title": "sales",',
+    '  "points": 2,',
+    `  "svg": "${svg.slice(0, 120)}… (311 characters; --json gives it whole)",`,
+    '  "text": "(2 lines, below)"',
+    '}',
+    'text:',
+    'jan ██ 2',
+    'feb ████ 4',
+    '(2.00 ms)',
+  ].join('\n'));
+});
+
+ToolCall.run();
