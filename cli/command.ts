@@ -38,6 +38,8 @@ export interface Command {
   positionals?: number;
   /** the option a stray argument was probably meant for (`deploy HEAD~3` → `--ref HEAD~3`) */
   positionalFlag?: string;
+  /** what each option does, a line each, for `caxton <command> --help` */
+  help?: readonly string[];
   run(ctx: Context): Promise<Output>;
 }
 

@@ -65,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      write(process.stdout, `${entry.summary}\n\nUsage: ${command.usage}`);
+      const details = command.help?.length ? `\n\n${command.help.map((l) => `  ${l}`).join('\n')}` : '';
+      write(process.stdout, `${entry.summary}\n\nUsage: ${command.usage}${details}\n\nEvery command and option: docs/cli.md`);
       return 0;
     }
     const parsed = parseCommandArgs(rest, { ...command.options, json: { type: 'boolean' } }, command.usage);

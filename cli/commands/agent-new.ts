@@ -17,6 +17,11 @@ function primaryAgent(files: Map<string, Buffer>, templateId: string): string {
 export const agentNew: Command = {
   name: 'agent',
   usage: 'caxton agent new NAME [--template ID] [--commit]',
+  help: [
+    'NAME           the agent\'s name and folder (agents/NAME/): lower-case letters, digits and dashes',
+    '--template ID  the template whose main agent it copies (caxton templates lists them)',
+    '--commit       commit the new files (and nothing else)',
+  ],
   positionals: 2,
   options: { template: { type: 'string' }, commit: { type: 'boolean' } },
   async run(ctx) {

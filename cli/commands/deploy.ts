@@ -13,6 +13,11 @@ export async function localHead(root: string): Promise<string | null> {
 export const deploy: Command = {
   name: 'deploy',
   usage: 'caxton deploy [--ref REF] [--dry-run] [--partial] [--json]',
+  help: [
+    '--ref REF   the commit, branch or tag (default: this checkout\'s HEAD); only what is committed deploys',
+    '--dry-run   print the plan and deploy nothing; exits 1 when the plan would fail',
+    '--partial   deploy the valid agents and tools and hold back the invalid ones at their running version',
+  ],
   positionalFlag: 'ref',
   options: { ...SERVER_OPTIONS, ref: { type: 'string' }, 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' } },
   async run(ctx) {

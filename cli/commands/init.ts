@@ -28,6 +28,12 @@ export async function commit(dir: string, message: string, paths: readonly strin
 export const init: Command = {
   name: 'init',
   usage: 'caxton init [DIR] [--template ID] [--yes] [--force]',
+  help: [
+    'DIR            the folder (default: .); made if missing, refused if not empty unless --force',
+    '--template ID  the template (caxton templates lists them); without it, a picker at a terminal, else the default',
+    '--yes          take the default template without asking',
+    '--force        add the workspace to a folder that is not empty, keeping its files',
+  ],
   positionals: 1,
   options: { template: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
   async run(ctx) {

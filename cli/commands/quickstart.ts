@@ -32,6 +32,11 @@ interface MessageReply {
 export const quickstart: Command = {
   name: 'quickstart',
   usage: 'caxton quickstart [DIR] [--template ID] [--keep] [--json]',
+  help: [
+    'DIR            the workspace folder (default: a new caxton-quickstart folder here)',
+    '--template ID  another template than data-analyst (caxton templates lists them)',
+    '--keep         leave the server running (Ctrl-C stops it)',
+  ],
   positionals: 1,
   options: { template: { type: 'string' }, keep: { type: 'boolean' } },
   async run(ctx) {

@@ -68,6 +68,9 @@ Usage('no command prints the help on stderr', async () => {
 Usage('--help is not an error', async () => {
   assert.match(assertOk(await runCli(['--help'], { cwd })), /Usage: caxton <command>/);
   assert.match(assertOk(await runCli(['deploy', '--help'], { cwd })), /caxton deploy \[--ref REF\]/);
+  const init = assertOk(await runCli(['init', '--help'], { cwd }));
+  assert.match(init, /--force +add the workspace to a folder that is not empty/);
+  assert.match(init, /\n\nEvery command and option: docs\/cli\.md\n$/);
 });
 
 Usage('serve with a port that is not a number', async () => {
