@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { startServer, type RunningServer, type ServeOptions } from '../../server/serve.js';
-import { tmpDir } from './tmp.js';
+import { rm, tmpDir } from './tmp.js';
 
 export interface LogCapture {
   lines: string[];
@@ -20,16 +20,31 @@ export function captureLogs(level = 'debug'): LogCapture {
   return { lines, logger: pino({ level }, stream) };
 }
 
+/** The real server; a data folder it made itself (no `dataDir` given) is removed when it closes. */
 export async function startTestServer(opts: ServeOptions & { workspace?: string }): Promise<RunningServer & { api: Api }> {
+  const own = opts.dataDir ? null : tmpDir('caxton-data-');
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dataDir: opts.dataDir ?? tmpDir('caxton-data-'),
+    dataDir: opts.dataDir ?? own!,
     token: opts.token ?? 'test-token',
     logger: opts.logger ?? pino({ level: 'silent' }),
     ...opts,
+  }).catch((err: unknown) => {
+    if (own) rm(own);
+    throw err;
   });
-  return Object.assign(server, { api: api(server.url, server.token) });
+  const close = server.close;
+  return Object.assign(server, {
+    api: api(server.url, server.token),
+    close: async () => {
+      try {
+        await close();
+      } finally {
+        if (own) rm(own);
+      }
+    },
+  });
 }
 
 export interface Api {
