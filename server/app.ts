@@ -1,4 +1,5 @@
 // buildServer: wires the adapters into Fastify and returns it unlistened (only `serve` listens).
+import { parse as secureJsonParse } from 'secure-json-parse';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CaxtonError, toCaxtonError } from './errors.js';
@@ -47,6 +48,25 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Fastify's JSON parser, keeping why a body was refused (it answers only "not valid JSON"): the
+ * syntax error and its position, or a "__proto__" / "constructor.prototype" key, refused because
+ * code that merged the body into an object could change every object's prototype.
+ */
+function parseJsonBody(_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.length === 0) return done(new CaxtonError('CAX_BAD_REQUEST', { detail: 'the body is empty: send a JSON object' }));
+  try {
+    done(null, secureJsonParse(text, { protoAction: 'error', constructorAction: 'error' }));
+  } catch (err) {
+    const reason = (err as Error).message;
+    const detail = /forbidden (prototype|constructor) property/.test(reason)
+      ? `the body has a "__proto__" or "constructor": {"prototype": …} key, which the server refuses`
+      : `the body is not valid JSON (${reason})`;
+    done(new CaxtonError('CAX_BAD_REQUEST', { detail }));
+  }
+}
+
 /** Fastify's own errors, as catalogue errors. */
 function fromFastify(err: FastifyError, limit: number): CaxtonError {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new CaxtonError('CAX_PAYLOAD_TOO_LARGE', { limit });
@@ -73,6 +93,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     })(),
   });
   app.decorate('deps', deps);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   const check = tokenChecker(deps.token);
   // one flag read a request once ready: no promise awaited on the hot path

@@ -2,6 +2,7 @@
 // (permission, then the sandbox); GET /analytics/tools summarises the tool events.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, withinDepth } from '../util/json-depth.js';
 import { CaxtonError } from '../errors.js';
 import { NAME_RE } from '../workspace/schema.js';
 import { toolStats } from '../events/tool-queries.js';
@@ -9,7 +10,7 @@ import { parseInput } from './body.js';
 
 const CallBody = z.strictObject({
   function: z.string().min(1).max(128),
-  input: z.unknown().optional(),
+  input: z.unknown().refine(withinDepth, { message: `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` }).optional(),
   agent: z.string().regex(NAME_RE, { message: 'must be an agent name' }).nullable().optional(),
 });
 

@@ -1,6 +1,7 @@
 // FIPA-ACL style messages: the request body (zod, at the edge) and the internal message.
 import { z } from 'zod';
 import { Name, STRATEGY_NAMES } from '../workspace/schema.js';
+import { MAX_JSON_DEPTH, withinDepth } from '../util/json-depth.js';
 
 export const PERFORMATIVES = [
   'request', 'inform', 'query-if', 'query-ref', 'propose', 'accept-proposal', 'reject-proposal',
@@ -28,7 +29,7 @@ export const MessageRequest = z
     /** alias of `to`, the FIPA name */
     receiver: Name.optional(),
     performative: Performative.default('request'),
-    content: Content,
+    content: Content.refine(withinDepth, { message: `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` }),
     conversationId: Id.optional(),
     sender: z.string().min(1).max(128).optional(),
     replyWith: Id.optional(),

@@ -105,6 +105,22 @@ Post('400 :: an unknown field, a bad conversation id, malformed JSON', async () 
   assertError(await s.call('POST', '/api/v1/messages', '{"capability": "greet",'), 400, 'CAX_BAD_REQUEST');
 });
 
+Post('400 :: a body refused says why: where the JSON breaks, a __proto__ key, nothing at all, content nested too deep', async () => {
+  const broken = assertError(await s.call('POST', '/api/v1/messages', '{"capability": "greet", "content": "hi",}'), 400, 'CAX_BAD_REQUEST');
+  assert.match(broken.message, /the body is not valid JSON \(.*position \d+/);
+  for (const poisoned of ['{"capability": "greet", "content": {"__proto__": {"admin": true}}}', '{"capability": "greet", "content": {"constructor": {"prototype": {"admin": true}}}}']) {
+    const e = assertError(await s.call('POST', '/api/v1/messages', poisoned), 400, 'CAX_BAD_REQUEST');
+    assert.match(e.message, /has a "__proto__" or "constructor": \{"prototype": …\} key, which the server refuses/);
+  }
+  assert.match(assertError(await s.call('POST', '/api/v1/messages', ''), 400, 'CAX_BAD_REQUEST').message, /the body is empty/);
+  // 50,000 levels: the server's own recursive walks of it would overflow the stack
+  const deep = `{"capability": "greet", "content": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+  const e = assertError(await s.call('POST', '/api/v1/messages', deep), 400, 'CAX_BAD_REQUEST');
+  assert.match(e.message, /content: nests deeper than 100 levels of arrays and objects/);
+  const fine = `{"capability": "greet", "content": {"name": "Deep", "more": ${'['.repeat(99)}${']'.repeat(99)}}}`;
+  assert.is(assertJson(await s.call('POST', '/api/v1/messages', fine), 200).reply, 'Hello, Deep!');
+});
+
 Post('413 :: content over the 1 MiB body limit', async () => {
   const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'x'.repeat(1024 * 1024 + 1) }), 413, 'CAX_PAYLOAD_TOO_LARGE');
   assert.match(e.message, /1048576 bytes/);

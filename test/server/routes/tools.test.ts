@@ -55,6 +55,12 @@ Call('with an agent that lists the tool :: 200; one that does not, or one that i
   assert.equal(ev.filter((x: any) => x.payload.reason === 'permission').map((x: any) => x.payload.agent).sort(), ['calller', 'stranger'], 'each refusal is an event');
 });
 
+Call('an input nested deeper than 100 levels :: 400 before any call', async () => {
+  const deep = `{"function": "echo", "input": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+  const e = assertError(await s.call('POST', '/api/v1/tools/fx/call', deep), 400, 'CAX_BAD_REQUEST');
+  assert.match(e.message, /input: nests deeper than 100 levels/);
+});
+
 Call('stopped by a limit :: 422 naming the limit', async () => {
   const started = Date.now();
   const e = assertError(await s.call('POST', '/api/v1/tools/fx/call', { function: 'spin', input: {} }), 422, 'CAX_TOOL_LIMIT');
