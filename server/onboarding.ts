@@ -33,7 +33,8 @@ const FILE = 'onboarding.jsonl';
 
 /** Appends a milestone note (CLI side, before any server runs). */
 export function noteMilestone(dataDir: string, note: MilestoneNote): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  // the data folder holds the token, the event log and a remote's credentials: its owner's alone
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.appendFileSync(path.join(dataDir, FILE), `${JSON.stringify(note)}\n`);
 }
 

@@ -105,6 +105,16 @@ async function openEventLog(opts: EventLogOptions): Promise<EventLog> {
   }
 }
 
+/**
+ * The data folder holds the token, the event log and a remote's credentials: made for its owner
+ * alone (0700). The default .caxton/ made by an older version is tightened too; a folder the user
+ * named with --data keeps the mode they gave it.
+ */
+function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (path.basename(dir) === '.caxton' && process.platform !== 'win32') fs.chmodSync(dir, 0o700);
+}
+
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? process.env.CAXTON_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'headers.authorization'] });
   const branch = opts.branch ?? 'main';
@@ -115,7 +125,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
 
   if (opts.repo) {
     dataDir = path.resolve(opts.dataDir ?? '.caxton');
-    fs.mkdirSync(dataDir, { recursive: true });
+    privateDir(dataDir);
     const gitdir = await ensureMirror(opts.repo, path.join(dataDir, 'repo.git'));
     workspace = redact(opts.repo);
     repo = new GitRepo(gitdir, gitdir);
@@ -130,7 +140,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const gitdir = findGitdir(workspace);
     if (!gitdir) throw new CaxtonError('CAX_NOT_A_REPOSITORY', { dir: workspace });
     dataDir = path.resolve(opts.dataDir ?? path.join(workspace, '.caxton'));
-    fs.mkdirSync(dataDir, { recursive: true });
+    privateDir(dataDir);
     excludeDataDir(commonGitdir(gitdir), workspace, dataDir); // git reads info/exclude from the common directory
     repo = new GitRepo(workspace, gitdir);
     if (await hasRemote(workspace)) {

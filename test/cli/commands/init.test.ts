@@ -28,6 +28,7 @@ Init('creates a committed workspace from the default template', async () => {
   assert.match(out, /Created workspace ws from task-automator/);
   assert.match(out, /caxton serve/, 'names the next steps');
   assert.ok(fs.existsSync(path.join(ws, 'caxton.toml')));
+  assert.is(fs.statSync(path.join(ws, '.caxton')).mode & 0o777, 0o700, 'the data folder is its owner\'s alone');
   assert.match(fs.readFileSync(path.join(ws, 'agents/task-automator/agent.toml'), 'utf8'), /^name = "task-automator"$/m);
   assert.ok(fs.readFileSync(path.join(ws, '.gitignore'), 'utf8').split('\n').includes('.caxton/'), '.gitignore lists .caxton/');
   assert.is(git(ws, 'symbolic-ref', '--short', 'HEAD'), 'main');

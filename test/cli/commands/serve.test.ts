@@ -26,6 +26,7 @@ Serve('prints the ready line once it answers, and stops on SIGTERM', async () =>
     assert.equal(await health.json(), { status: 'ok' });
     const token = path.join(repo.dir, '.caxton', 'token');
     assert.is(fs.statSync(token).mode & 0o777, 0o600, 'the token file is private');
+    assert.is(fs.statSync(path.dirname(token)).mode & 0o777, 0o700, 'so is the data folder, with the event log in it');
     assert.is(repo.git('status', '--porcelain'), '', 'the data folder stays out of git status');
     assert.is(await server.stop(), 0);
   } finally {
