@@ -91,9 +91,15 @@ function withParticipant(list: readonly string[], participant: string): readonly
   return next;
 }
 
-/** Adds a participant once. */
+/**
+ * A conversation names at most this many participants: each join copies and searches the list, and
+ * a client adding names without end (64 a request) held the event loop longer with each one.
+ */
+export const MAX_PARTICIPANTS = 256;
+
+/** Adds a participant once; past MAX_PARTICIPANTS the list stays as it is. */
 export function join(c: Conversation, participant: string): void {
-  if (!c.participants.includes(participant)) c.participants = withParticipant(c.participants, participant);
+  if (c.participants.length < MAX_PARTICIPANTS && !c.participants.includes(participant)) c.participants = withParticipant(c.participants, participant);
 }
 
 export class Conversations {

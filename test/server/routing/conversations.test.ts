@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Conversations, preview, PREVIEW_CHARS, type Conversation, type ConversationOptions, type MessageSummary } from '../../../server/routing/conversations.js';
+import { Conversations, join, MAX_PARTICIPANTS, preview, PREVIEW_CHARS, type Conversation, type ConversationOptions, type MessageSummary } from '../../../server/routing/conversations.js';
 
 interface Harness {
   c: Conversations;
@@ -313,6 +313,21 @@ View('the public shape :: sorted participants, ISO times, active and reason', ()
 });
 
 View.run();
+
+// ---
+
+const Participants = suite('join');
+
+Participants('a conversation names at most MAX_PARTICIPANTS participants, each once', () => {
+  const c = new Conversations().touch('c1', 'client');
+  join(c, 'client');
+  for (let i = 0; i < MAX_PARTICIPANTS + 50; i++) join(c, `p${i}`);
+  assert.is(c.participants.length, MAX_PARTICIPANTS);
+  assert.is(c.participants[0], 'client');
+  assert.is(new Set(c.participants).size, MAX_PARTICIPANTS);
+});
+
+Participants.run();
 
 // ---
 
