@@ -26,7 +26,12 @@ export const LlmConfig = z.strictObject({
   provider: z.enum(['openai-compatible', 'openai', 'anthropic', 'ollama', 'replay']).default('openai-compatible'),
   model: z.string().min(1),
   base_url: z.string().url().optional(),
-  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' }).optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+    // the key is sent to base_url, which the agent names too: never the server's own secrets
+    .regex(/^(?!CAXTON_)/, { message: 'may not name one of Caxton\'s own variables (CAXTON_*): they hold the server\'s token and webhook secret' })
+    .optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   timeout_ms: z.number().int().positive().max(600_000).optional(),

@@ -115,21 +115,21 @@ E2E('the endpoint is down :: 502 whose cause is CAX_LLM_UNAVAILABLE, naming base
 });
 
 E2E('the key variable is not set :: the deployment succeeds with a warning; messages fail with CAX_LLM_KEY_MISSING', async () => {
-  const srv = await serve(llmAgent('writer', { base_url: s.url, api_key_env: 'CAXTON_TEST_UNSET_KEY' }));
+  const srv = await serve(llmAgent('writer', { base_url: s.url, api_key_env: 'TEST_UNSET_LLM_KEY' }));
   const r = await srv.api('POST', '/api/v1/messages', { capability: 'write', content: 'tides' });
   assert.is(r.status, 502, JSON.stringify(r.body));
   assert.is(r.body.error.code, 'CAX_LLM_KEY_MISSING');
-  assert.match(r.body.error.message, /CAXTON_TEST_UNSET_KEY/);
+  assert.match(r.body.error.message, /TEST_UNSET_LLM_KEY/);
   assert.is(s.requests.length, 0);
 });
 
 E2E('an endpoint that echoes the key in its error :: the key is sent, but neither answered nor logged', async () => {
   const key = 'sk-caxton-test-9f8e7d6c5b4a';
-  process.env.CAXTON_TEST_LLM_KEY = key;
+  process.env.TEST_LLM_KEY = key;
   const logs = captureLogs('debug');
   try {
     s.fallback = (req) => errorReply(500, `upstream refused ${String(req.headers.authorization)}`);
-    const srv = await serve(llmAgent('writer', { base_url: s.url, api_key_env: 'CAXTON_TEST_LLM_KEY' }), { logger: logs.logger, routing: { backoffMs: 1 } });
+    const srv = await serve(llmAgent('writer', { base_url: s.url, api_key_env: 'TEST_LLM_KEY' }), { logger: logs.logger, routing: { backoffMs: 1 } });
     const r = await srv.api('POST', '/api/v1/messages', { capability: 'write', content: 'tides' });
     assert.is(r.status, 502);
     assert.is(r.body.error.cause, 'CAX_LLM_UNAVAILABLE');
@@ -144,7 +144,7 @@ E2E('an endpoint that echoes the key in its error :: the key is sent, but neithe
     assert.ok(logs.lines.length > 0);
     assert.not.ok(logs.lines.some((l) => l.includes(key)), 'key in the server log');
   } finally {
-    delete process.env.CAXTON_TEST_LLM_KEY;
+    delete process.env.TEST_LLM_KEY;
   }
 });
 
@@ -171,7 +171,7 @@ E2E('CAXTON_LLM_RECORD, commit, CAXTON_LLM_REPLAY :: the documented CI workflow,
   process.env.CAXTON_LLM_REPLAY = '1';
   let replayed: Server;
   try {
-    replayed = await serve({ ...llmAgent('writer', { base_url: s.url, api_key_env: 'CAXTON_TEST_UNSET_KEY' }), 'agents/writer/replay.json': recording });
+    replayed = await serve({ ...llmAgent('writer', { base_url: s.url, api_key_env: 'TEST_UNSET_LLM_KEY' }), 'agents/writer/replay.json': recording });
   } finally {
     delete process.env.CAXTON_LLM_REPLAY;
   }

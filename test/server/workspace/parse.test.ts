@@ -188,6 +188,13 @@ parseAgent('lists the enum values when none is near :: llm.provider', () => {
   assert.match(p.issues[0]!.suggestion, /"openai-compatible"/);
 });
 
+parseAgent('llm.api_key_env may not name one of Caxton\'s own variables: the key goes to the base_url the agent names', () => {
+  const p = agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"', 'api_key_env = "CAXTON_WEBHOOK_SECRET"'));
+  assert.equal(where(p.issues), ['invalid-value@7:15']);
+  assert.match(p.issues[0]!.message, /may not name one of Caxton's own variables \(CAXTON_\*\)/);
+  assert.equal(agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"', 'api_key_env = "OPENAI_API_KEY"')).issues, []);
+});
+
 parseAgent('reports other rule failures as invalid-value :: empty capabilities, empty description', () => {
   const p = agent(toml('name = "a"', 'description = ""', 'capabilities = []'));
   assert.equal(where(p.issues), ['invalid-value@2:15', 'invalid-value@3:16']);
