@@ -113,6 +113,28 @@ export function wasmPresent(t: ToolEntry, push: Push): void {
 }
 
 /**
+ * A relative allowed_paths folder stays inside the workspace and out of what is the server's: the
+ * whole workspace (or data folder, for --repo) holds .caxton/, with the API token and the event
+ * log, and .git/ holds a remote's credentials. An absolute path is the committer's grant, as ever.
+ */
+export function allowedPathsContained(t: ToolEntry, push: Push): void {
+  const v = t.parsed?.value;
+  if (!v) return;
+  for (const host of Object.keys(v.allowed_paths)) {
+    if (host.startsWith('/') || /^[A-Za-z]:[\\/]/.test(host)) continue;
+    const parts = host.split(/[\\/]+/).filter((s) => s && s !== '.');
+    const reason = parts.includes('..') ? 'leaves the workspace ("..")'
+      : !parts.length ? 'is the whole workspace, with the server\'s data folder (.caxton/: the API token) in it'
+      : parts[0] === '.caxton' || parts[0] === '.git' ? `is inside ${parts[0]}/, which holds the server's token or the repository's credentials`
+      : null;
+    if (reason) {
+      push(at(t.parsed!, ['allowed_paths', host], 'invalid-value', `allowed_paths "${host}" ${reason}`,
+        'grant a folder of data inside the workspace, e.g. "data" = "/data"', { kind: 'tool', name: t.folder }));
+    }
+  }
+}
+
+/**
  * The plugin can start under its manifest: a WebAssembly module that imports only what the Extism
  * host provides, fits its memory limit from the start, and exports every function declared.
  */

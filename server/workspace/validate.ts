@@ -51,6 +51,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.uniqueFunctions(t.parsed, push);
     rules.wasmPresent(t, push);
     rules.pluginMatches(t, push);
+    rules.allowedPathsContained(t, push);
   }
   for (const a of parts.agents) {
     if (!a.parsed) continue;

@@ -207,6 +207,16 @@ validate('imports the Extism host does not provide, or more memory at start than
   assert.is(memory.suggestion, 'raise memory_mb to at least 25');
 });
 
+validate('allowed_paths: a relative folder must stay inside the workspace and out of .caxton/ and .git/', () => {
+  const grant = (paths: Record<string, string>) => validateWorkspace(fakeWorkspace({ tools: { t: { extra: { allowed_paths: paths } } } })).issues;
+  assert.equal(grant({ data: '/data', 'data/sub': '/s', '/srv/shared': '/shared' }), []);
+  for (const [host, why] of [['.', /the whole workspace/], ['./', /the whole workspace/], ['../secrets', /leaves the workspace/], ['data/../..', /leaves the workspace/], ['.caxton', /inside \.caxton\//], ['.git/config', /inside \.git\//]] as const) {
+    const issues = grant({ [host]: '/x' });
+    assert.equal(issues.map((i) => i.code), ['invalid-value'], host);
+    assert.match(issues[0]!.message, why);
+  }
+});
+
 validate('accepts a wasm file in a subfolder when the manifest points there', () => {
   const r = validateWorkspace(fakeWorkspace({ tools: { t: { extra: { wasm: 'build/p.wasm' }, files: ['build/p.wasm'] } } }));
   assert.ok(r.ok);
