@@ -73,7 +73,12 @@ export const SHEDDABLE_EVENTS: ReadonlySet<string> = new Set([
  * records about those. Deployments, webhook deliveries, the server's and onboarding events are kept:
  * the deployment history and the webhooks' idempotency are read from them.
  */
-export const PRUNABLE_EVENTS: readonly string[] = [...SHEDDABLE_EVENTS, MessageEvent.LlmUsage, MessageEvent.ConversationsEvicted, LogEvent.EventsDropped];
+export const PRUNABLE_EVENTS: readonly string[] = [
+  ...SHEDDABLE_EVENTS, MessageEvent.LlmUsage, MessageEvent.ConversationsEvicted, LogEvent.EventsDropped,
+  // every request to the webhook receiver writes these two, signed or not: unsigned ones would
+  // otherwise fill the log for good. Idempotency reads Queued and Ignored, which are kept.
+  WebhookEvent.Received, WebhookEvent.Rejected,
+];
 
 /** Every event type Caxton writes, onboarding milestones included. */
 export const EVENT_TYPES: readonly string[] = [

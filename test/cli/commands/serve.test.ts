@@ -159,6 +159,9 @@ Retain('deletes message and tool events older than N days at start-up, says how 
     log.append('LlmUsage', { messageId: 'm1', promptTokens: 3, completionTokens: 4 }, { conversationId: 'old-conv', at: old });
     log.append('ToolExecuted', { tool: 't', fn: 'f' }, { group: 't', at: old });
     log.append('ServerStarted', { url: 'http://old' }, { at: old });
+    log.append('WebhookReceived', { delivery: 'd-bad', event: 'push', bytes: 10 }, { at: old });
+    log.append('WebhookRejected', { delivery: 'd-bad', event: 'push', reason: 'invalid' }, { at: old });
+    log.append('WebhookQueued', { delivery: 'd-good', sha: 'abc', ref: 'refs/heads/main' }, { at: old });
     log.append('MessageSent', { messageId: 'm2' }, { conversationId: 'new-conv' });
     await log.close();
 
@@ -171,7 +174,9 @@ Retain('deletes message and tool events older than N days at start-up, says how 
       if (!pruned.length) await new Promise((r) => setTimeout(r, 50));
     }
     assert.is(pruned.length, 1, 'pruned at start-up');
-    assert.is(pruned[0]!.payload.events, 4);
+    assert.is(pruned[0]!.payload.events, 6);
+    assert.equal(await events('type=WebhookRejected'), [], 'an unsigned delivery\'s trail goes');
+    assert.is((await events('type=WebhookQueued')).length, 1, 'what idempotency reads stays');
     assert.is(pruned[0]!.payload.retainDays, 7);
     assert.equal(await events('conversationId=old-conv'), []);
     assert.equal(await events('type=ToolExecuted'), []);
