@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import net from 'node:net';
 import path from 'node:path';
 import { basicFactory } from '../../../server/deploy/basic-factory.js';
 import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
@@ -596,6 +597,29 @@ Limits('over the limit :: 429 CAX_RATE_LIMITED with Retry-After', async () => {
     // the rest of the API is not limited
     assert.is((await env.server.api('GET', '/api/v1/status')).status, 200);
   } finally {
+    await env.close();
+  }
+});
+
+Limits('deliveries read at once are capped: one more is 429 before its body is read; a finished one frees its place', async () => {
+  const env = await setup({ webhooks: { maxInFlight: 1 } });
+  const { port } = new URL(env.server.url);
+  // a delivery whose body has not all arrived: it holds its place while it is read
+  const slow = net.connect(Number(port), '127.0.0.1');
+  try {
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    slow.write('POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: slow-1\r\nContent-Length: 1000\r\n\r\n{"zen":');
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await deliver(env.server.url, { event: 'ping', body: JSON.stringify(pingPayload()), secret: SECRET });
+    assert.is(refused.status, 429);
+    assert.is(refused.body.error.code, 'CAX_RATE_LIMITED');
+    assert.is(refused.headers.get('retry-after'), '1');
+    slow.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is((await deliver(env.server.url, { event: 'ping', body: JSON.stringify(pingPayload()), secret: SECRET })).status, 200, 'the abandoned one freed its place');
+    assert.is((await deliver(env.server.url, { event: 'ping', body: JSON.stringify(pingPayload()), secret: SECRET })).status, 200, 'and so did the answered one');
+  } finally {
+    slow.destroy();
     await env.close();
   }
 });
