@@ -57,7 +57,7 @@ export interface ServeOptions {
   /** the GitHub webhook's secret (default: CAXTON_WEBHOOK_SECRET); without one the webhook route refuses every delivery */
   webhookSecret?: string;
   /** the webhook route's rate limit and queue settings */
-  webhooks?: Omit<WebhookSettings, 'secret' | 'branch'>;
+  webhooks?: Omit<WebhookSettings, 'secret' | 'branch' | 'branchTip'>;
 }
 
 export interface RunningServer {
@@ -121,6 +121,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   let workspace: string;
   let repo: GitRepo;
   let beforeResolve: ((ref: string) => Promise<void>) | undefined;
+  /** where a pushed branch (refs/heads/<name>) is now, for the webhook's tip check (push.ts, checkTip) */
+  let branchTip: (ref: string) => Promise<string | null>;
   let dataDir: string;
 
   if (opts.repo) {
@@ -133,6 +135,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     beforeResolve = async () => {
       await fetchAll(gitdir, { mirror: true });
       repo.refresh(); // the fetch may have written packs
+    };
+    branchTip = async (ref) => {
+      await beforeResolve!(ref);
+      return repo.resolve(ref).catch(() => null);
     };
   } else {
     workspace = path.resolve(opts.workspace ?? '.');
@@ -152,6 +158,15 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
           repo.refresh();
         }
       };
+      // GitHub's branch is origin's: fetched every time, and a fetch that fails fails the push
+      branchTip = async (ref) => {
+        await fetchAll(gitdir, { mirror: false });
+        repo.refresh();
+        return repo.resolve(ref.replace(/^refs\/heads\//, 'refs/remotes/origin/')).catch(() => null);
+      };
+    } else {
+      // nothing to fetch: the local branch, or what is checked out when there is no such branch
+      branchTip = (ref) => repo.resolve(ref).catch(() => repo.resolve('HEAD')).catch(() => null);
     }
   }
 
@@ -248,7 +263,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       logger,
       defaultRef: opts.repo ? branch : 'HEAD',
-      webhooks: { ...opts.webhooks, secret: opts.webhookSecret || process.env.CAXTON_WEBHOOK_SECRET || null, branch },
+      webhooks: { ...opts.webhooks, secret: opts.webhookSecret || process.env.CAXTON_WEBHOOK_SECRET || null, branch, branchTip },
     });
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? 8080;

@@ -17,6 +17,8 @@ export interface WebhookSettings {
   secret: string | null;
   /** pushes to refs/heads/<branch> deploy */
   branch: string;
+  /** the commit a pushed ref is at now (fetched first): a push deploys only while it is the tip */
+  branchTip: (ref: string) => Promise<string | null>;
   rateLimit?: RateLimitOptions;
   /** body limit of a delivery in bytes (GitHub caps payloads at 25 MB; default 10 MiB) */
   bodyLimit?: number;
@@ -44,10 +46,10 @@ function parsePayload(raw: string, contentType: string | null): unknown {
 
 export default async function webhookRoutes(app: FastifyInstance): Promise<void> {
   const { deployer, events } = app.deps;
-  const settings: WebhookSettings = app.deps.webhooks ?? { secret: null, branch: 'main' };
+  const settings: WebhookSettings = app.deps.webhooks ?? { secret: null, branch: 'main', branchTip: async () => null };
   const verifier = settings.secret ? new Webhooks({ secret: settings.secret }) : null;
   const ledger = new DeliveryLedger({ events });
-  const queue = new DeployQueue({ deployer, events, logger: app.deps.logger, ...(settings.pollMs ? { pollMs: settings.pollMs } : {}) });
+  const queue = new DeployQueue({ deployer, events, logger: app.deps.logger, branchTip: settings.branchTip, ...(settings.pollMs ? { pollMs: settings.pollMs } : {}) });
   const limiter = new RateLimiter(settings.rateLimit ?? DEFAULT_WEBHOOK_RATE);
   app.addHook('onClose', () => queue.close());
 

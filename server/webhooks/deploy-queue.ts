@@ -1,13 +1,15 @@
 // A coalescing queue in front of the deployer for pushes. One push deploys at a time; while it
 // runs (or while any other deployment runs, from the CLI say), only the newest push waits, and each
 // newer push replaces the waiting one. So a burst ends on the newest SHA and no older SHA is ever
-// deployed after a newer one was queued.
+// deployed after a newer one was queued. Nor is one that is no longer the branch's tip when its
+// turn comes (push.ts, checkTip): a late or replayed delivery ends as superseded by the tip.
 import type { Logger } from 'pino';
 import { toCaxtonError } from '../errors.js';
 import { newDeploymentId, type DeployOptions } from '../deploy/deployer.js';
 import type { DeploymentPlan, DeploymentRecord, Trigger } from '../deploy/record.js';
 import type { EventSink } from '../events/log.js';
 import { WebhookEvent } from './events.js';
+import { checkTip } from './push.js';
 
 export interface QueuedDeployment {
   /** the id the deployment will have once it runs (announced in the 202) */
@@ -27,6 +29,8 @@ export interface DeployQueueDeps {
   };
   events: EventSink;
   logger: Logger;
+  /** the commit a pushed ref (refs/heads/<branch>) is at now, fetched first; null when it is not there */
+  branchTip: (ref: string) => Promise<string | null>;
   trigger?: Trigger;
   /** how long to wait before looking again while another deployment runs */
   pollMs?: number;
@@ -102,11 +106,11 @@ export class DeployQueue {
   }
 
   private superseded(old: QueuedDeployment, by: QueuedDeployment | null): void {
-    this.deps.events.append(
-      WebhookEvent.Superseded,
-      { deliveries: old.deliveries, sha: old.sha, deploymentId: old.id, by: by ? { deploymentId: by.id, sha: by.sha } : null, reason: by ? 'a newer push' : 'the server is stopping' },
-      { deploymentId: old.id },
-    );
+    this.supersede(old, by ? { deploymentId: by.id, sha: by.sha } : null, by ? 'a newer push' : 'the server is stopping');
+  }
+
+  private supersede(old: QueuedDeployment, by: { deploymentId: string | null; sha: string } | null, reason: string): void {
+    this.deps.events.append(WebhookEvent.Superseded, { deliveries: old.deliveries, sha: old.sha, deploymentId: old.id, by, reason }, { deploymentId: old.id });
   }
 
   private sleep(): Promise<void> {
@@ -135,8 +139,15 @@ export class DeployQueue {
       this.active = item;
       const meta = { deliveries: item.deliveries, sha: item.sha, deploymentId: item.id };
       try {
-        const record = (await deployer.deploy({ ref: item.sha, trigger: this.deps.trigger ?? 'webhook', id: item.id })) as DeploymentRecord;
-        events.append(WebhookEvent.Deployed, { ...meta, status: record.status, fromSha: record.fromSha, toSha: record.toSha, durationMs: record.durationMs }, { deploymentId: item.id });
+        const tip = await this.deps.branchTip(item.ref);
+        const check = checkTip({ sha: item.sha, ref: item.ref, tip });
+        if (check.action === 'stale') {
+          this.supersede(item, tip ? { deploymentId: null, sha: tip } : null, check.reason);
+          logger.warn({ deploymentId: item.id, sha: item.sha, tip }, `webhook push not deployed: ${check.reason}`);
+        } else {
+          const record = (await deployer.deploy({ ref: item.sha, trigger: this.deps.trigger ?? 'webhook', id: item.id })) as DeploymentRecord;
+          events.append(WebhookEvent.Deployed, { ...meta, status: record.status, fromSha: record.fromSha, toSha: record.toSha, durationMs: record.durationMs }, { deploymentId: item.id });
+        }
       } catch (err) {
         const e = toCaxtonError(err);
         if (e.code === 'CAX_DEPLOY_BUSY') {

@@ -14,7 +14,7 @@ export const WebhookEvent = {
   Refused: 'WebhookRefused',
   /** a push waiting for its deployment: {delivery, sha, ref, deploymentId, supersedes} */
   Queued: 'WebhookQueued',
-  /** a queued push replaced by a newer one before it ran: {deliveries, sha, deploymentId, by} */
+  /** a queued push replaced by a newer one before it ran, or no longer the branch tip when its turn came (by.deploymentId null): {deliveries, sha, deploymentId, by, reason} */
   Superseded: 'WebhookSuperseded',
   /** the deployment of a push finished (whatever its status): {deliveries, sha, deploymentId, status} */
   Deployed: 'WebhookDeployed',

@@ -31,3 +31,18 @@ export function classifyPush({ payload, branch }: { payload: PushPayload; branch
   if (payload.deleted || ZERO.test(after)) return { action: 'ignore', ref, reason: `${ref} was deleted; nothing to deploy` };
   return { action: 'deploy', ref, sha: after };
 }
+
+export type TipDecision = { action: 'deploy' } | { action: 'stale'; reason: string };
+
+/**
+ * A queued push deploys only while its commit is still the branch's tip, as read after a fetch. The
+ * delivery id is not signed, so a captured push sent again under a new id would otherwise deploy
+ * its old commit; and a late delivery would undo a newer push. A force-push back to an older commit
+ * is the tip, and deploys.
+ */
+export function checkTip({ sha, ref, tip }: { sha: string; ref: string; tip: string | null }): TipDecision {
+  if (tip === sha) return { action: 'deploy' };
+  const anyway = `to deploy ${sha.slice(0, 7)} anyway: caxton deploy --ref ${sha}`;
+  if (tip === null) return { action: 'stale', reason: `${ref} is not in the repository now, so its pushes deploy nothing; ${anyway}` };
+  return { action: 'stale', reason: `${ref} is at ${tip.slice(0, 7)} now, not ${sha.slice(0, 7)}: a push deploys only while it is the branch's tip (a late or replayed delivery); ${anyway}` };
+}

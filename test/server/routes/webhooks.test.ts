@@ -165,13 +165,14 @@ Push('a push whose commit the deploy cannot use :: recorded as a failed deployme
   }
 });
 
-Push('a push of a SHA that is on no branch of the remote :: WebhookDeployFailed with CAX_REF_NOT_FOUND, nothing deployed', async () => {
+Push('a push of a SHA that is not the branch tip after the fetch :: WebhookSuperseded by the tip, nothing deployed', async () => {
   const env = await setup();
   try {
     const res = await env.push({ after: 'f'.repeat(40) });
     assert.is(res.status, 202);
-    const failed = await until(async () => (await eventsOf(env.server, 'WebhookDeployFailed'))[0], 20_000, 20);
-    assert.is(failed.payload.code, 'CAX_REF_NOT_FOUND');
+    const stale = await until(async () => (await eventsOf(env.server, 'WebhookSuperseded'))[0], 20_000, 20);
+    assert.equal(stale.payload.by, { deploymentId: null, sha: env.remote.work.head() });
+    assert.match(stale.payload.reason, /^refs\/heads\/main is at \w{7} now, not fffffff/);
     assert.equal(await env.webhookDeployments(), []);
   } finally {
     await env.close();
@@ -233,6 +234,43 @@ Replay('two copies of one delivery at the same time queue one deployment', async
     const queued = a.status === 202 ? a : b;
     await recordOf(env.server, queued.body.deployment.id);
     assert.is((await env.webhookDeployments()).length, 1);
+  } finally {
+    await env.close();
+  }
+});
+
+Replay('a captured push sent again under a new delivery id after a newer push deploys nothing: the delivery id is not signed, the tip check is what stops it', async () => {
+  const env = await setup();
+  try {
+    const before = env.remote.work.head();
+    const old = env.remote.push(agentFiles('b'));
+    const captured = { before, after: old };
+    await recordOf(env.server, (await env.push({ id: 'delivery-old', ...captured })).body.deployment.id);
+    const newer = env.remote.push(agentFiles('c'));
+    await recordOf(env.server, (await env.push({ id: 'delivery-new' })).body.deployment.id);
+
+    const replayed = await env.push({ id: 'delivery-forged', ...captured });
+    assert.is(replayed.status, 202, 'signed and never seen: queued, and judged when its turn comes');
+    const stale = await until(async () => (await eventsOf(env.server, 'WebhookSuperseded')).find((e) => e.payload.deliveries.includes('delivery-forged')), 20_000, 20);
+    assert.equal(stale.payload.by, { deploymentId: null, sha: newer });
+    assert.is((await env.server.api('GET', '/api/v1/status')).body.deployedSha, newer, 'the newer commit still serves');
+    assert.is((await env.webhookDeployments()).length, 2);
+  } finally {
+    await env.close();
+  }
+});
+
+Replay('a force-push back to an older commit deploys it: that commit is the tip again', async () => {
+  const env = await setup();
+  try {
+    const first = env.remote.work.head();
+    env.remote.push(agentFiles('b'));
+    await recordOf(env.server, (await env.push()).body.deployment.id);
+    env.remote.work.git('reset', '--quiet', '--hard', first);
+    env.remote.work.git('push', '--quiet', '--force', 'origin', 'HEAD');
+    const rec = await recordOf(env.server, (await env.push({ after: first })).body.deployment.id);
+    assert.is(rec.status, 'succeeded');
+    assert.is(rec.toSha, first);
   } finally {
     await env.close();
   }

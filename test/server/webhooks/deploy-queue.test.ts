@@ -44,11 +44,27 @@ function sink() {
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
-function setup() {
+/** A queue whose branch tip follows the pushes, as on GitHub (the newest push is the tip); a test may move it. */
+class TestQueue extends DeployQueue {
+  tip: string | null = null;
+  override enqueue(o: Parameters<DeployQueue['enqueue']>[0]) {
+    this.tip = o.sha;
+    return super.enqueue(o);
+  }
+}
+
+function setup(opts: { branchTip?: () => Promise<string | null> } = {}) {
   const deployer = fakeDeployer();
   const events = sink();
   let n = 0;
-  const queue = new DeployQueue({ deployer, events, logger: pino({ level: 'silent' }), pollMs: 5, newId: () => `dep_${++n}` });
+  const queue: TestQueue = new TestQueue({
+    deployer,
+    events,
+    logger: pino({ level: 'silent' }),
+    pollMs: 5,
+    newId: () => `dep_${++n}`,
+    branchTip: opts.branchTip ?? (async () => queue.tip),
+  });
   return { deployer, events, queue };
 }
 
@@ -173,6 +189,36 @@ Failures('a deployment that throws is WebhookDeployFailed with its code, and the
   await queue.idle();
   assert.equal(events.events.map((e) => [e.type, e.payload.sha]), [['WebhookDeployFailed', 's1'], ['WebhookDeployed', 's2']]);
   assert.is(events.events[0]!.payload.code, 'CAX_REMOTE_FAILED');
+});
+
+Failures('a push that is no longer the branch tip when its turn comes is superseded by the tip, not deployed (a late or replayed delivery)', async () => {
+  const { deployer, events, queue } = setup();
+  deployer.running = { id: 'dep_cli' };
+  queue.enqueue({ sha: 'a'.repeat(40), ref: 'refs/heads/main', delivery: 'd-old' });
+  queue.tip = 'b'.repeat(40);
+  deployer.running = null;
+  await queue.idle();
+  assert.is(deployer.calls.length, 0, 'nothing deployed');
+  assert.equal(events.events.map((e) => e.type), ['WebhookSuperseded']);
+  const p = events.events[0]!.payload;
+  assert.equal(p.by, { deploymentId: null, sha: 'b'.repeat(40) });
+  assert.match(p.reason, /refs\/heads\/main is at bbbbbbb now, not aaaaaaa/);
+  assert.match(p.reason, `caxton deploy --ref ${'a'.repeat(40)}`);
+});
+
+Failures('a branch that is gone deploys nothing; a fetch that fails is WebhookDeployFailed with its code', async () => {
+  const gone = setup({ branchTip: async () => null });
+  gone.queue.enqueue({ sha: 's1', ref: 'refs/heads/main', delivery: 'd1' });
+  await gone.queue.idle();
+  assert.is(gone.deployer.calls.length, 0);
+  assert.equal(gone.events.events.map((e) => [e.type, e.payload.by]), [['WebhookSuperseded', null]]);
+  assert.match(gone.events.events[0]!.payload.reason, /refs\/heads\/main is not in the repository now/);
+
+  const offline = setup({ branchTip: () => Promise.reject(new CaxtonError('CAX_REMOTE_FAILED', { detail: 'unreachable' })) });
+  offline.queue.enqueue({ sha: 's1', ref: 'refs/heads/main', delivery: 'd1' });
+  await offline.queue.idle();
+  assert.is(offline.deployer.calls.length, 0);
+  assert.equal(offline.events.events.map((e) => [e.type, e.payload.code]), [['WebhookDeployFailed', 'CAX_REMOTE_FAILED']]);
 });
 
 Failures.run();

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PushPayload, classifyPush } from '../../../server/webhooks/push.js';
+import { PushPayload, checkTip, classifyPush } from '../../../server/webhooks/push.js';
 import { pushPayload, ZERO_SHA } from '../../util/github.js';
 
 const A = 'a'.repeat(40);
@@ -64,3 +64,17 @@ Schema('refuses what is not a commit SHA', () => {
 });
 
 Schema.run();
+
+// ---
+
+const Tip = suite('checkTip');
+
+Tip('deploys only the branch tip; any other commit, or a branch that is gone, is stale with the way to deploy it anyway', () => {
+  assert.equal(checkTip({ sha: A, ref: 'refs/heads/main', tip: A }), { action: 'deploy' });
+  const older = checkTip({ sha: A, ref: 'refs/heads/main', tip: B });
+  assert.is(older.action, 'stale');
+  assert.match((older as { reason: string }).reason, /^refs\/heads\/main is at bbbbbbb now, not aaaaaaa: .*caxton deploy --ref a{40}$/);
+  assert.match((checkTip({ sha: A, ref: 'refs/heads/main', tip: null }) as { reason: string }).reason, /not in the repository now/);
+});
+
+Tip.run();
