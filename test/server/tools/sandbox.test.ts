@@ -122,8 +122,9 @@ Limits.after(disposeAll);
 
 Limits('stops an infinite loop at its time-out while other calls keep being answered', async () => {
   const { events, sink } = recorder();
-  const looping = await makeTool('looping', { limits: { timeout_ms: 400 }, sandbox: { events: sink } });
-  const other = await makeTool('other');
+  // both workers started before the clock runs: a cold start under load is not what this measures
+  const looping = await makeTool('looping', { limits: { timeout_ms: 400 }, sandbox: { events: sink, pool: { min: 2, max: 2 }, warmup: 'await' } });
+  const other = await makeTool('other', { sandbox: { warmup: 'await' } });
   const started = performance.now();
   const spin = rejection(call(looping, 'spin'));
   const answered: number[] = [];
