@@ -24,8 +24,11 @@ export function nearest(word: string, candidates: Iterable<string>, limit = 3): 
   const scored: Array<[string, number]> = [];
   for (const c of new Set(candidates)) {
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    const prefix = c.startsWith(word) || word.startsWith(c);
-    if (d <= max || (prefix && Math.min(word.length, c.length) >= 3)) scored.push([c, prefix ? Math.min(d, 1) : d]);
+    // a word cut short ("cap") is as near as one typo; a word that runs on past a candidate
+    // ("openai-compatibel" past "openai") is listed, but ranks by its distance
+    const cut = c.startsWith(word);
+    const prefix = cut || word.startsWith(c);
+    if (d <= max || (prefix && Math.min(word.length, c.length) >= 3)) scored.push([c, cut ? Math.min(d, 1) : d]);
   }
   return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([c]) => c);
 }

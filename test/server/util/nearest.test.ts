@@ -74,6 +74,12 @@ near('ranks a prefix match like a single edit', () => {
   assert.equal(nearest('chart', ['chart-generator', 'charm']), ['charm', 'chart-generator']);
 });
 
+near('a word that runs on past a candidate ranks that candidate by its distance, after a nearer one', () => {
+  // --fix takes the first: "openai" here set a different provider, with a key the endpoint never needed
+  assert.equal(nearest('openai-compatibel', ['openai', 'ollama', 'openai-compatible', 'anthropic', 'replay']), ['openai-compatible', 'openai']);
+  assert.equal(nearest('chart-generator-v2', ['chart-generator', 'chart-generator-v3']), ['chart-generator-v3', 'chart-generator']);
+});
+
 near('counts each candidate once', () => {
   assert.equal(nearest('tols', ['tools', 'tools', 'tools']), ['tools']);
 });
