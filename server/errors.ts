@@ -240,6 +240,14 @@ export const ERRORS = {
     message: (d) => `The message's ttl of ${String(d.ttl)} ms ran out before an answer`,
     suggestions: () => ['Send with a longer ttl, or look at what made the agent slow.'],
   },
+  CAX_AGENT_TIMEOUT: {
+    status: 504,
+    exit: 1,
+    message: (d) => `Agent "${String(d.agent)}" gave no answer within ${String(d.ms)} ms ([routing] agent_timeout_ms)`,
+    suggestions: () => [
+      'Raise [routing] agent_timeout_ms in caxton.toml if the agent needs longer (an LLM agent\'s [llm] timeout_ms too), or look at what made it slow: caxton events --type MessageFailed',
+    ],
+  },
   CAX_TOOL_NOT_PERMITTED: {
     status: 403,
     exit: 1,

@@ -25,6 +25,8 @@ export interface LlmCall {
   prompt: string;
   tools: readonly LlmTool[];
   signal: AbortSignal;
+  /** epoch ms by which the dispatcher wants the answer: a 429's wait must fit before it too */
+  deadline?: number;
 }
 
 export interface LlmResult {
@@ -67,6 +69,25 @@ function baseModel(s: LlmSettings, apiKey: string | undefined, cassette: Cassett
   }
 }
 
+/** Middleware: adds up the tokens of every model call, the one a failure ends on included. */
+function usageMeter(spent: TokenUsage): LanguageModelV3Middleware {
+  return {
+    specificationVersion: 'v3',
+    async wrapGenerate({ doGenerate }) {
+      const r = await doGenerate();
+      spent.promptTokens += r.usage.inputTokens.total ?? 0;
+      spent.completionTokens += r.usage.outputTokens.total ?? 0;
+      return r;
+    },
+  };
+}
+
+/** The error with the tokens spent before it (the dispatcher records them), unless it carries its own. */
+function withUsage(err: unknown, spent: TokenUsage): unknown {
+  if (!(err instanceof CaxtonError) || err.details.usage !== undefined || spent.promptTokens + spent.completionTokens === 0) return err;
+  return new CaxtonError(err.code, err.data, { cause: err.cause, details: { ...err.details, usage: { ...spent } } });
+}
+
 function toolSet(tools: readonly LlmTool[]): ToolSet {
   return Object.fromEntries(
     tools.map((t) => [
@@ -87,7 +108,9 @@ export function sdkProvider(o: SdkProviderOptions): LlmProvider {
       if (s.apiKeyEnv && !apiKey) throw new CaxtonError('CAX_LLM_KEY_MISSING', { agent: o.agent, env: s.apiKeyEnv });
       const timeout = AbortSignal.timeout(s.timeoutMs);
       const signal = AbortSignal.any([call.signal, timeout]);
-      const middleware: LanguageModelV3Middleware[] = [retryOnRateLimit({ deadline: now() + s.timeoutMs, now })];
+      const spent: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+      const deadline = Math.min(now() + s.timeoutMs, call.deadline ?? Infinity);
+      const middleware: LanguageModelV3Middleware[] = [retryOnRateLimit({ deadline, now }), usageMeter(spent)];
       if (o.recordFile) middleware.push(recordingMiddleware({ file: o.recordFile, modelId: s.model, ...(o.onRecordError ? { onError: o.onRecordError } : {}) }));
       const model = wrapLanguageModel({ model: baseModel(s, apiKey, o.cassette), middleware });
       const tools = toolSet(call.tools);
@@ -111,7 +134,7 @@ export function sdkProvider(o: SdkProviderOptions): LlmProvider {
         }
         return { text: r.text, usage, turns: r.steps.length };
       } catch (err) {
-        throw llmError(err, { agent: o.agent, settings: s, apiKey, timedOut: timeout.aborted && !call.signal.aborted, cancelled: call.signal.aborted });
+        throw withUsage(llmError(err, { agent: o.agent, settings: s, apiKey, timedOut: timeout.aborted && !call.signal.aborted, cancelled: call.signal.aborted }), spent);
       }
     },
   };

@@ -61,6 +61,7 @@ export function llmAgent(args: { name: string; spec: AgentFile; provider: LlmPro
         prompt: render(spec.user_prompt_template ?? DEFAULT_USER_PROMPT, scope),
         tools: offeredTools(spec, req),
         signal: req.signal,
+        ...(req.deadline !== undefined ? { deadline: req.deadline } : {}),
       });
       return { content: result.text, performative: 'inform', usage: result.usage };
     },

@@ -30,6 +30,8 @@ export interface AgentRequest {
   /** the manifest of a tool in the snapshot this message runs on (the LLM runtime offers its functions) */
   toolSpec?(tool: string): ToolFile | undefined;
   signal: AbortSignal;
+  /** epoch ms by which the dispatcher wants the answer (the agent's time-out or the message's ttl); the signal aborts then */
+  deadline?: number;
 }
 
 export interface AgentAnswer {

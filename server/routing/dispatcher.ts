@@ -55,14 +55,19 @@ export function routingConfig(s: RoutingSettings | undefined, base: RoutingConfi
   };
 }
 
-/** Failures that another attempt cannot fix: they propagate at once and do not trip breakers. */
+/**
+ * Failures that another attempt cannot fix: they propagate at once and, being about the request or
+ * the workspace rather than the agent's health, do not trip its breaker (UNWELL excepted).
+ */
 const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
-  'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED',
+  'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED', 'CAX_AGENT_TIMEOUT',
   'CAX_TOOL_NOT_PERMITTED', 'CAX_NOTHING_DEPLOYED', 'CAX_CIRCUIT_OPEN', 'CAX_AGENTS_UNAVAILABLE', 'CAX_AGENT_FAILED',
   'CAX_LLM_KEY_MISSING', 'CAX_LLM_TURN_LIMIT', 'CAX_LLM_REPLAY_MISS', 'CAX_BAD_REQUEST',
   // a tool call the agent makes the same way each time fails the same way each time
   'CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_FUNCTION_NOT_FOUND',
 ]);
+/** Final failures that still count against the agent's breaker: it gave no answer in its time. */
+const UNWELL: ReadonlySet<string> = new Set<ErrorCode>(['CAX_AGENT_TIMEOUT']);
 
 export function failureError(f: RoutingFailure): CaxtonError {
   switch (f.code) {
@@ -285,10 +290,12 @@ export class Dispatcher {
       } catch (err) {
         const e = toCaxtonError(err);
         const nested = (err as { nested?: boolean }).nested === true;
-        if (!nested) this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
-        else this.breakers.set(live, breakerRelease(this.breaker(live))); // not its fault: keep its record
+        const final = FINAL.has(e.code);
+        // a failure nested deeper, or one about the request (a replay miss, a missing key): not its fault, keep its record
+        if (nested || (final && !UNWELL.has(e.code))) this.breakers.set(live, breakerRelease(this.breaker(live)));
+        else this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
-        if (FINAL.has(e.code) || nested) throw markNested(e);
+        if (final || nested) throw markNested(e);
         (tried ??= new Set()).add(live.name);
         lastError = e;
         lastAgent = live.name;
@@ -304,14 +311,20 @@ export class Dispatcher {
     const cfg = this.config(snap);
     const t0 = performance.now();
     const trace: TraceEntry[] = [{ kind: 'agent', name: live.name, depth, ms: 0, ok: true }];
-    const timeoutMs = msg.deadline !== null ? Math.max(1, Math.min(cfg.agentTimeoutMs, msg.deadline - this.now())) : cfg.agentTimeoutMs;
+    // the agent's own limit, or what is left of the message's ttl, whichever ends first
+    const left = msg.deadline !== null ? msg.deadline - this.now() : Infinity;
+    const timeoutMs = Math.max(1, Math.min(cfg.agentTimeoutMs, left));
+    const timedOut = () =>
+      cfg.agentTimeoutMs <= left
+        ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs })
+        : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt });
     this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 0) + 1);
     this.deps.conversations.touch(msg.conversationId, live.name);
     try {
       // One cleared timer per delivery, and an AbortController only for runtimes that read the
       // signal: AbortSignal.timeout() left a pending timer and a weakly held signal behind every
       // message for the whole time-out (30 s), and creating signals dominated the hot path.
-      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, {
+      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, this.now() + timeoutMs, {
         toolSpec: (tool: string) => snap.tools.get(tool)?.spec,
         ask: async (capability: string, content: Content) => {
           const child: Message = {
@@ -356,7 +369,7 @@ export class Dispatcher {
       });
       const pending = (runtime as AgentRuntime).handle(req);
       // an answer given at once had nothing to time out
-      const answer = isPromise(pending) ? await withTimeout(pending, timeoutMs, req, () => new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: timeoutMs })) : pending;
+      const answer = isPromise(pending) ? await withTimeout(pending, timeoutMs, req, timedOut) : pending;
       const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
       if (answer.usage) {
@@ -425,6 +438,7 @@ class DeliveryRequest implements AgentRequest {
   constructor(
     readonly message: Message,
     readonly spec: AgentFile,
+    readonly deadline: number,
     fns: Pick<DeliveryRequest, 'ask' | 'callTool' | 'toolSpec'>,
   ) {
     this.ask = fns.ask;

@@ -35,12 +35,14 @@ export function agentRequest(o: {
   tools?: Record<string, (input: unknown) => unknown>;
   manifests?: ToolFile[];
   signal?: AbortSignal;
+  deadline?: number;
 } = {}): { req: AgentRequest; calls: ToolCallRecord[] } {
   const calls: ToolCallRecord[] = [];
   const req: AgentRequest = {
     message: message(o.message),
     spec: o.spec ?? agentSpec(),
     signal: o.signal ?? new AbortController().signal,
+    ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
     async callTool(tool, fn, input) {
       calls.push({ tool, fn, input });
       const f = o.tools?.[`${tool}.${fn}`];

@@ -132,6 +132,8 @@ Turns('a model that keeps calling tools :: stops after max_turns with CAX_LLM_TU
   assert.is(s.requests[0]!.body.tool_choice, 'auto');
   assert.is(s.requests[2]!.body.tool_choice, 'none', 'the last turn asks for an answer in words');
   assert.is(calls.length, 2, 'the tool call on the last turn is refused, not run');
+  // every model call cost tokens, the refused last one too: the dispatcher records them as failed usage
+  assert.equal(e.details.usage, { promptTokens: 3 * 12, completionTokens: 3 * 5 });
 });
 
 Turns('the last turn forbids tool calls :: a model that complies answers (max_turns = 1)', async () => {
@@ -187,6 +189,17 @@ Failures('429 asking for longer than the time-out allows :: fails at once, no re
   const e = await rejection(a.handle(agentRequest().req));
   assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
   assert.match(e.message, /wait 120 s/);
+  assert.is(s.requests.length, 1);
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+Failures("429 whose wait fits timeout_ms but not the dispatcher's deadline (agent_timeout_ms, ttl) :: fails at once, naming the time really left", async () => {
+  s.queue(errorReply(429, 'come back in forty seconds', { 'retry-after': '40' }));
+  const a = await build(llmSpec({ base_url: s.url, timeout_ms: 60_000 }));
+  const t0 = Date.now();
+  const e = await rejection(a.handle(agentRequest({ deadline: Date.now() + 30_000 }).req));
+  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
+  assert.match(e.message, /wait 40 s, more than the (29|30) s left/);
   assert.is(s.requests.length, 1);
   assert.ok(Date.now() - t0 < 2000);
 });

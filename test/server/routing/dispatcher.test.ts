@@ -398,6 +398,28 @@ Retry('ttl :: a signal first read after the time-out is already aborted', async 
   assert.is((got.late!.reason as CaxtonError).code, 'CAX_MESSAGE_EXPIRED');
 });
 
+Retry("time-out :: the agent's own limit cutting first is CAX_AGENT_TIMEOUT naming it and [routing] agent_timeout_ms, not the ttl", async () => {
+  const never = deferred<AgentAnswer>();
+  let deadline: number | undefined;
+  const h = harness({ slow: { capabilities: ['w'], handle: (r) => ((deadline = r.deadline), never.promise) } }, { agentTimeoutMs: 20 });
+  const alive = setTimeout(() => undefined, 10_000);
+  const e = await rejection(h.d.send(req({ capability: 'w', ttl: 120_000 }))).finally(() => clearTimeout(alive));
+  assert.is(e.code, 'CAX_AGENT_TIMEOUT');
+  assert.match(e.message, /Agent "slow" gave no answer within 20 ms \(\[routing\] agent_timeout_ms\)/);
+  assert.match(e.suggestions[0]!, /agent_timeout_ms in caxton\.toml/);
+  assert.is(deadline, h.clock.now + 20, 'the agent is told when its answer is due');
+  assert.is(h.sink.of('MessageFailed').length, 1, 'not retried');
+});
+
+Retry('time-out :: a ttl shorter than the agent timeout is CAX_MESSAGE_EXPIRED with the ttl the message was sent with', async () => {
+  const never = deferred<AgentAnswer>();
+  const h = harness({ slow: { capabilities: ['w'], handle: () => never.promise } }, { agentTimeoutMs: 30_000 });
+  const alive = setTimeout(() => undefined, 10_000);
+  const e = await rejection(h.d.send(req({ capability: 'w', ttl: 25 }))).finally(() => clearTimeout(alive));
+  assert.is(e.code, 'CAX_MESSAGE_EXPIRED');
+  assert.match(e.message, /ttl of 25 ms/);
+});
+
 Retry.run();
 
 // ---
@@ -487,6 +509,25 @@ Breaker('retries with a threshold inside one message :: agent failed once the on
   assert.is(h.d.breakerOf('only').state, 'open');
   assert.equal(h.sleeps, [100, 200]);
   assert.is(h.sink.of('MessageFailed').length, 2, 'the third attempt found the breaker open and called nothing');
+});
+
+Breaker('failures about the request or the workspace (a replay miss, a missing key, the turn limit) do not open the breaker; a time-out does', async () => {
+  const codes = [
+    new CaxtonError('CAX_LLM_REPLAY_MISS', { agent: 'a', file: 'agents/a/replay.json', detail: 'x' }),
+    new CaxtonError('CAX_LLM_KEY_MISSING', { agent: 'a', env: 'KEY' }),
+    new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: 'a', turns: 5, model: 'm' }),
+  ];
+  let i = 0;
+  const h = harness({ a: { capabilities: ['w'], handle: () => { throw codes[i++ % codes.length]!; } } }, { breaker: BREAKER });
+  for (let n = 0; n < 6; n++) assert.is((await rejection(h.d.send(req({ capability: 'w' })))).code, codes[n % codes.length]!.code);
+  assert.equal(h.d.breakerOf('a'), { state: 'closed', failures: [] });
+
+  const never = deferred<AgentAnswer>();
+  const slow = harness({ slow: { capabilities: ['w'], handle: () => never.promise } }, { breaker: BREAKER, agentTimeoutMs: 5 });
+  const alive = setTimeout(() => undefined, 10_000);
+  for (let n = 0; n < 2; n++) assert.is((await rejection(slow.d.send(req({ capability: 'w' })))).code, 'CAX_AGENT_TIMEOUT');
+  clearTimeout(alive);
+  assert.is(slow.d.breakerOf('slow').state, 'open', 'an agent that gives no answer in its time is unwell');
 });
 
 Breaker.run();
