@@ -183,7 +183,7 @@ interface ToolRow {
   sha: string;
   description: string;
   limits: { timeout_ms: number; memory_mb: number };
-  status?: { calls?: number; failures?: number; quarantined?: unknown };
+  status?: { calls?: number; failures?: number; quarantined?: unknown; unavailable?: string | null };
 }
 
 export function renderTools(tools: ToolRow[]): string {
@@ -191,7 +191,8 @@ export function renderTools(tools: ToolRow[]): string {
   const state = (t: ToolRow) => {
     const q = t.status?.quarantined;
     if (q) return pc.red(`quarantined${typeof q === 'object' && q && 'reason' in q ? `: ${String((q as { reason: unknown }).reason)}` : ''}`);
-    return t.status ? pc.green(`ok (${t.status.calls ?? 0} calls, ${t.status.failures ?? 0} failed)`) : 'ok';
+    if (t.status?.unavailable) return pc.red(`unavailable: ${t.status.unavailable}`);
+    return t.status ? pc.green(`ok (${plural(t.status.calls ?? 0, 'call')}, ${t.status.failures ?? 0} failed)`) : 'ok';
   };
   return table(
     tools.map((t) => [t.name, t.functions.map((f) => f.name).join(', '), `${t.limits.timeout_ms} ms / ${t.limits.memory_mb} MiB`, state(t), short(t.sha), t.description]),

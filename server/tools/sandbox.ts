@@ -28,7 +28,7 @@ export interface SandboxOptions {
   events?: EventSink;
   logger?: Logger;
   /** workers per tool: `min` kept warm, up to `max` while calls wait */
-  pool?: { min?: number; max?: number };
+  pool?: { min?: number; max?: number; startTimeoutMs?: number };
   quarantine?: QuarantinePolicy;
   now?: () => number;
   /** the fetch the HTTP bridge uses (tests) */
@@ -56,6 +56,8 @@ export interface ToolStatus {
   calls: number;
   failures: number;
   quarantined: QuarantineState | null;
+  /** why its plugin cannot run (starting it keeps failing), or null */
+  unavailable: string | null;
 }
 
 export interface SandboxedTool extends InvokableTool {
@@ -169,6 +171,7 @@ export function createSandbox(opts: SandboxOptions = {}): { createTool: RuntimeF
       timeoutMs: spec.limits.timeout_ms,
       min,
       max,
+      ...(opts.pool?.startTimeoutMs ? { startTimeoutMs: opts.pool.startTimeoutMs } : {}),
       http: spec.allowed_hosts.length
         ? { timeoutMs: spec.limits.timeout_ms, maxResponseBytes: Math.max(maxPages * WASM_PAGE, 1 << 20), ...(opts.fetch ? { fetch: opts.fetch } : {}) }
         : null,
@@ -215,7 +218,7 @@ class Sandboxed implements SandboxedTool {
   }
 
   status(): ToolStatus {
-    return { workers: this.pool.size, calls: this.calls, failures: this.failures, quarantined: this.violations.quarantined };
+    return { workers: this.pool.size, calls: this.calls, failures: this.failures, quarantined: this.violations.quarantined, unavailable: this.pool.unavailable };
   }
 
   async invoke(fn: string, input: unknown, o: { agent: string | null; signal?: AbortSignal }): Promise<ToolCallResult> {

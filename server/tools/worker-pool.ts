@@ -31,7 +31,16 @@ export interface PoolOptions {
   onLog?: (level: string, message: string) => void;
   /** after this many start-up failures in a row the pool stops replacing workers */
   maxSpawnFailures?: number;
+  /** how long a worker may take to instantiate the plugin (default: timeoutMs, at least START_MS) */
+  startTimeoutMs?: number;
 }
+
+/**
+ * A plugin's start-up (its start function and top-level code) runs before any call's clock: a loop
+ * there would hang every call and keep a core busy. A start that runs this long is stopped and
+ * counted as a failed start; a normal one takes well under a second, on a loaded machine too.
+ */
+export const START_MS = 5000;
 
 interface Job {
   fn: string;
@@ -107,6 +116,11 @@ export class WorkerPool {
   /** Workers alive (warm or busy). */
   get size(): number {
     return this.slots.size;
+  }
+
+  /** Why the plugin cannot run, once starting it has failed too often with no worker alive; else null. */
+  get unavailable(): string | null {
+    return this.broken() ? `the plugin does not start: ${this.lastSpawnError}` : null;
   }
 
   /** Runs `fn` on a free worker (waiting for one if all are busy). */
@@ -189,9 +203,22 @@ export class WorkerPool {
     const slot: Slot = { worker, bridge, claim, nextSeq: 1, ready: false, dead: false, inflight: [], stealTimer: null, deadline: null, outbox: [], pages: 0 };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
+      const startMs = this.opts.startTimeoutMs ?? Math.max(this.opts.timeoutMs, START_MS);
+      const startTimer = setTimeout(() => {
+        if (slot.ready || slot.dead) return;
+        this.spawnFailures++;
+        this.lastSpawnError = `its start-up (the module's start function or top-level code) ran past ${startMs} ms`;
+        reject(new Error(this.lastSpawnError));
+        void this.end(slot);
+        // calls that waited for this worker get another one, or the reason once starts keep failing
+        this.grow();
+      }, startMs);
+      startTimer.unref();
+      worker.once('exit', () => clearTimeout(startTimer));
       worker.on('message', (m: WorkerMessage) => {
         if ('type' in m) {
           if (m.type === 'ready') {
+            clearTimeout(startTimer);
             slot.ready = true;
             slot.pages = m.pages;
             this.spawnFailures = 0;

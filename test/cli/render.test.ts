@@ -31,6 +31,15 @@ Tools('shows each tool state: calls and failures, or the quarantine and its reas
   assert.match(text, /bad-tool\s.*quarantined: 3 limit violations in 60 s/);
 });
 
+Tools('a tool whose plugin cannot start is unavailable, with the reason; one call is "1 call"', () => {
+  const text = strip(renderTools([
+    tool('hang', { calls: 2, failures: 2, quarantined: null, unavailable: 'the plugin does not start: its start-up ran past 5000 ms' }),
+    tool('once', { calls: 1, failures: 0, quarantined: null, unavailable: null }),
+  ]));
+  assert.match(text, /hang\s.*unavailable: the plugin does not start: its start-up ran past 5000 ms/);
+  assert.match(text, /once\s.*ok \(1 call, 0 failed\)/);
+});
+
 Tools('says when nothing is deployed', () => {
   assert.is(renderTools([]), 'No tools are deployed.');
 });

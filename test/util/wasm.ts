@@ -29,3 +29,16 @@ export function wasmModule(exports: string[] = ['run']): Uint8Array {
 
 /** Bytes that are not a WebAssembly module, for build failures. */
 export const BROKEN_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff]);
+
+/** A module whose start function never returns: instantiating it hangs (a plugin's top-level loop). */
+export function hangingStartModule(): Uint8Array {
+  const type = section(1, [1, 0x60, 0, 0]);
+  const funcs = section(3, [1, 0]);
+  const enc = [...new TextEncoder().encode('run')];
+  const exp = section(7, [1, ...uleb(enc.length), ...enc, 0x00, 0]);
+  const start = section(8, [0]);
+  // loop; br 0; end
+  const body = [0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b];
+  const code = section(10, [1, ...uleb(body.length), ...body]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...funcs, ...exp, ...start, ...code]);
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createSandbox, isSandboxed, preopens, type SandboxedTool, type SandboxOptions } from '../../../server/tools/sandbox.js';
 import { pluginWasm, toolSpec, type ToolOpts } from '../../util/plugins.js';
-import { wasmModule } from '../../util/wasm.js';
+import { hangingStartModule, wasmModule } from '../../util/wasm.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 import { rejection } from '../../util/promises.js';
 
@@ -322,6 +322,18 @@ Quarantine.run();
 
 const Deploy = suite('createSandbox :: createTool');
 Deploy.after(disposeAll);
+
+Deploy('a plugin whose start-up never ends is stopped: calls answer CAX_TOOL_UNAVAILABLE saying so, and its status says it cannot run', async () => {
+  const t = await makeTool('hang', { functions: ['run'], wasm: hangingStartModule(), limits: { timeout_ms: 100 }, sandbox: { pool: { min: 1, max: 1, startTimeoutMs: 150 } } });
+  const started = performance.now();
+  const e = await rejection(call(t, 'run'));
+  assert.is(e.code, 'CAX_TOOL_UNAVAILABLE');
+  assert.match(e.message, /start-up .* ran past 150 ms/);
+  assert.ok(performance.now() - started < 5000, 'three starts of 150 ms, not forever');
+  const status = t.status();
+  assert.is(status.workers, 0, 'no thread left spinning');
+  assert.match(status.unavailable ?? '', /^the plugin does not start: its start-up/);
+});
 
 Deploy('a plugin that lacks a function the manifest names is refused', async () => {
   const e = await rejection(makeTool('fx', { functions: ['echo', 'missing_fn'] }));
