@@ -2,6 +2,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ToolFile } from '../workspace/schema.js';
+import { nearest } from '../util/nearest.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -20,13 +21,81 @@ function ajv(): Ajv {
   return shared;
 }
 
+let strict: Ajv | null = null;
+/** For validation: unknown keywords and formats are thrown, so they can be reported. */
+function checker(): Ajv {
+  strict ??= addFormats(new Ajv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, logger: false }));
+  return strict;
+}
+
+/**
+ * Compiles with one long-lived instance and forgets the schema again: a schema's `$id` stays
+ * registered with the instance otherwise, so the next deployment of the same schema failed ("already
+ * exists") until a restart, and every schema ever compiled stayed in memory.
+ */
+function compileOnce(a: Ajv, schema: object): ValidateFunction {
+  try {
+    return a.compile(schema);
+  } finally {
+    a.removeSchema(schema);
+  }
+}
+
+export interface SchemaProblem {
+  severity: 'error' | 'warning';
+  message: string;
+  suggestion: string;
+  /** where in the schema, when known (keys and indexes) */
+  path?: Array<string | number>;
+}
+
+const TYPES = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'];
+
+/**
+ * What would keep an input_schema from deploying (an error: not a JSON Schema, or one that does not
+ * compile), or makes part of it check nothing (a warning: a keyword or format no validator knows,
+ * such as "maximun"). Null when it is sound. For validation, before a deployment builds the tool.
+ */
+export function inspectInputSchema(schema: object): SchemaProblem | null {
+  const a = checker();
+  try {
+    if (!a.validateSchema(schema)) {
+      const e = a.errors![0]!;
+      const path = e.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const where = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'the schema';
+      if (e.instancePath === '/type' || e.instancePath.startsWith('/type/')) {
+        const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], schema);
+        const given = JSON.stringify(value);
+        const near = typeof value === 'string' ? nearest(value, TYPES, 1) : [];
+        return { severity: 'error', message: `is not a valid JSON Schema: type ${given} is not a JSON type`, suggestion: near.length ? `did you mean "${near[0]}"?` : `use one of ${TYPES.join(', ')}`, path };
+      }
+      return { severity: 'error', message: `is not a valid JSON Schema: ${where} ${e.message ?? 'is invalid'}`, suggestion: 'fix it as the message says (https://json-schema.org/understanding-json-schema)', path };
+    }
+    compileOnce(a, schema);
+    return null;
+  } catch (err) {
+    const text = (err as Error).message;
+    const keyword = /unknown keyword: "([^"]+)"/.exec(text)?.[1];
+    if (keyword !== undefined) {
+      const near = nearest(keyword, Object.keys(a.RULES.keywords), 1);
+      return { severity: 'warning', message: `has the keyword "${keyword}", which JSON Schema does not know: it checks nothing`, suggestion: near.length ? `did you mean "${near[0]}"?` : 'remove it, or put notes in "description"' };
+    }
+    const format = /unknown format "([^"]+)"/.exec(text)?.[1];
+    if (format !== undefined) {
+      const near = nearest(format, Object.keys(a.formats), 1);
+      return { severity: 'warning', message: `has the format "${format}", which Caxton does not know: it checks nothing`, suggestion: near.length ? `did you mean "${near[0]}"?` : 'remove it, or use a known format (date-time, email, uri, …)' };
+    }
+    return { severity: 'error', message: `does not compile: ${text}`, suggestion: 'fix the schema; a $ref must point inside it' };
+  }
+}
+
 /** function name → its compiled check. Throws with the function's name when a schema does not compile. */
 export function compileInputSchemas(spec: ToolFile): Map<string, InputCheck> {
   const out = new Map<string, InputCheck>();
   for (const f of spec.functions) {
     let validate: ValidateFunction;
     try {
-      validate = ajv().compile(f.input_schema);
+      validate = compileOnce(ajv(), f.input_schema);
     } catch (err) {
       throw new Error(`the input_schema of function "${f.name}" is not a valid JSON Schema (${(err as Error).message})`);
     }

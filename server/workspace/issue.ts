@@ -41,6 +41,7 @@ export type IssueCode =
   | 'missing-file'
   | 'invalid-plugin'
   | 'unexported-function'
+  | 'invalid-schema'
   | 'stray-file'
   | 'held-back-dependency';
 

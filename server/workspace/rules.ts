@@ -7,6 +7,7 @@ import { slugify } from './parse.js';
 import { nearest } from '../util/nearest.js';
 import type { PluginInfo } from '../tools/plugin-info.js';
 import { pagesFor } from '../tools/wasm-limits.js';
+import { inspectInputSchema } from '../tools/input-schema.js';
 
 export interface AgentEntry {
   folder: string;
@@ -166,6 +167,20 @@ export function pluginMatches(t: ToolEntry, push: Push): void {
     push(at(t.parsed!, ['functions', i, 'name'], 'unexported-function', `function "${f.name}" is not exported by ${v.wasm}`,
       near.length ? `did you mean "${near[0]}"? (it exports ${exported.join(', ') || 'no functions'})` : `it exports ${exported.join(', ') || 'no functions'}: declare one of those, or export "${f.name}" from the plugin`,
       entity));
+  });
+}
+
+/** Each function's input_schema is a JSON Schema that compiles, without keywords that check nothing. */
+export function inputSchemasSound(t: ToolEntry, push: Push): void {
+  const v = t.parsed?.value;
+  if (!v) return;
+  v.functions.forEach((f, i) => {
+    const problem = inspectInputSchema(f.input_schema);
+    if (!problem) return;
+    const base = ['functions', i, 'input_schema'];
+    const deep = problem.path?.length && t.parsed!.positions?.locate([...base, ...problem.path]) ? [...base, ...problem.path] : base;
+    push(at(t.parsed!, deep, 'invalid-schema', `the input_schema of function "${f.name}" ${problem.message}`,
+      problem.suggestion, { kind: 'tool', name: t.folder }, problem.severity));
   });
 }
 

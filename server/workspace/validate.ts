@@ -52,6 +52,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.wasmPresent(t, push);
     rules.pluginMatches(t, push);
     rules.allowedPathsContained(t, push);
+    rules.inputSchemasSound(t, push);
   }
   for (const a of parts.agents) {
     if (!a.parsed) continue;

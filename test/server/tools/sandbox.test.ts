@@ -335,6 +335,14 @@ Deploy('a plugin whose start-up never ends is stopped: calls answer CAX_TOOL_UNA
   assert.match(status.unavailable ?? '', /^the plugin does not start: its start-up/);
 });
 
+Deploy('a schema with an $id deploys again and again (a redeployment, a rollback): the compiler forgets it after each build', async () => {
+  const functions = [{ name: 'echo', input_schema: { $id: 'https://example.com/echo.json', type: 'object' } }];
+  for (let i = 0; i < 3; i++) {
+    const t = await makeTool(`id-${i}`, { functions });
+    assert.equal((await call(t, 'echo', { i })).output, { i });
+  }
+});
+
 Deploy('a plugin that lacks a function the manifest names is refused', async () => {
   const e = await rejection(makeTool('fx', { functions: ['echo', 'missing_fn'] }));
   assert.is(e.code, 'CAX_TOOL_INVALID');

@@ -198,6 +198,32 @@ validate('a declared function the plugin does not export :: unexported-function 
   assert.ok(r.issues[0]!.line > 3, 'at the second [[functions]] entry');
 });
 
+validate('an input_schema that is not a JSON Schema is an error at its line (a --partial holds the tool back); a keyword or format no one knows is a warning', () => {
+  const tool = (schema: string) => ({ source: toml('name = "t"', 'description = "d"', '', '[[functions]]', 'name = "run"', `input_schema = ${schema}`) });
+  const typo = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ type = "integr" }'), fine: {} } }));
+  assert.equal(where(typo.issues), ['tools/t/tool.toml@6:18 invalid-schema'], 'at the type inside it');
+  assert.is(typo.issues[0]!.severity, 'error');
+  assert.is(typo.issues[0]!.message, 'the input_schema of function "run" is not a valid JSON Schema: type "integr" is not a JSON type');
+  assert.is(typo.issues[0]!.suggestion, 'did you mean "integer"?');
+  assert.equal([...typo.workspace.tools.keys()], ['fine'], 'a --partial deployment holds it back');
+
+  const wrong = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ type = "integer", minimum = "zero" }') } })).issues;
+  assert.equal(codes(wrong), ['invalid-schema']);
+  assert.match(wrong[0]!.message, /is not a valid JSON Schema: minimum must be number$/);
+
+  const ignored = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ type = "object", maximun = 5 }') } }));
+  assert.ok(ignored.ok, 'a warning does not block the deployment');
+  assert.equal(ignored.issues.map((i) => [i.code, i.severity, i.message, i.suggestion]), [
+    ['invalid-schema', 'warning', 'the input_schema of function "run" has the keyword "maximun", which JSON Schema does not know: it checks nothing', 'did you mean "maximum"?'],
+  ]);
+  const format = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ type = "string", format = "emial" }') } })).issues;
+  assert.equal(format.map((i) => [i.severity, i.suggestion]), [['warning', 'did you mean "email"?']]);
+
+  const sound = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ "$id" = "https://example.com/s.json", type = "object", properties = { n = { type = "integer", maximum = 5 } } }') } }));
+  assert.equal(sound.issues, []);
+  assert.equal(validateWorkspace(fakeWorkspace({ tools: { t: tool('{ "$id" = "https://example.com/s.json", type = "object" }') } })).issues, [], 'the same $id validates again');
+});
+
 validate('imports the Extism host does not provide, or more memory at start than memory_mb :: each reported', () => {
   const r = validateWorkspace(fakeWorkspace({ tools: { t: { plugin: plugin({ unsupportedImports: ['env.abort'], initialPages: 400 }) } } }));
   assert.equal(codes(r.issues).sort(), ['invalid-plugin', 'invalid-value']);
