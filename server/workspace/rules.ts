@@ -250,6 +250,25 @@ export function behaviorSteps(p: Parsed<AgentFile>, push: Push): void {
   });
 }
 
+/**
+ * A tool step's function (`run` when it names none) is one its tool declares: otherwise every
+ * message fails at that step, at run time. Tools missing or broken are reported by other rules.
+ */
+export function stepFunctionsDeclared(p: Parsed<AgentFile>, functions: ReadonlyMap<string, readonly string[]>, push: Push): void {
+  const steps = p.value?.behavior?.steps ?? [];
+  steps.forEach((step, i) => {
+    const declared = step.tool ? functions.get(step.tool) : undefined;
+    const fn = step.function ?? 'run';
+    if (!declared || declared.includes(fn)) return;
+    const near = nearest(fn, declared, 1);
+    const list = declared.join(', ') || 'none';
+    push(at(p, ['behavior', 'steps', i, step.function ? 'function' : 'tool'], 'invalid-value',
+      step.function ? `behavior step ${i + 1} calls function "${fn}", which tool "${step.tool}" does not declare (it declares ${list})`
+        : `behavior step ${i + 1} names no function, so it calls "run", which tool "${step.tool}" does not declare (it declares ${list})`,
+      near.length ? `did you mean function = "${near[0]}"?` : `add function = "${declared[0] ?? 'run'}" to the step`, { kind: 'agent', name: p.folder }));
+  });
+}
+
 /** An `ask` step should name a capability some agent at this commit serves (a warning: it may be deployed later). */
 export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: ReadonlySet<string>, push: Push): void {
   const steps = p.value?.behavior?.steps ?? [];

@@ -44,6 +44,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
   rules.strayFiles(parts.strays ?? [], push);
 
   const toolNames = new Set(parts.tools.filter((t) => t.parsed).map((t) => t.folder));
+  const toolFunctions = new Map(parts.tools.flatMap((t) => (t.parsed?.value ? [[t.folder, t.parsed.value.functions.map((f) => f.name)] as const] : [])));
   for (const t of parts.tools) {
     if (!t.parsed) continue;
     issues.push(...t.parsed.issues);
@@ -61,6 +62,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.noDuplicateEntries(a.parsed, push);
     rules.toolsExist(a.parsed, toolNames, push);
     rules.behaviorSteps(a.parsed, push);
+    rules.stepFunctionsDeclared(a.parsed, toolFunctions, push);
     rules.llmConfigured(a.parsed, push);
   }
   const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? []));

@@ -322,4 +322,19 @@ validate('behaviour and LLM settings :: a tool step needs a listed tool, an LLM 
   assert.is(byCode(r.issues, 'unknown-capability')[0]!.severity, 'warning');
 });
 
+validate('a tool step calls a function its tool declares; with none named it calls "run", and says so', () => {
+  const agent = (...step: string[]) => toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'tools = ["rev"]', '[[behavior.steps]]', 'tool = "rev"', ...step);
+  const check = (src: string) => validateWorkspace(fakeWorkspace({ agents: { a: src }, tools: { rev: { functions: ['reverse', 'count'] } } }));
+  assert.equal(check(agent('function = "reverse"')).issues, []);
+  const typo = check(agent('function = "revers"'));
+  assert.equal(where(typo.issues), ['agents/a/agent.toml@7:12 invalid-value']);
+  assert.is(typo.issues[0]!.message, 'behavior step 1 calls function "revers", which tool "rev" does not declare (it declares reverse, count)');
+  assert.is(typo.issues[0]!.suggestion, 'did you mean function = "reverse"?');
+  assert.equal([...typo.workspace.agents.keys()], [], 'a --partial deployment holds the agent back');
+  const none = check(agent()).issues;
+  assert.equal(where(none), ['agents/a/agent.toml@6:8 invalid-value']);
+  assert.match(none[0]!.message, /names no function, so it calls "run", which tool "rev" does not declare/);
+  assert.is(none[0]!.suggestion, 'add function = "reverse" to the step');
+});
+
 validate.run();
