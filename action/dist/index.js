@@ -20020,6 +20020,12 @@ var ERRORS = {
     message: (d) => `agents/${String(d.name)}/ already exists`,
     suggestions: () => ["Choose another name, or edit the existing agent."]
   },
+  CAX_TOOL_EXISTS: {
+    status: 409,
+    exit: 1,
+    message: (d) => `tools/${String(d.name)}/ already exists`,
+    suggestions: () => ["Choose another name, or edit the existing tool."]
+  },
   CAX_NOT_FOUND: {
     status: 404,
     exit: 1,

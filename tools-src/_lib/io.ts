@@ -11,12 +11,12 @@ declare function log_error(offset: u64): void;
 
 /**
  * AssemblyScript's abort (a failed assertion, `throw`, an allocation too large): the message goes to
- * the host's error log with a marker the sandbox recognises, then the call traps. Wired with
- * `--use abort=tools-src/_lib/io/pluginAbort` by scripts/build-plugins.js.
+ * the host's error log with a marker the sandbox recognises, then the call traps and fails with it.
+ * Wired in by the compiler flag `--use abort=<this file's path without .ts>/pluginAbort`.
  */
 export function pluginAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
-  let text = 'caxton:error:' + (message === null ? 'abort' : message!);
-  if (fileName !== null) text += ' (' + fileName! + ':' + line.toString() + ':' + column.toString() + ')';
+  let text = 'caxton:error:' + (message === null ? 'abort' : message);
+  if (fileName !== null) text += ' (' + fileName + ':' + line.toString() + ':' + column.toString() + ')';
   log_error(Memory.allocateString(text).offset);
   unreachable();
 }
