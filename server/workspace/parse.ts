@@ -137,6 +137,9 @@ function schemaIssues(
           : `add ${key} = ${EXAMPLES[iss.expected] ?? `a ${iss.expected}`}`;
         const issue = push(path.slice(0, -1), 'key', 'missing-field', `missing required field "${field}"`, fix);
         missing.set(issue, field);
+      } else if (iss.expected === 'int' && typeof actual === 'number') {
+        const key = String(path[path.length - 1]);
+        push(path, 'value', 'wrong-type', `"${field}" must be a whole number, not ${actual}`, `write ${key} = ${Math.max(1, Math.round(actual))}`);
       } else {
         const expected = iss.expected === 'object' ? 'a table' : `${/^[aeiou]/.test(iss.expected) ? 'an' : 'a'} ${iss.expected}`;
         const key = String(path[path.length - 1]);
@@ -153,6 +156,21 @@ function schemaIssues(
       const issue = push(path, 'value', 'invalid-value', `"${field}" is ${JSON.stringify(actual)}, not one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
         near.length ? `did you mean "${near[0]}"?` : `use one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
       if (near.length && typeof actual === 'string') issue.fix = { kind: 'replace-value', from: actual, to: near[0]! };
+    } else if ((iss.code === 'too_big' || iss.code === 'too_small') && (iss.origin === 'number' || iss.origin === 'array' || iss.origin === 'string')) {
+      // zod's "Too big: expected number to be <=2", in words, with the bound to write
+      const big = iss.code === 'too_big';
+      const bound = Number(big ? (iss as { maximum: number | bigint }).maximum : (iss as { minimum: number | bigint }).minimum);
+      const strict = !iss.inclusive;
+      const actual = valueAt(data, path);
+      const key = String(path[path.length - 1]);
+      const limit = `${big ? (strict ? 'less than' : 'at most') : (strict ? 'more than' : 'at least')} ${bound}`;
+      if (iss.origin === 'number') {
+        push(path, 'value', 'invalid-value', `"${field}" is ${String(actual)}; it must be ${limit}`,
+          strict ? `change ${field} to a value ${limit}` : `write ${key} = ${bound}, or a value ${big ? 'below' : 'above'} it`);
+      } else {
+        const unit = iss.origin === 'array' ? (bound === 1 ? 'item' : 'items') : (bound === 1 ? 'character' : 'characters');
+        push(path, 'value', 'invalid-value', `"${field}" must have ${limit} ${unit}`, big ? `shorten ${field}` : `add to ${field}`);
+      }
     } else if (iss.code === 'invalid_format' && (iss as { pattern?: string }).pattern === String(NAME_RE)) {
       const actual = String(valueAt(data, path));
       push(path, 'value', 'invalid-name', `"${field}" ${JSON.stringify(actual)} ${iss.message}`, `rename it to "${slugify(actual)}"`);

@@ -25,7 +25,7 @@ const InnerPath = z
 export const LlmConfig = z.strictObject({
   provider: z.enum(['openai-compatible', 'openai', 'anthropic', 'ollama', 'replay']).default('openai-compatible'),
   model: z.string().min(1),
-  base_url: z.string().url().optional(),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:8000/v1"' }).optional(),
   api_key_env: z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })

@@ -200,6 +200,19 @@ parseAgent('reports other rule failures as invalid-value :: empty capabilities, 
   assert.equal(where(p.issues), ['invalid-value@2:15', 'invalid-value@3:16']);
 });
 
+parseAgent('a number out of range, a fraction for a whole number, an empty list, a URL without http(s) :: said in words, with what to write', () => {
+  const p = agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "localhost:8000/v1"', 'temperature = 3.5', 'max_turns = 2.5', 'timeout_ms = 0'));
+  const text = p.issues.map((i) => `${i.message} → ${i.suggestion}`).sort();
+  assert.equal(text, [
+    '"llm.base_url" must be an http:// or https:// URL, e.g. "http://127.0.0.1:8000/v1" → change llm.base_url (now "localhost:8000/v1")',
+    '"llm.max_turns" must be a whole number, not 2.5 → write max_turns = 3',
+    '"llm.temperature" is 3.5; it must be at most 2 → write temperature = 2, or a value below it',
+    '"llm.timeout_ms" is 0; it must be more than 0 → change llm.timeout_ms to a value more than 0',
+  ]);
+  const empty = agent(toml('name = "a"', 'description = "d"', 'capabilities = []')).issues;
+  assert.equal(empty.map((i) => `${i.message} → ${i.suggestion}`), ['"capabilities" must have at least 1 item → add to capabilities']);
+});
+
 parseAgent('reports every problem of a file at once', () => {
   const p = agent(toml('name = "A"', 'description = 1', 'capabilities = ["c"]', 'runtime = "x"', 'colour = "red"'));
   assert.equal(where(p.issues).sort(), ['invalid-name@1:8', 'invalid-value@4:11', 'unknown-key@5:1', 'wrong-type@2:15']);
