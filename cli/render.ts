@@ -14,10 +14,9 @@ export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) 
  * An API time (ISO 8601, UTC) as every command prints one: `2026-11-25 20:31:05Z`, with the
  * milliseconds where order within a second matters (the event log): `2026-11-25 20:31:05.123Z`.
  */
-export function utcTime(iso: string, { ms = false } = {}): string {
-  const t = iso.replace('T', ' ');
-  return ms ? t : t.replace(/\.\d+Z$/, 'Z');
-}
+import { utcTime } from '../server/util/time.js';
+
+export { utcTime };
 
 export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'code'>): string {
   const lines = [`${pc.red('✗')} ${e.message} ${pc.dim(`[${e.code}]`)}`];
@@ -92,7 +91,8 @@ export function renderDeploy(r: DeploymentRecord): string {
   const range = `${short(r.fromSha)} → ${short(r.toSha)}`;
   const lines: string[] = [];
   if (r.status === 'failed' || r.status === 'rolled_back') {
-    lines.push(`${pc.red('✗')} Deployment ${r.id} of ${r.ref} (${range}) ${r.status === 'failed' ? 'failed' : 'was rolled back'}; the previous deployment keeps serving.`);
+    const after = r.fromSha ? 'the previous deployment keeps serving' : 'nothing was deployed before, so nothing serves yet';
+    lines.push(`${pc.red('✗')} Deployment ${r.id} of ${r.ref} (${range}) ${r.status === 'failed' ? 'failed' : 'was rolled back'}; ${after}.`);
     lines.push(...r.errors.map((e) => `  ${renderIssue(e)}`));
     if (n) lines.push(pc.dim('  Not deployed:'), ...renderChanges(r.changes, '    '));
     return lines.join('\n');

@@ -119,7 +119,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = err instanceof CaxtonError ? err : fromFastify(err, bodyLimit);
-    if (e.status >= 500) req.log.error({ err }, e.message);
+    // a stack only for what may be a fault of ours; an agent, tool or endpoint that fails (502, 503,
+    // 504) is the state of the deployment, told in the message
+    if (e.code === 'CAX_INTERNAL') req.log.error({ err }, e.message);
+    else if (e.status >= 500) req.log.warn({ code: e.code, cause: e.data.cause ?? undefined }, e.message);
     else req.log.info({ code: e.code }, e.message);
     void reply.status(e.status).type('application/json; charset=utf-8').send(e.toJSON());
   });

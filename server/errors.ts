@@ -1,6 +1,7 @@
 // Every error Caxton can answer with, defined once: code, HTTP status, CLI exit code, message and
 // suggestions. Routes, the CLI and the Action render these the same way; docs/errors.md lists them
 // (a test keeps the two in step). Codes are never reused.
+import { utcTime } from './util/time.js';
 
 type Data = Record<string, unknown>;
 
@@ -12,6 +13,8 @@ interface ErrorDef {
 }
 
 const list = (v: unknown): string => (Array.isArray(v) && v.length ? v.join(', ') : 'none');
+/** An ISO time as the CLI prints times (2026-11-25 20:31:05Z); anything else as it is. */
+const utc = (v: unknown): string => (typeof v === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(v) ? utcTime(v) : String(v));
 
 export const ERRORS = {
   CAX_INTERNAL: {
@@ -207,7 +210,7 @@ export const ERRORS = {
     status: 503,
     exit: 1,
     message: (d) => `Every agent that could answer is failing; their circuit breakers are open (${list(d.agents)})`,
-    suggestions: (d) => [`Retry after ${String(d.retryAt)}; "caxton agents" and the server log show what fails.`],
+    suggestions: (d) => [`Retry after ${utc(d.retryAt)}; "caxton agents" shows each breaker, "caxton events --type MessageFailed" what failed.`],
   },
   CAX_AGENTS_UNAVAILABLE: {
     status: 503,
@@ -295,7 +298,7 @@ export const ERRORS = {
   CAX_TOOL_QUARANTINED: {
     status: 503,
     exit: 1,
-    message: (d) => `Tool "${String(d.tool)}" is quarantined since ${String(d.since)}: ${String(d.reason)}`,
+    message: (d) => `Tool "${String(d.tool)}" is quarantined since ${utc(d.since)}: ${String(d.reason)}`,
     suggestions: (d) => [`Fix the plugin or its [limits] in tools/${String(d.tool)}/, commit and deploy; the new version starts with a clean record.`],
   },
   CAX_TOOL_FAILED: {
@@ -329,7 +332,7 @@ export const ERRORS = {
     status: 502,
     exit: 1,
     message: (d) => `The LLM endpoint for agent "${String(d.agent)}" failed: ${String(d.detail)}`,
-    suggestions: (d) => [`Check that ${String(d.url ?? 'the endpoint')} is up and the model "${String(d.model ?? '')}" exists.`],
+    suggestions: (d) => [typeof d.hint === 'string' ? d.hint : `Check that ${String(d.url ?? 'the endpoint')} is up and the model "${String(d.model ?? '')}" exists.`],
   },
   CAX_LLM_TURN_LIMIT: {
     status: 502,

@@ -277,7 +277,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       if (opts.restore !== false) {
         try {
           const r = await deployer.restore();
-          if (r) logger.info({ sha: r.toSha, status: r.status }, 'restored the last successful deployment');
+          if (r && (r.status === 'failed' || r.status === 'rolled_back')) {
+            logger.error({ sha: r.toSha, status: r.status, errors: r.errors }, `could not restore the last deployment (${r.toSha.slice(0, 7)}): ${r.errors[0]?.message ?? r.status}; serving nothing until the next deployment`);
+          } else if (r) logger.info({ sha: r.toSha, status: r.status }, 'restored the last successful deployment');
         } catch (err) {
           logger.error({ err }, 'could not restore the last deployment; serving nothing until the next deployment');
         }

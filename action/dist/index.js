@@ -19661,8 +19661,15 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
+// server/util/time.ts
+function utcTime(iso, { ms = false } = {}) {
+  const t = iso.replace("T", " ");
+  return ms ? t : t.replace(/\.\d+Z$/, "Z");
+}
+
 // server/errors.ts
 var list = (v) => Array.isArray(v) && v.length ? v.join(", ") : "none";
+var utc = (v) => typeof v === "string" && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(v) ? utcTime(v) : String(v);
 var ERRORS = {
   CAX_INTERNAL: {
     status: 500,
@@ -19857,7 +19864,7 @@ var ERRORS = {
     status: 503,
     exit: 1,
     message: (d) => `Every agent that could answer is failing; their circuit breakers are open (${list(d.agents)})`,
-    suggestions: (d) => [`Retry after ${String(d.retryAt)}; "caxton agents" and the server log show what fails.`]
+    suggestions: (d) => [`Retry after ${utc(d.retryAt)}; "caxton agents" shows each breaker, "caxton events --type MessageFailed" what failed.`]
   },
   CAX_AGENTS_UNAVAILABLE: {
     status: 503,
@@ -19940,7 +19947,7 @@ var ERRORS = {
   CAX_TOOL_QUARANTINED: {
     status: 503,
     exit: 1,
-    message: (d) => `Tool "${String(d.tool)}" is quarantined since ${String(d.since)}: ${String(d.reason)}`,
+    message: (d) => `Tool "${String(d.tool)}" is quarantined since ${utc(d.since)}: ${String(d.reason)}`,
     suggestions: (d) => [`Fix the plugin or its [limits] in tools/${String(d.tool)}/, commit and deploy; the new version starts with a clean record.`]
   },
   CAX_TOOL_FAILED: {
@@ -19974,7 +19981,7 @@ var ERRORS = {
     status: 502,
     exit: 1,
     message: (d) => `The LLM endpoint for agent "${String(d.agent)}" failed: ${String(d.detail)}`,
-    suggestions: (d) => [`Check that ${String(d.url ?? "the endpoint")} is up and the model "${String(d.model ?? "")}" exists.`]
+    suggestions: (d) => [typeof d.hint === "string" ? d.hint : `Check that ${String(d.url ?? "the endpoint")} is up and the model "${String(d.model ?? "")}" exists.`]
   },
   CAX_LLM_TURN_LIMIT: {
     status: 502,

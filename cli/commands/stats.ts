@@ -67,11 +67,12 @@ export function renderUsage(rows: UsageRow[], by: (typeof USAGE_BY)[number]): st
   const prompt = sum((r) => r.promptTokens);
   const completion = sum((r) => r.completionTokens);
   return [
-    `LLM usage: ${count(sum((r) => r.calls))} calls, ${count(prompt + completion)} tokens (${count(prompt)} prompt, ${count(completion)} completion)`,
+    // an LlmUsage event is one message's model calls, summed: a message, not a model call
+    `LLM usage: ${count(sum((r) => r.calls))} ${sum((r) => r.calls) === 1 ? 'message' : 'messages'}, ${count(prompt + completion)} tokens (${count(prompt)} prompt, ${count(completion)} completion)`,
     '',
     table(
       rows.map((r) => [r.key ?? '—', count(r.calls), count(r.promptTokens), count(r.completionTokens), count(r.promptTokens + r.completionTokens)]),
-      [by === 'agent' ? 'AGENT' : 'CONVERSATION', 'CALLS', 'PROMPT', 'COMPLETION', 'TOTAL'],
+      [by === 'agent' ? 'AGENT' : 'CONVERSATION', 'MESSAGES', 'PROMPT', 'COMPLETION', 'TOTAL'],
     ),
   ].join('\n');
 }

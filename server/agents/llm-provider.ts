@@ -156,6 +156,7 @@ export function llmError(
     return new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: ctx.agent, turns: s.maxTurns, model: s.model }, { cause: err });
   }
   let detail: string;
+  let hint: string | undefined;
   if (ctx.timedOut) detail = `no answer within ${s.timeoutMs} ms`;
   else if (err instanceof RateLimitedError) detail = err.message;
   else if (APICallError.isInstance(err)) {
@@ -165,10 +166,15 @@ export function llmError(
     } else {
       const again = err.statusCode === 429 ? ' again after one retry' : '';
       detail = `HTTP ${err.statusCode}${again}: ${err.message}`;
+      if (err.statusCode === 401 || err.statusCode === 403) {
+        hint = s.apiKeyEnv
+          ? `The endpoint refused the key in $${s.apiKeyEnv}: check that it is a valid key for ${url}, then restart the server or send again (it is read on every call).`
+          : `The endpoint wants a key: set [llm] api_key_env to the variable that holds it.`;
+      }
     }
   } else if (AISDKError.isInstance(err)) detail = err.message;
   else return err;
   const text = `${url} (model "${s.model}"): ${detail}`;
   const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
-  return new CaxtonError('CAX_LLM_UNAVAILABLE', { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000) });
+  return new CaxtonError('CAX_LLM_UNAVAILABLE', { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) });
 }

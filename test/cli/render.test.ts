@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderAgents, renderChanges, renderTools } from '../../cli/render.js';
+import { renderAgents, renderChanges, renderDeploy, renderTools } from '../../cli/render.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
@@ -152,3 +152,18 @@ ToolCall('text as it is; an object as JSON with its text of several lines below 
 });
 
 ToolCall.run();
+
+// ---
+
+const Deploys = suite('renderDeploy');
+
+Deploys('a failed deployment says what serves now: the previous deployment, or nothing when there was none', () => {
+  const failed = (fromSha: string | null) => strip(renderDeploy({
+    id: 'dep_1', ref: 'HEAD', fromSha, toSha: 'c'.repeat(40), status: 'failed', trigger: 'cli',
+    changes: { added: [], modified: [], removed: [] }, errors: [], warnings: [], heldBack: [], durationMs: 3,
+  } as never));
+  assert.match(failed('a'.repeat(40)), /failed; the previous deployment keeps serving\.$/m);
+  assert.match(failed(null), /\(— → ccccccc\) failed; nothing was deployed before, so nothing serves yet\.$/m);
+});
+
+Deploys.run();

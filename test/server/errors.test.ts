@@ -57,4 +57,11 @@ Body('unknown faults become CAX_INTERNAL', () => {
   assert.match(e.suggestions[0]!, /report/);
 });
 
+Body('times in messages read as the CLI prints them (UTC, a space, a Z)', () => {
+  const open = new CaxtonError('CAX_CIRCUIT_OPEN', { agents: ['a'], retryAt: '2026-11-25T20:31:05.123Z' });
+  assert.match(open.suggestions[0]!, /^Retry after 2026-11-25 20:31:05Z;/);
+  const q = new CaxtonError('CAX_TOOL_QUARANTINED', { tool: 't', since: '2026-11-25T20:31:05.000Z', reason: '3 limit violations within 60 s' });
+  assert.is(q.message, 'Tool "t" is quarantined since 2026-11-25 20:31:05Z: 3 limit violations within 60 s');
+});
+
 Body.run();

@@ -65,9 +65,11 @@ Render('usage: totals on a line, then the largest first; none says where usage c
   const text = strip(renderUsage([{ key: 'writer', calls: 3, promptTokens: 12_000, completionTokens: 345 }, { key: 'planner', calls: 1, promptTokens: 40, completionTokens: 2 }], 'agent'));
   assert.is(
     text,
-    'LLM usage: 4 calls, 12,387 tokens (12,040 prompt, 347 completion)\n\nAGENT    CALLS  PROMPT  COMPLETION  TOTAL\nwriter   3      12,000  345         12,345\nplanner  1      40      2           42',
+    'LLM usage: 4 messages, 12,387 tokens (12,040 prompt, 347 completion)\n\nAGENT    MESSAGES  PROMPT  COMPLETION  TOTAL\nwriter   3         12,000  345         12,345\nplanner  1         40      2           42',
   );
-  assert.match(strip(renderUsage([{ key: 'c-1', calls: 1, promptTokens: 1, completionTokens: 1 }], 'conversation')), /\nCONVERSATION\s+CALLS/);
+  const one = strip(renderUsage([{ key: 'c-1', calls: 1, promptTokens: 1, completionTokens: 1 }], 'conversation'));
+  assert.match(one, /^LLM usage: 1 message,/);
+  assert.match(one, /\nCONVERSATION\s+MESSAGES/);
   assert.match(renderUsage([], 'agent'), /^No LLM calls recorded yet\. Offline agents use no tokens/);
 });
 
@@ -103,7 +105,7 @@ Cli('deployments :: one that succeeded', async () => {
 });
 
 Cli('usage :: tokens by agent, or by conversation', async () => {
-  assert.match(strip(assertOk(await stats('usage'))).trimEnd(), /^LLM usage: 2 calls, 175 tokens \(150 prompt, 25 completion\)\n\nAGENT\s+CALLS\s+PROMPT\s+COMPLETION\s+TOTAL\nwriter\s+2\s+150\s+25\s+175$/);
+  assert.match(strip(assertOk(await stats('usage'))).trimEnd(), /^LLM usage: 2 messages, 175 tokens \(150 prompt, 25 completion\)\n\nAGENT\s+MESSAGES\s+PROMPT\s+COMPLETION\s+TOTAL\nwriter\s+2\s+150\s+25\s+175$/);
   const doc = assertOkJson(await stats('usage', '--by', 'conversation', '--json'));
   assert.equal(doc.usage.map((r: { key: string }) => r.key), ['c-1', 'c-2']);
   assertFails(await stats('usage', '--by', 'model'), 2, 'CAX_USAGE');

@@ -220,6 +220,20 @@ Failures('an error answer :: CAX_LLM_UNAVAILABLE naming base_url and model, neve
   assert.is(s.requests[0]!.headers.authorization, `Bearer ${key}`);
 });
 
+Failures('a refused key (401, 403) :: the advice is about the key, not the endpoint being up', async () => {
+  s.queue(errorReply(401, 'invalid api key'));
+  const keyed = await build(llmSpec({ base_url: s.url, api_key_env: 'STANDIN_KEY' }), { STANDIN_KEY: 'sk-wrong-0000' });
+  const e = await rejection(keyed.handle(agentRequest().req));
+  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
+  assert.match(e.message, /HTTP 401/);
+  assert.match(e.suggestions[0]!, /^The endpoint refused the key in \$STANDIN_KEY: check that it is a valid key for /);
+  s.queue(errorReply(403, 'key required'));
+  const keyless = await build(llmSpec({ base_url: s.url }));
+  assert.match((await rejection(keyless.handle(agentRequest().req))).suggestions[0]!, /set \[llm\] api_key_env/);
+  s.queue(errorReply(500, 'boom'));
+  assert.match((await rejection(keyless.handle(agentRequest().req))).suggestions[0]!, /is up and the model "standin-model" exists/);
+});
+
 Failures('the endpoint is down :: CAX_LLM_UNAVAILABLE naming base_url and model', async () => {
   const down = await startLlmStandin();
   const url = down.url;
