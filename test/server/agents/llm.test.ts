@@ -341,4 +341,17 @@ Offered('one function per function of each permitted, deployed tool; the call go
   assert.equal(calls, [{ tool: 'text', fn: 'lower', input: { s: 'X' } }]);
 });
 
+Offered('an input that is not an object (a string, a list, a choice of types) is offered as the one field "input", and passed on unwrapped', async () => {
+  const mixed = toolSpec('fetch', [{ name: 'fetch', input_schema: { type: ['object', 'string'] } }, { name: 'sum', input_schema: { type: 'array', items: { type: 'number' } } }]);
+  const { req, calls } = agentRequest({ manifests: [mixed], tools: { 'fetch.fetch': (i) => i, 'fetch.sum': (i) => i } });
+  const tools = offeredTools(agentSpec({ tools: ['fetch'] }), req);
+  assert.equal(tools.map((t) => t.inputSchema), [
+    { type: 'object', properties: { input: { type: ['object', 'string'] } }, required: ['input'], additionalProperties: false },
+    { type: 'object', properties: { input: { type: 'array', items: { type: 'number' } } }, required: ['input'], additionalProperties: false },
+  ]);
+  assert.is(await tools[0]!.execute({ input: 'sales' }), 'sales');
+  assert.equal(await tools[1]!.execute({ input: [1, 2] }), [1, 2]);
+  assert.equal(calls, [{ tool: 'fetch', fn: 'fetch', input: 'sales' }, { tool: 'fetch', fn: 'sum', input: [1, 2] }]);
+});
+
 Offered.run();
