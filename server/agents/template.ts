@@ -50,6 +50,11 @@ export function asText(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The paths of a template's placeholders, in order (`{{steps.a.output}}` → `steps.a.output`). */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
 /** Renders a template string to text. */
 export function render(template: string, scope: unknown): string {
   // compiled once per template: the text between placeholders, and each placeholder's path

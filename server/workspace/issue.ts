@@ -42,6 +42,7 @@ export type IssueCode =
   | 'invalid-plugin'
   | 'unexported-function'
   | 'invalid-schema'
+  | 'unknown-placeholder'
   | 'stray-file'
   | 'held-back-dependency';
 

@@ -8,6 +8,7 @@ import { nearest } from '../util/nearest.js';
 import type { PluginInfo } from '../tools/plugin-info.js';
 import { pagesFor } from '../tools/wasm-limits.js';
 import { inspectInputSchema } from '../tools/input-schema.js';
+import { placeholders } from '../agents/template.js';
 
 export interface AgentEntry {
   folder: string;
@@ -289,9 +290,72 @@ export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
     push(at(p, ['runtime'], 'missing-field', 'runtime = "llm" needs an [llm] table (provider, model, base_url, api_key_env)',
       'add [llm] with model = "..." and base_url = "...", or set runtime = "offline"', entity));
   }
+  if (v.runtime !== 'llm' && v.llm) {
+    push(at(p, ['llm'], 'invalid-value', 'the agent has an [llm] table but runtime is "offline" (the default), so it answers with its [behavior] and never calls the model',
+      'add runtime = "llm" to use the model, or remove [llm]', entity, 'warning'));
+  }
   // A generic OpenAI-compatible server has no well-known address (openai, anthropic and ollama do).
   if (v.llm?.provider === 'openai-compatible' && !v.llm.base_url) {
     push(at(p, ['llm', 'provider'], 'missing-field', '[llm] provider "openai-compatible" needs base_url',
       'add base_url = "http://127.0.0.1:8000/v1" (your server), or provider = "openai" / "ollama"', entity));
+  }
+}
+
+/** Every string inside a TOML value, with its key path under `base`. */
+function stringsIn(value: unknown, base: Array<string | number>): Array<[Array<string | number>, string]> {
+  if (typeof value === 'string') return [[base, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsIn(v, [...base, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringsIn(v, [...base, k]));
+  return [];
+}
+
+const MESSAGE_FIELDS = ['id', 'sender', 'performative', 'conversationId', 'content'];
+
+/**
+ * A placeholder a template cannot resolve renders as nothing, silently: `{{conten}}`, a step id that
+ * does not exist or runs later, a message field that is not one. What the offline behaviour's
+ * templates read (the message, the agent, earlier steps, the last output) and what an LLM agent's
+ * prompts read (the message, the agent) are known; data below content and a step's output is not.
+ */
+export function templatePlaceholders(p: Parsed<AgentFile>, push: Push): void {
+  const v = p.value;
+  if (!v) return;
+  const templates: Array<{ path: Array<string | number>; text: string; steps: string[] | null; agentFields: string[] }> = [];
+  const ids = (v.behavior?.steps ?? []).map((s, i) => s.id ?? `step${i + 1}`);
+  if (v.runtime === 'llm') {
+    const llmAgent = ['name', 'description', 'capabilities'];
+    if (v.system_prompt) templates.push({ path: ['system_prompt'], text: v.system_prompt, steps: null, agentFields: llmAgent });
+    if (v.user_prompt_template) templates.push({ path: ['user_prompt_template'], text: v.user_prompt_template, steps: null, agentFields: llmAgent });
+  } else if (v.behavior) {
+    (v.behavior.steps ?? []).forEach((step, i) => {
+      for (const key of ['input', 'content'] as const) {
+        for (const [path, text] of stringsIn(step[key], ['behavior', 'steps', i, key])) templates.push({ path, text, steps: ids.slice(0, i), agentFields: ['name', 'description'] });
+      }
+    });
+    templates.push({ path: ['behavior', 'reply'], text: v.behavior.reply, steps: ids, agentFields: ['name', 'description'] });
+  }
+  for (const t of templates) {
+    for (const ph of placeholders(t.text)) {
+      const parts = ph.replace(/\[(\d+)\]/g, '.$1').split('.');
+      const [root, field, sub] = parts;
+      const known = ['content', 'message', 'agent', ...(t.steps ? ['steps', 'last'] : [])];
+      let problem: string | null = null;
+      if (!known.includes(root!)) problem = `"${root}" is not something a template can read (${known.join(', ')})`;
+      else if (root === 'message' && field !== undefined && !MESSAGE_FIELDS.includes(field)) problem = `a message has no field "${field}" (${MESSAGE_FIELDS.join(', ')})`;
+      else if (root === 'agent' && field !== undefined && !t.agentFields.includes(field)) problem = `the agent has no field "${field}" here (${t.agentFields.join(', ')})`;
+      else if (root === 'steps' && field !== undefined && !t.steps!.includes(field)) {
+        problem = ids.includes(field) ? `step "${field}" runs later, so it has no result yet` : `there is no step "${field}" (${t.steps!.join(', ') || 'none before this one'})`;
+      } else if (root === 'steps' && sub !== undefined && sub !== 'output' && sub !== 'error' && sub !== 'handledBy') problem = `a step's result has output, error and handledBy, not "${sub}"`;
+      if (!problem) continue;
+      const candidates = [
+        'content', ...MESSAGE_FIELDS.map((f) => `message.${f}`), ...t.agentFields.map((f) => `agent.${f}`),
+        ...(t.steps ? ['last', ...t.steps.flatMap((id) => [`steps.${id}.output`, `steps.${id}.error`])] : []),
+      ];
+      const near = nearest(ph, candidates, 1);
+      const later = root === 'steps' && field !== undefined && ids.includes(field) && !t.steps!.includes(field);
+      const suggestion = later ? `read it in a step after "${field}", or in reply` : near.length ? `did you mean {{${near[0]}}}?` : 'use one of the placeholders docs/workspace.md lists';
+      push(at(p, t.path, 'unknown-placeholder', `{{${ph}}} in ${t.path.filter((k) => typeof k === 'string').join('.')}: ${problem}; it renders as nothing`,
+        suggestion, { kind: 'agent', name: p.folder }, 'warning'));
+    }
   }
 }

@@ -64,6 +64,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.behaviorSteps(a.parsed, push);
     rules.stepFunctionsDeclared(a.parsed, toolFunctions, push);
     rules.llmConfigured(a.parsed, push);
+    rules.templatePlaceholders(a.parsed, push);
   }
   const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? []));
   for (const a of parts.agents) if (a.parsed) rules.askedCapabilitiesServed(a.parsed, capabilities, push);

@@ -337,4 +337,27 @@ validate('a tool step calls a function its tool declares; with none named it cal
   assert.is(none[0]!.suggestion, 'add function = "reverse" to the step');
 });
 
+validate('a placeholder a template cannot resolve is a warning at its template, with the nearest one: a typo, a missing or later step, a field no message has', () => {
+  const agent = (...lines: string[]) => validateWorkspace(fakeWorkspace({ agents: { a: toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'tools = ["t"]', ...lines) }, tools: { t: {} } })).issues;
+  const fine = agent('[[behavior.steps]]', 'id = "calc"', 'tool = "t"', 'input = { text = "{{content}}", from = "{{message.sender}}" }', '[behavior]', 'reply = "{{steps.calc.output.rows[0]}} {{last}} {{agent.name}} {{steps.calc.error}}"');
+  assert.equal(fine, []);
+  const typos = agent('[[behavior.steps]]', 'id = "calc"', 'tool = "t"', 'input = { text = "{{conten}}", at = "{{steps.calc.output}}" }', '[behavior]', 'reply = "{{mesage.sender}} {{message.author}} {{steps.calk.output}}"');
+  assert.ok(typos.every((i) => i.code === 'unknown-placeholder' && i.severity === 'warning'));
+  assert.equal(typos.map((i) => [i.message, i.suggestion]), [
+    ['{{conten}} in behavior.steps.input.text: "conten" is not something a template can read (content, message, agent, steps, last); it renders as nothing', 'did you mean {{content}}?'],
+    ['{{steps.calc.output}} in behavior.steps.input.at: step "calc" runs later, so it has no result yet; it renders as nothing', 'read it in a step after "calc", or in reply'],
+    ['{{mesage.sender}} in behavior.reply: "mesage" is not something a template can read (content, message, agent, steps, last); it renders as nothing', 'did you mean {{message.sender}}?'],
+    ['{{message.author}} in behavior.reply: a message has no field "author" (id, sender, performative, conversationId, content); it renders as nothing', 'use one of the placeholders docs/workspace.md lists'],
+    ['{{steps.calk.output}} in behavior.reply: there is no step "calk" (calc); it renders as nothing', 'did you mean {{steps.calc.output}}?'],
+  ]);
+  const llm = agent('runtime = "llm"', 'system_prompt = "You are {{agent.name}}, {{agent.capabilities}}"', 'user_prompt_template = "{{steps.x.output}}"', '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"');
+  assert.equal(llm.map((i) => i.message), ['{{steps.x.output}} in user_prompt_template: "steps" is not something a template can read (content, message, agent); it renders as nothing']);
+});
+
+validate('an [llm] table on an offline agent is a warning: it never calls the model', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"') } }));
+  assert.ok(r.ok);
+  assert.equal(r.issues.map((i) => [i.severity, i.suggestion]), [['warning', 'add runtime = "llm" to use the model, or remove [llm]']]);
+});
+
 validate.run();
