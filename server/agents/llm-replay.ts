@@ -43,6 +43,20 @@ function canonical(v: unknown): string {
   );
 }
 
+/**
+ * The request as a key: canonical, with each tool call's id (the endpoint makes a new one on every
+ * call) replaced by its order in the prompt (call_1, call_2, …). Recording the same conversation again
+ * then replaces its exchanges after a tool call too, rather than adding new ones beside them.
+ */
+function requestKey(request: Exchange['request']): string {
+  const ids = new Map<string, string>();
+  return JSON.stringify(JSON.parse(canonical(request)), (k, x: unknown) => {
+    if (k !== 'toolCallId' || typeof x !== 'string') return x;
+    if (!ids.has(x)) ids.set(x, `call_${ids.size + 1}`);
+    return ids.get(x);
+  });
+}
+
 /** What identifies a model call: the whole prompt and the offered tools (not settings like toolChoice). */
 export function exchangeRequest(params: LanguageModelV3CallOptions): Exchange['request'] {
   return {
@@ -74,14 +88,14 @@ function lastMessageText(prompt: LanguageModelV3CallOptions['prompt']): string {
 
 /** A model that answers from a recording, never from the network. */
 export function replayModel(args: { cassette: Cassette; modelId: string }): LanguageModelV3 {
-  const byRequest = new Map(args.cassette.exchanges.map((e) => [canonical(e.request), e.response]));
+  const byRequest = new Map(args.cassette.exchanges.map((e) => [requestKey(e.request), e.response]));
   return {
     specificationVersion: 'v3',
     provider: 'caxton.replay',
     modelId: args.modelId,
     supportedUrls: {},
     async doGenerate(options) {
-      const response = byRequest.get(canonical(exchangeRequest(options)));
+      const response = byRequest.get(requestKey(exchangeRequest(options)));
       if (!response) throw new ReplayMissError(lastMessageText(options.prompt));
       return { ...structuredClone(response), warnings: [] };
     },
@@ -103,8 +117,8 @@ export function recordExchange(file: string, modelId: string, exchange: Exchange
       exchanges: [],
     };
     if (fs.existsSync(file)) cassette = parseCassette(fs.readFileSync(file, 'utf8'), file);
-    const key = canonical(exchange.request);
-    cassette.exchanges = [...cassette.exchanges.filter((e) => canonical(e.request) !== key), exchange];
+    const key = requestKey(exchange.request);
+    cassette.exchanges = [...cassette.exchanges.filter((e) => requestKey(e.request) !== key), exchange];
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomic(file, `${JSON.stringify(cassette, null, 2)}\n`);
   };

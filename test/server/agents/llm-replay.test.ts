@@ -11,7 +11,7 @@ import { agentRequest, toolSpec } from '../../util/agent-request.js';
 import { AgentFile } from '../../../server/workspace/schema.js';
 import { makeRepo, type TestRepo } from '../../util/repo.js';
 import { rm, tmpDir } from '../../util/tmp.js';
-import { startLlmStandin, type LlmStandin } from '../../util/llm-standin.js';
+import { modelLike, startLlmStandin, type LlmStandin, type StandinReply } from '../../util/llm-standin.js';
 
 const WORDCOUNT = toolSpec('wordcount', [{ name: 'count', description: 'counts words', input_schema: { type: 'object' } }]);
 
@@ -120,6 +120,24 @@ Replay('recording again replaces an exchange with the same request, keeps the ot
   await record();
   const { text } = await record();
   assert.is(parseCassette(text, 'replay.json').exchanges.length, 2);
+});
+
+Replay('recording again replaces the exchanges after a tool call too, though the endpoint gives each call a new id; the file still replays', async () => {
+  let n = 0;
+  // as real endpoints do: a new tool-call id every time
+  s.fallback = (r) => {
+    const reply = modelLike(r) as StandinReply;
+    const calls = (reply.body as { choices: Array<{ message: { tool_calls?: Array<{ id: string }> } }> }).choices[0]!.message.tool_calls;
+    for (const c of calls ?? []) c.id = `call_${(++n).toString(36)}${Date.now().toString(36)}`;
+    return reply;
+  };
+  await record();
+  const { text, answer } = await record();
+  const cassette = parseCassette(text, 'replay.json');
+  assert.is(cassette.exchanges.length, 2, 'replaced, not added beside the first recording');
+  await s.close();
+  const agent = await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': text });
+  assert.equal(await agent.handle(withTools().req), answer);
 });
 
 Replay.run();
