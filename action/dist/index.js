@@ -19983,6 +19983,12 @@ var ERRORS = {
     message: (d) => `The LLM endpoint for agent "${String(d.agent)}" failed: ${String(d.detail)}`,
     suggestions: (d) => [typeof d.hint === "string" ? d.hint : `Check that ${String(d.url ?? "the endpoint")} is up and the model "${String(d.model ?? "")}" exists.`]
   },
+  CAX_LLM_REFUSED: {
+    status: 502,
+    exit: 1,
+    message: (d) => `The LLM endpoint for agent "${String(d.agent)}" refused the request: ${String(d.detail)}`,
+    suggestions: (d) => [typeof d.hint === "string" ? d.hint : "The endpoint refused the request as sent (a 4xx), so it is not retried: the detail says why."]
+  },
   CAX_LLM_TURN_LIMIT: {
     status: 502,
     exit: 1,

@@ -20,7 +20,8 @@ interface SendReply {
 
 /** The path a request took: agents and tools in order, nested asks indented by their depth. */
 export function renderTrace(trace: TraceEntry[]): string {
-  return trace.map((t) => `${t.kind === 'tool' ? `${t.name}.${t.fn ?? ''}` : t.name}`).join(' → ');
+  // a call that failed inside an answer that did not (an optional step, a model told of the error) is marked
+  return trace.map((t) => `${t.kind === 'tool' ? `${t.name}.${t.fn ?? ''}` : t.name}${t.ok === false ? ' ✗' : ''}`).join(' → ');
 }
 
 export const send: Command = {

@@ -33,7 +33,9 @@ export const tool: Command = {
       try {
         input = JSON.parse(json);
       } catch (err) {
-        throw new CaxtonError('CAX_USAGE', { detail: `the input is not valid JSON (${(err as Error).message})`, hint: `Quote it for the shell: caxton tool call ${name} ${fn} '{"key":"value"}'` });
+        // a bare word is most often text meant as a JSON string
+        const hints = [`Quote it for the shell: caxton tool call ${name} ${fn} '{"key":"value"}'`, `or, for text, a JSON string: caxton tool call ${name} ${fn} '${JSON.stringify(json)}'`];
+        throw new CaxtonError('CAX_USAGE', { detail: `the input is not valid JSON (${(err as Error).message})`, hint: hints });
       }
     }
     const agent = typeof ctx.flags.agent === 'string' ? ctx.flags.agent : undefined;

@@ -168,8 +168,14 @@ export function llmError(
       detail = `HTTP ${err.statusCode}${again}: ${err.message}`;
       if (err.statusCode === 401 || err.statusCode === 403) {
         hint = s.apiKeyEnv
-          ? `The endpoint refused the key in $${s.apiKeyEnv}: check that it is a valid key for ${url}, then restart the server or send again (it is read on every call).`
+          ? `The endpoint refused the key in $${s.apiKeyEnv}: check that it is a valid key for ${url} (it is read on every call).`
           : `The endpoint wants a key: set [llm] api_key_env to the variable that holds it.`;
+      } else if (err.statusCode === 404) hint = `Check the model name "${s.model}" and base_url ${url}: the endpoint has no such model or path.`;
+      // the endpoint refused the request as sent: sending it again, here or after a backoff, cannot help
+      if (err.statusCode >= 400 && err.statusCode < 500 && ![408, 409, 425, 429].includes(err.statusCode)) {
+        const text = `${url} (model "${s.model}"): ${detail}`;
+        const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
+        return new CaxtonError('CAX_LLM_REFUSED', { agent: ctx.agent, url, model: s.model, status: err.statusCode, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) });
       }
     }
   } else if (AISDKError.isInstance(err)) detail = err.message;

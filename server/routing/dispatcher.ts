@@ -62,7 +62,7 @@ export function routingConfig(s: RoutingSettings | undefined, base: RoutingConfi
 const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
   'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED', 'CAX_AGENT_TIMEOUT',
   'CAX_TOOL_NOT_PERMITTED', 'CAX_NOTHING_DEPLOYED', 'CAX_CIRCUIT_OPEN', 'CAX_AGENTS_UNAVAILABLE', 'CAX_AGENT_FAILED',
-  'CAX_LLM_KEY_MISSING', 'CAX_LLM_TURN_LIMIT', 'CAX_LLM_REPLAY_MISS', 'CAX_BAD_REQUEST',
+  'CAX_LLM_KEY_MISSING', 'CAX_LLM_TURN_LIMIT', 'CAX_LLM_REPLAY_MISS', 'CAX_LLM_REFUSED', 'CAX_BAD_REQUEST',
   // a tool call the agent makes the same way each time fails the same way each time
   'CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_FUNCTION_NOT_FOUND',
 ]);

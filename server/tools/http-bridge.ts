@@ -54,7 +54,10 @@ async function perform(req: HttpRequest, o: HttpBridgeOptions): Promise<HttpRepl
     }
     return { ok: true, status: res.status, body };
   } catch (err) {
-    return { ok: false, denied: false, message: `HTTP request to ${url.hostname} failed: ${(err as Error).message}` };
+    // fetch says only "fetch failed"; why (a name that does not resolve, a refused connection) is its cause
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    return { ok: false, denied: false, message: `HTTP request to ${url.hostname} failed: ${(err as Error).message}${why ? ` (${why})` : ''}` };
   }
 }
 

@@ -149,6 +149,14 @@ Trace('agents and tools in order, tools with their function', () => {
     'planner → search.query → researcher',
   );
   assert.is(renderTrace([]), '');
+  assert.is(
+    renderTrace([
+      { kind: 'agent', name: 'writer', depth: 0, ms: 1, ok: true },
+      { kind: 'tool', name: 'json-transform', fn: 'transform', depth: 0, ms: 1, ok: false },
+    ]),
+    'writer → json-transform.transform ✗',
+    'a failed call inside an answer is marked',
+  );
 });
 
 Trace.run();

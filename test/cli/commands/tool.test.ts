@@ -48,6 +48,8 @@ Call('an agent without the tool is refused', async () => {
 Call('usage errors exit 2', async () => {
   assertFails(await w!.cli('tool', 'call', 'fx'), 2, 'CAX_USAGE');
   assertFails(await w!.cli('tool', 'call', 'fx', 'echo', '{not json'), 2, 'CAX_USAGE');
+  // a bare word: the way to send it as text
+  assert.match(assertFails(await w!.cli('tool', 'call', 'fx', 'echo', 'hello'), 2, 'CAX_USAGE'), /or, for text, a JSON string: caxton tool call fx echo '"hello"'/);
   assertFails(await w!.cli('tool', 'run', 'fx', 'echo'), 2, 'CAX_USAGE');
   // what the shell makes of unquoted JSON with a space in it
   assert.match(assertFails(await w!.cli('tool', 'call', 'fx', 'echo', '{"a":', '1}'), 2, 'CAX_USAGE'), /one JSON input after the function, not 2 words/);

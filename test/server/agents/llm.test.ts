@@ -220,18 +220,23 @@ Failures('an error answer :: CAX_LLM_UNAVAILABLE naming base_url and model, neve
   assert.is(s.requests[0]!.headers.authorization, `Bearer ${key}`);
 });
 
-Failures('a refused key (401, 403) :: the advice is about the key, not the endpoint being up', async () => {
+Failures('a request the endpoint refuses (401, 403, 404) :: CAX_LLM_REFUSED (final: not retried), with advice on the key or the model; a 500 stays CAX_LLM_UNAVAILABLE', async () => {
   s.queue(errorReply(401, 'invalid api key'));
   const keyed = await build(llmSpec({ base_url: s.url, api_key_env: 'STANDIN_KEY' }), { STANDIN_KEY: 'sk-wrong-0000' });
   const e = await rejection(keyed.handle(agentRequest().req));
-  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
-  assert.match(e.message, /HTTP 401/);
+  assert.is(e.code, 'CAX_LLM_REFUSED');
+  assert.match(e.message, /refused the request: .*HTTP 401/);
   assert.match(e.suggestions[0]!, /^The endpoint refused the key in \$STANDIN_KEY: check that it is a valid key for /);
+  assert.not.ok(JSON.stringify(e.toJSON()).includes('sk-wrong-0000'));
   s.queue(errorReply(403, 'key required'));
   const keyless = await build(llmSpec({ base_url: s.url }));
   assert.match((await rejection(keyless.handle(agentRequest().req))).suggestions[0]!, /set \[llm\] api_key_env/);
+  s.queue(errorReply(404, 'no such model'));
+  assert.match((await rejection(keyless.handle(agentRequest().req))).suggestions[0]!, /Check the model name "standin-model"/);
   s.queue(errorReply(500, 'boom'));
-  assert.match((await rejection(keyless.handle(agentRequest().req))).suggestions[0]!, /is up and the model "standin-model" exists/);
+  const down = await rejection(keyless.handle(agentRequest().req));
+  assert.is(down.code, 'CAX_LLM_UNAVAILABLE');
+  assert.match(down.suggestions[0]!, /is up and the model "standin-model" exists/);
 });
 
 Failures('the endpoint is down :: CAX_LLM_UNAVAILABLE naming base_url and model', async () => {

@@ -298,6 +298,7 @@ Retry('a CaxtonError from the agent that another attempt cannot fix is not retri
   const fatal = [
     new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: 'a', tool: 't' }),
     new CaxtonError('CAX_TOOL_INPUT_INVALID', { tool: 't', fn: 'run', detail: 'rows: required' }),
+    new CaxtonError('CAX_LLM_REFUSED', { agent: 'a', url: 'http://x/v1', model: 'm', status: 401, detail: 'HTTP 401' }),
     new CaxtonError('CAX_TOOL_FUNCTION_NOT_FOUND', { tool: 't', fn: 'rnu', functions: ['run'] }),
   ];
   for (const err of fatal) {

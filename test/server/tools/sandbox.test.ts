@@ -247,6 +247,15 @@ Deny('HTTP: no host is reachable unless allowed_hosts lists it', async () => {
   const other = await rejection(call(open, 'http_get', { url: `http://localhost:${port}/data` }));
   assert.is(other.code, 'CAX_TOOL_ACCESS_DENIED', 'only the listed host');
   assert.is(hits, 1);
+  // an allowed host that does not answer: the reason, not only fetch's "fetch failed"
+  const gone = await new Promise<number>((resolve) => {
+    const srv = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const refused = await rejection(call(open, 'http_get', { url: `http://127.0.0.1:${gone}/data` }));
+  assert.match(refused.message, /HTTP request to 127\.0\.0\.1 failed: fetch failed \(ECONNREFUSED\)/);
 });
 
 Deny('files: nothing is readable unless allowed_paths grants a directory', async () => {
