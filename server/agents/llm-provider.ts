@@ -157,6 +157,7 @@ export function llmError(
   }
   let detail: string;
   let hint: string | undefined;
+  let refused: number | undefined;
   if (ctx.timedOut) detail = `no answer within ${s.timeoutMs} ms`;
   else if (err instanceof RateLimitedError) detail = err.message;
   else if (APICallError.isInstance(err)) {
@@ -172,15 +173,13 @@ export function llmError(
           : `The endpoint wants a key: set [llm] api_key_env to the variable that holds it.`;
       } else if (err.statusCode === 404) hint = `Check the model name "${s.model}" and base_url ${url}: the endpoint has no such model or path.`;
       // the endpoint refused the request as sent: sending it again, here or after a backoff, cannot help
-      if (err.statusCode >= 400 && err.statusCode < 500 && ![408, 409, 425, 429].includes(err.statusCode)) {
-        const text = `${url} (model "${s.model}"): ${detail}`;
-        const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
-        return new CaxtonError('CAX_LLM_REFUSED', { agent: ctx.agent, url, model: s.model, status: err.statusCode, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) });
-      }
+      if (err.statusCode >= 400 && err.statusCode < 500 && ![408, 409, 425, 429].includes(err.statusCode)) refused = err.statusCode;
     }
   } else if (AISDKError.isInstance(err)) detail = err.message;
   else return err;
   const text = `${url} (model "${s.model}"): ${detail}`;
   const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
-  return new CaxtonError('CAX_LLM_UNAVAILABLE', { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) });
+  const data = { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) };
+  if (refused !== undefined) return new CaxtonError('CAX_LLM_REFUSED', { ...data, status: refused });
+  return new CaxtonError('CAX_LLM_UNAVAILABLE', data);
 }
