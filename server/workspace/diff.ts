@@ -57,7 +57,9 @@ export function diffAgent(before: AgentFile, after: AgentFile): FieldChange[] {
   return sortByImpact(out);
 }
 
-/** What changed in a tool: functions removed or their input schema changed break callers. */
+const LOWERABLE = ['timeout_ms', 'memory_mb', 'max_output_bytes', 'quarantine_after'] as const;
+
+/** What changed in a tool: functions removed, their input schema changed or a limit lowered break callers. */
 export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: string; after: string }): FieldChange[] {
   const fb = new Map(before.functions.map((f) => [f.name, f]));
   const fa = new Map(after.functions.map((f) => [f.name, f]));
@@ -68,7 +70,9 @@ export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: str
     out.push(...scalar(`functions.${name}.input_schema`, old.input_schema, f.input_schema, 'breaking', 'input schema changed'));
     out.push(...scalar(`functions.${name}.description`, old.description, f.description, 'cosmetic'));
   }
-  out.push(...scalar('limits', before.limits, after.limits, 'compatible', 'limits changed'));
+  // a lower limit can fail a call that fit before; a higher one cannot
+  const lowered = LOWERABLE.some((k) => (after.limits[k] ?? Infinity) < (before.limits[k] ?? Infinity));
+  out.push(...scalar('limits', before.limits, after.limits, lowered ? 'breaking' : 'compatible', lowered ? 'limits lowered: calls that fit before may fail' : 'limits changed'));
   out.push(...setDiff('allowed_hosts', before.allowed_hosts, after.allowed_hosts, 'host access revoked', 'host access granted'));
   out.push(...scalar('allowed_paths', before.allowed_paths, after.allowed_paths, 'compatible', 'file access changed'));
   out.push(...scalar('config', before.config, after.config, 'compatible'));

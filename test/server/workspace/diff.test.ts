@@ -140,6 +140,14 @@ toolDiff('reports field diff :: limits, paths, config and wasm path are compatib
   }
 });
 
+toolDiff('reports field diff :: a lowered limit is breaking (a call that fit may fail), a raised one compatible', () => {
+  for (const limits of [{ memory_mb: 8 }, { timeout_ms: 500 }, { max_output_bytes: 1024 }, { quarantine_after: 1 }]) {
+    const c = only(diffTool(tool(), tool({ limits })));
+    assert.equal([c.field, c.impact, c.note], ['limits', 'breaking', 'limits lowered: calls that fit before may fail'], JSON.stringify(limits));
+  }
+  assert.is(only(diffTool(tool(), tool({ limits: { memory_mb: 64, timeout_ms: 5000 } }))).impact, 'compatible');
+});
+
 toolDiff('reports field diff :: host access revoked is breaking, granted compatible', () => {
   const changes = diffTool(tool({ allowed_hosts: ['a.example'] }), tool({ allowed_hosts: ['b.example'] }));
   assert.equal(summary(changes), ['allowed_hosts:breaking', 'allowed_hosts:compatible']);
