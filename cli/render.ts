@@ -35,18 +35,30 @@ function valueText(v: unknown): string {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Before → after: for a table (limits, behavior) the keys that changed, at most three; a plugin by its short blob id. */
+/**
+ * The innermost values that differ, as [path, before, after]: into tables by key and into lists of
+ * the same length by index, so a long table (behavior) shows the step and key that changed rather
+ * than two cut-off copies of itself.
+ */
+function differences(b: unknown, a: unknown, path: string, out: Array<[string, unknown, unknown]>): void {
+  if (JSON.stringify(b) === JSON.stringify(a)) return;
+  const join = (k: string | number) => (typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+  if (isPlainObject(b) && isPlainObject(a)) {
+    for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) differences(b[k], a[k], join(k), out);
+  } else if (Array.isArray(b) && Array.isArray(a) && b.length === a.length) {
+    b.forEach((x, i) => differences(x, a[i], join(i), out));
+  } else out.push([path, b, a]);
+}
+
+/** Before → after: for a table (limits, behavior) the values inside that changed, at most three; a plugin by its short blob id. */
 function valueChange(f: FieldChange): string {
   if (!('before' in f) && !('after' in f)) return '';
   if (f.field === 'plugin') return `${short(String(f.before))} → ${short(String(f.after))}`;
-  if (isPlainObject(f.before) && isPlainObject(f.after)) {
-    const b = f.before;
-    const a = f.after;
-    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
-    const shown = keys.slice(0, 3).map((k) => `${k} ${valueText(b[k])} → ${valueText(a[k])}`);
-    return `${shown.join('; ')}${keys.length > 3 ? '; …' : ''}`;
-  }
-  return `${valueText(f.before)} → ${valueText(f.after)}`;
+  const diffs: Array<[string, unknown, unknown]> = [];
+  differences(f.before, f.after, '', diffs);
+  if (diffs.length === 1 && diffs[0]![0] === '') return `${valueText(f.before)} → ${valueText(f.after)}`;
+  const shown = diffs.slice(0, 3).map(([k, b, a]) => `${k} ${valueText(b)} → ${valueText(a)}`);
+  return `${shown.join('; ')}${diffs.length > 3 ? '; …' : ''}`;
 }
 
 function describeItem(c: ChangeItem): string {

@@ -126,6 +126,18 @@ Changes('a modified field shows its value before and after: scalars as JSON cut 
   ]);
 });
 
+Changes('a long table shows the values inside it that changed, by their path, not two cut-off copies', () => {
+  const step = (fn: string) => ({ id: 'rev', tool: 'reverse', function: fn, input: { text: '{{content}}', note: 'x'.repeat(60) } });
+  const [line] = renderChanges({
+    added: [],
+    modified: [{ kind: 'agent', name: 'a', impact: 'compatible', fields: [
+      { field: 'behavior', impact: 'compatible', before: { steps: [step('revers')], reply: '{{last}}' }, after: { steps: [step('reverse')], reply: '{{steps.rev.output}}' } },
+    ] }],
+    removed: [],
+  }).map(strip);
+  assert.is(line, '  ~ agent a: behavior steps[0].function "revers" → "reverse"; reply "{{last}}" → "{{steps.rev.output}}" (compatible)');
+});
+
 Changes.run();
 
 // ---
