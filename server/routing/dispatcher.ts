@@ -314,17 +314,13 @@ export class Dispatcher {
     // the agent's own limit, or what is left of the message's ttl, whichever ends first
     const left = msg.deadline !== null ? msg.deadline - this.now() : Infinity;
     const timeoutMs = Math.max(1, Math.min(cfg.agentTimeoutMs, left));
-    const timedOut = () =>
-      cfg.agentTimeoutMs <= left
-        ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs })
-        : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt });
     this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 0) + 1);
     this.deps.conversations.touch(msg.conversationId, live.name);
     try {
       // One cleared timer per delivery, and an AbortController only for runtimes that read the
       // signal: AbortSignal.timeout() left a pending timer and a weakly held signal behind every
       // message for the whole time-out (30 s), and creating signals dominated the hot path.
-      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, this.now() + timeoutMs, {
+      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, this.now, timeoutMs, {
         toolSpec: (tool: string) => snap.tools.get(tool)?.spec,
         ask: async (capability: string, content: Content) => {
           const child: Message = {
@@ -369,7 +365,13 @@ export class Dispatcher {
       });
       const pending = (runtime as AgentRuntime).handle(req);
       // an answer given at once had nothing to time out
-      const answer = isPromise(pending) ? await withTimeout(pending, timeoutMs, req, timedOut) : pending;
+      // which limit ended it decides the error: the agent's own, or the message's ttl
+      const answer = isPromise(pending)
+        ? await withTimeout(pending, timeoutMs, req, () =>
+          cfg.agentTimeoutMs <= left
+            ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs })
+            : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt }))
+        : pending;
       const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
       if (answer.usage) {
@@ -435,15 +437,24 @@ class DeliveryRequest implements AgentRequest {
   readonly callTool: AgentRequest['callTool'];
   readonly toolSpec: NonNullable<AgentRequest['toolSpec']>;
 
+  private due = 0;
+
   constructor(
     readonly message: Message,
     readonly spec: AgentFile,
-    readonly deadline: number,
+    private readonly clock: () => number,
+    private readonly timeoutMs: number,
     fns: Pick<DeliveryRequest, 'ask' | 'callTool' | 'toolSpec'>,
   ) {
     this.ask = fns.ask;
     this.callTool = fns.callTool;
     this.toolSpec = fns.toolSpec;
+  }
+
+  /** when the answer is due (epoch ms), read on first use: most runtimes never ask, and a clock read per message shows */
+  get deadline(): number {
+    if (!this.due) this.due = this.clock() + this.timeoutMs;
+    return this.due;
   }
 
   /** aborted with the time-out's error, at once if the time-out came first */
