@@ -6,7 +6,12 @@ export class ApiClient {
   constructor(readonly baseUrl: string, readonly token: string | null, private readonly timeoutMs = 120_000) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+    // relative to the base, so a server published under a path (https://host/caxton/) keeps it
+    const base = new URL(this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
+    if (base.username || base.password) {
+      throw new CaxtonError('CAX_USAGE', { detail: 'the server URL holds a user name or password, which HTTP requests cannot carry', hint: 'Give the URL without them, and the API token as --token, CAXTON_TOKEN or the Action\'s token input.' });
+    }
+    const url = new URL(path.replace(/^\/+/, ''), base).toString();
     let res: Response;
     try {
       res = await fetch(url, {
@@ -28,8 +33,8 @@ export class ApiClient {
     } catch {
       /* not JSON */
     }
-    if (res.ok) return json as T;
-    throw remoteError(res.status, json, text);
+    if (res.ok && (json !== null || !text)) return json as T;
+    throw remoteError(res.status, json, text, { url: this.baseUrl, type: res.headers.get('content-type') });
   }
 
   get<T>(path: string): Promise<T> {
@@ -56,10 +61,12 @@ export class RemoteError extends CaxtonError {
   }
 }
 
-function remoteError(status: number, json: unknown, text: string): CaxtonError {
+function remoteError(status: number, json: unknown, text: string, from: { url: string; type: string | null }): CaxtonError {
   if (isErrorBody(json)) {
     const e = json.error;
     return new RemoteError(status, { ...e, suggestions: Array.isArray(e.suggestions) ? e.suggestions : [] });
   }
-  return new CaxtonError('CAX_INTERNAL', { detail: `HTTP ${status}: ${text.slice(0, 200)}` });
+  // not Caxton's answer: a proxy's error page, another service on that address
+  const snippet = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  return new CaxtonError('CAX_UNEXPECTED_RESPONSE', { url: from.url, status, type: (from.type ?? 'no content type').split(';')[0], snippet }, { details: { httpStatus: status } });
 }

@@ -12,6 +12,9 @@ interface ErrorDef {
   suggestions: (d: Data) => string[];
 }
 
+/** The answers of a proxy whose upstream (Caxton) is down or restarting. */
+export const GATEWAY: ReadonlySet<number> = new Set([502, 503, 504]);
+
 const list = (v: unknown): string => (Array.isArray(v) && v.length ? v.join(', ') : 'none');
 /** An ISO time as the CLI prints times (2026-11-25 20:31:05Z); anything else as it is. */
 const utc = (v: unknown): string => (typeof v === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(v) ? utcTime(v) : String(v));
@@ -113,7 +116,7 @@ export const ERRORS = {
     message: () => 'The GitHub webhook receiver has no secret configured, so no delivery can be verified',
     suggestions: () => [
       'Set CAXTON_WEBHOOK_SECRET in the server\'s environment (the same secret as the webhook\'s on GitHub) and restart the server.',
-      'See docs/github-action.md, "Webhooks".',
+      'See docs/github-action.md, "The push webhook".',
     ],
   },
   CAX_WEBHOOK_SIGNATURE: {
@@ -121,7 +124,7 @@ export const ERRORS = {
     exit: 1,
     message: (d) => (d.reason === 'missing' ? 'The delivery has no X-Hub-Signature-256 header' : 'The delivery\'s X-Hub-Signature-256 does not match its body'),
     suggestions: () => [
-      'Give the webhook on GitHub the same secret as CAXTON_WEBHOOK_SECRET, with content type application/json.',
+      'Give the webhook on GitHub the same secret as CAXTON_WEBHOOK_SECRET (content type application/json or application/x-www-form-urlencoded).',
       'A proxy in front of Caxton must pass the body through byte for byte.',
     ],
   },
@@ -142,6 +145,16 @@ export const ERRORS = {
     exit: 1,
     message: () => 'There is no earlier successful deployment to roll back to',
     suggestions: () => ['Name a commit with "caxton rollback --to <sha>", or deploy one with "caxton deploy --ref <sha>".'],
+  },
+  CAX_UNEXPECTED_RESPONSE: {
+    status: 502,
+    exit: 3,
+    message: (d) => `${String(d.url)} answered HTTP ${String(d.status)} (${String(d.type)}), which is not Caxton's API${d.snippet ? `: ${String(d.snippet)}` : ''}`,
+    suggestions: (d) => [
+      GATEWAY.has(Number(d.status))
+        ? 'A proxy in front of Caxton could not reach it: check that the server runs, and the proxy\'s upstream address.'
+        : 'Check the server URL (--server, CAXTON_URL, or the Action\'s server-url): another service, or a proxy without a route to Caxton, answers there.',
+    ],
   },
   CAX_SERVER_UNREACHABLE: {
     status: 503,

@@ -19668,6 +19668,7 @@ function utcTime(iso, { ms = false } = {}) {
 }
 
 // server/errors.ts
+var GATEWAY = /* @__PURE__ */ new Set([502, 503, 504]);
 var list = (v) => Array.isArray(v) && v.length ? v.join(", ") : "none";
 var utc = (v) => typeof v === "string" && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(v) ? utcTime(v) : String(v);
 var ERRORS = {
@@ -19767,7 +19768,7 @@ var ERRORS = {
     message: () => "The GitHub webhook receiver has no secret configured, so no delivery can be verified",
     suggestions: () => [
       "Set CAXTON_WEBHOOK_SECRET in the server's environment (the same secret as the webhook's on GitHub) and restart the server.",
-      'See docs/github-action.md, "Webhooks".'
+      'See docs/github-action.md, "The push webhook".'
     ]
   },
   CAX_WEBHOOK_SIGNATURE: {
@@ -19775,7 +19776,7 @@ var ERRORS = {
     exit: 1,
     message: (d) => d.reason === "missing" ? "The delivery has no X-Hub-Signature-256 header" : "The delivery's X-Hub-Signature-256 does not match its body",
     suggestions: () => [
-      "Give the webhook on GitHub the same secret as CAXTON_WEBHOOK_SECRET, with content type application/json.",
+      "Give the webhook on GitHub the same secret as CAXTON_WEBHOOK_SECRET (content type application/json or application/x-www-form-urlencoded).",
       "A proxy in front of Caxton must pass the body through byte for byte."
     ]
   },
@@ -19796,6 +19797,14 @@ var ERRORS = {
     exit: 1,
     message: () => "There is no earlier successful deployment to roll back to",
     suggestions: () => ['Name a commit with "caxton rollback --to <sha>", or deploy one with "caxton deploy --ref <sha>".']
+  },
+  CAX_UNEXPECTED_RESPONSE: {
+    status: 502,
+    exit: 3,
+    message: (d) => `${String(d.url)} answered HTTP ${String(d.status)} (${String(d.type)}), which is not Caxton's API${d.snippet ? `: ${String(d.snippet)}` : ""}`,
+    suggestions: (d) => [
+      GATEWAY.has(Number(d.status)) ? "A proxy in front of Caxton could not reach it: check that the server runs, and the proxy's upstream address." : "Check the server URL (--server, CAXTON_URL, or the Action's server-url): another service, or a proxy without a route to Caxton, answers there."
+    ]
   },
   CAX_SERVER_UNREACHABLE: {
     status: 503,
@@ -20090,7 +20099,11 @@ var ApiClient = class {
   token;
   timeoutMs;
   async request(method, path, body) {
-    const url = new URL(path, this.baseUrl.endsWith("/") ? this.baseUrl : `${this.baseUrl}/`).toString();
+    const base = new URL(this.baseUrl.endsWith("/") ? this.baseUrl : `${this.baseUrl}/`);
+    if (base.username || base.password) {
+      throw new CaxtonError("CAX_USAGE", { detail: "the server URL holds a user name or password, which HTTP requests cannot carry", hint: "Give the URL without them, and the API token as --token, CAXTON_TOKEN or the Action's token input." });
+    }
+    const url = new URL(path.replace(/^\/+/, ""), base).toString();
     let res;
     try {
       res = await fetch(url, {
@@ -20111,8 +20124,8 @@ var ApiClient = class {
       json = text2 ? JSON.parse(text2) : null;
     } catch {
     }
-    if (res.ok) return json;
-    throw remoteError(res.status, json, text2);
+    if (res.ok && (json !== null || !text2)) return json;
+    throw remoteError(res.status, json, text2, { url: this.baseUrl, type: res.headers.get("content-type") });
   }
   get(path) {
     return this.request("GET", path);
@@ -20137,12 +20150,13 @@ var RemoteError = class extends CaxtonError {
   httpStatus;
   body;
 };
-function remoteError(status, json, text2) {
+function remoteError(status, json, text2, from) {
   if (isErrorBody(json)) {
     const e = json.error;
     return new RemoteError(status, { ...e, suggestions: Array.isArray(e.suggestions) ? e.suggestions : [] });
   }
-  return new CaxtonError("CAX_INTERNAL", { detail: `HTTP ${status}: ${text2.slice(0, 200)}` });
+  const snippet = text2.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 120);
+  return new CaxtonError("CAX_UNEXPECTED_RESPONSE", { url: from.url, status, type: (from.type ?? "no content type").split(";")[0], snippet }, { details: { httpStatus: status } });
 }
 
 // action/src/context.ts
@@ -20185,6 +20199,7 @@ function runUrl(ctx) {
 
 // action/src/retry.ts
 var RETRIABLE = /* @__PURE__ */ new Set(["CAX_SERVER_UNREACHABLE", "CAX_DEPLOY_BUSY"]);
+var retriable = (e) => RETRIABLE.has(e.code) || e.code === "CAX_UNEXPECTED_RESPONSE" && GATEWAY.has(Number(e.details.httpStatus));
 async function withRetry(fn, opts) {
   const sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {
@@ -20192,7 +20207,7 @@ async function withRetry(fn, opts) {
       return await fn();
     } catch (err) {
       const e = toCaxtonError(err);
-      if (!RETRIABLE.has(e.code) || attempt > opts.retries) throw err;
+      if (!retriable(e) || attempt > opts.retries) throw err;
       const waitMs = opts.baseMs * 2 ** (attempt - 1);
       opts.onRetry?.({ attempt, code: e.code, waitMs, message: e.message });
       await sleep(waitMs);
@@ -20360,12 +20375,17 @@ ${table(
 }
 function renderHeldBack(held) {
   if (!held.length) return "";
-  return `### Held back
+  const issues = held.flatMap((h) => h.issues);
+  return [
+    `### Held back
 
 ${table(
-    ["Kind", "Name", "Keeps", "Why"],
-    held.map((h) => [h.kind, code(h.name), h.kept === "previous" ? code(short(h.keptSha)) : "not deployed", text(h.reason)])
-  )}`;
+      ["Kind", "Name", "Keeps", "Why"],
+      held.map((h) => [h.kind, code(h.name), h.kept === "previous" ? code(short(h.keptSha)) : "not deployed", text(h.reason)])
+    )}`,
+    // what makes each one invalid, with its fix: the record's errors hold only what failed the deployment
+    renderIssues("Why they are held back", issues)
+  ].filter(Boolean).join("\n\n");
 }
 var STATUS_ICON = { succeeded: "\u2705", partial: "\u{1F7E1}", failed: "\u274C", rolled_back: "\u274C" };
 function renderDeployment(r, ctx) {
@@ -20521,7 +20541,12 @@ async function run(env = process.env) {
     } catch (err) {
       const caught = toCaxtonError(err);
       const e = { code: caught.code, message: caught.message, suggestions: actionSuggestions(caught, reportCtx.serverUrl) };
-      await writeSummary(renderFailure(e, { ...reportCtx, ref: plan.ref, dryRun: true }));
+      const md2 = renderFailure(e, { ...reportCtx, ref: plan.ref, dryRun: true });
+      await writeSummary(md2);
+      if (gh && ctx.pullRequest) {
+        await report("update the pull-request comment", () => gh.upsertComment({ issue: ctx.pullRequest.number, marker: COMMENT_MARKER, body: `${COMMENT_MARKER}
+${scrub(md2)}` }));
+      }
       setOutputs({ id: "", status: "error", sha: plan.ref, outcome: "error" });
       fail(failureMessage(e));
       return;

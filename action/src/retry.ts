@@ -1,9 +1,12 @@
-// Retries of calls to the Caxton server: a connection failure (the server restarting, a proxy
-// blip) and a busy server (a webhook deployment running) are tried again with growing waits;
-// anything else fails at once.
-import { toCaxtonError } from '../../server/errors.js';
+// Retries of calls to the Caxton server: a connection failure (the server restarting), a proxy's
+// 502/503/504 (its upstream restarting) and a busy server (a webhook deployment running) are tried
+// again with growing waits; anything else fails at once.
+import { GATEWAY, toCaxtonError, type CaxtonError } from '../../server/errors.js';
 
 const RETRIABLE = new Set(['CAX_SERVER_UNREACHABLE', 'CAX_DEPLOY_BUSY']);
+
+/** Worth another try: no connection, a busy server, or a proxy whose upstream is down or restarting. */
+const retriable = (e: CaxtonError) => RETRIABLE.has(e.code) || (e.code === 'CAX_UNEXPECTED_RESPONSE' && GATEWAY.has(Number(e.details.httpStatus)));
 
 export interface RetryOptions {
   retries: number;
@@ -20,7 +23,7 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions): Pr
       return await fn();
     } catch (err) {
       const e = toCaxtonError(err);
-      if (!RETRIABLE.has(e.code) || attempt > opts.retries) throw err;
+      if (!retriable(e) || attempt > opts.retries) throw err;
       const waitMs = opts.baseMs * 2 ** (attempt - 1);
       opts.onRetry?.({ attempt, code: e.code, waitMs, message: e.message });
       await sleep(waitMs);

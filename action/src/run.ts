@@ -108,7 +108,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     } catch (err) {
       const caught = toCaxtonError(err);
       const e = { code: caught.code, message: caught.message, suggestions: actionSuggestions(caught, reportCtx.serverUrl) };
-      await writeSummary(renderFailure(e, { ...reportCtx, ref: plan.ref, dryRun: true }));
+      const md = renderFailure(e, { ...reportCtx, ref: plan.ref, dryRun: true });
+      await writeSummary(md);
+      // the comment says so too: it would otherwise still show an older head's preview
+      if (gh && ctx.pullRequest) {
+        await report('update the pull-request comment', () => gh.upsertComment({ issue: ctx.pullRequest!.number, marker: COMMENT_MARKER, body: `${COMMENT_MARKER}\n${scrub(md)}` }));
+      }
       setOutputs({ id: '', status: 'error', sha: plan.ref, outcome: 'error' });
       fail(failureMessage(e));
       return;

@@ -79,10 +79,15 @@ export function renderIssues(title: string, issues: RecordIssue[]): string {
 
 function renderHeldBack(held: HeldBack[]): string {
   if (!held.length) return '';
-  return `### Held back\n\n${table(
-    ['Kind', 'Name', 'Keeps', 'Why'],
-    held.map((h) => [h.kind, code(h.name), h.kept === 'previous' ? code(short(h.keptSha)) : 'not deployed', text(h.reason)]),
-  )}`;
+  const issues = held.flatMap((h) => h.issues);
+  return [
+    `### Held back\n\n${table(
+      ['Kind', 'Name', 'Keeps', 'Why'],
+      held.map((h) => [h.kind, code(h.name), h.kept === 'previous' ? code(short(h.keptSha)) : 'not deployed', text(h.reason)]),
+    )}`,
+    // what makes each one invalid, with its fix: the record's errors hold only what failed the deployment
+    renderIssues('Why they are held back', issues),
+  ].filter(Boolean).join('\n\n');
 }
 
 export interface ReportContext {

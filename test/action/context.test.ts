@@ -88,6 +88,21 @@ Retry('retries unreachable and busy with doubling waits, then gives up', async (
   assert.equal(waits, [10, 20, 40]);
 });
 
+Retry("a proxy's 502, 503 or 504 (its upstream restarting) is retried; its 404 is not", async () => {
+  const proxy = (status: number) => new CaxtonError('CAX_UNEXPECTED_RESPONSE', { url: 'x', status, type: 'text/html', snippet: '' }, { details: { httpStatus: status } });
+  for (const status of [502, 503, 504]) {
+    let calls = 0;
+    const r = await withRetry(async () => (++calls < 3 ? Promise.reject(proxy(status)) : 'ok'), { retries: 3, baseMs: 1, sleep: async () => undefined });
+    assert.equal([r, calls], ['ok', 3], String(status));
+  }
+  let calls = 0;
+  const e = await withRetry(async () => {
+    calls++;
+    throw proxy(404);
+  }, { retries: 3, baseMs: 1, sleep: async () => undefined }).catch((err: CaxtonError) => err);
+  assert.equal([e.code, calls], ['CAX_UNEXPECTED_RESPONSE', 1]);
+});
+
 Retry('anything else fails at once; a success after a retry returns it', async () => {
   let calls = 0;
   try {

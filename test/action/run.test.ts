@@ -96,6 +96,21 @@ Deploy('a failing deployment fails the step with the errors and their fixes; the
   }
 });
 
+Deploy('partial: true deploys the valid part; the summary says why each held-back agent is invalid, with its line and fix', async () => {
+  const { s } = await setup();
+  try {
+    const bad = s.repo.commit({ ...agentFiles('c'), 'agents/a/agent.toml': `${agentToml('a')}capabilites = ["x"]\n` }, 'c, and a typo in a');
+    const r = await runAction({ inputs: { 'server-url': s.server.url, token: TOKEN, partial: 'true' }, sha: bad });
+    assert.is(r.code, 0, show(r));
+    assert.is(r.outputs.status, 'partial');
+    assert.match(r.summary, /### Held back/);
+    assert.match(r.summary, /### Why they are held back/);
+    assert.match(r.summary, /agents\/a\/agent\.toml:\d+:\d+.*unknown key .*capabilites.*did you mean .*capabilities/s);
+  } finally {
+    await s.close();
+  }
+});
+
 Deploy('a wrong token fails the step with CAX_UNAUTHORIZED and deploys nothing', async () => {
   const { s, next } = await setup();
   try {
@@ -266,6 +281,26 @@ GitHub('a pull request gets one preview comment, updated in place on the next ru
     assert.ok(gh.calls.some((c) => c.method === 'PATCH' && c.path === `/repos/octo-org/agents/issues/comments/${mine.id}`));
     assert.not.ok(gh.calls.some((c) => c.path.includes('/deployments')), 'a preview records no GitHub Deployment');
     assert.is((await s.call('GET', '/api/v1/status')).body.deployedSha, deployed);
+  } finally {
+    await gh.close();
+    await s.close();
+  }
+});
+
+GitHub('a preview that fails before a plan (a head the server lacks) replaces the comment, which would otherwise show the older head\'s preview', async () => {
+  const { s, next } = await setup();
+  const gh = await fakeGitHub();
+  try {
+    const run = (sha: string) => runAction({ inputs: { 'server-url': s.server.url, token: TOKEN, 'github-token': GH_TOKEN }, event: { name: 'pull_request', payload: { number: 7, pull_request: { number: 7, head: { sha, ref: 'feature' } } } }, env: { GITHUB_API_URL: gh.url } });
+    assert.is((await run(next)).code, 0);
+    assert.match(gh.comments.get(7)![0]!.body, /would succeed/);
+    const r = await run('f'.repeat(40));
+    assert.is(r.code, 1, show(r));
+    const comments = gh.comments.get(7)!;
+    assert.is(comments.length, 1, 'updated in place');
+    assert.not.match(comments[0]!.body, /would succeed/);
+    assert.match(comments[0]!.body, /CAX_REF_NOT_FOUND/);
+    assert.not.ok(comments[0]!.body.includes(TOKEN));
   } finally {
     await gh.close();
     await s.close();
