@@ -99,8 +99,17 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // serve and open handles end on their own; short commands must not wait for idle sockets.
-    if (process.argv[2] !== 'serve') setImmediate(() => process.exit(code));
+    // serve and open handles end on their own; short commands must not wait for idle sockets. Output
+    // to a pipe is written asynchronously: exit once both streams have flushed (a callback runs after
+    // the writes before it), or a pipe reader gets the first 64 KiB and no error.
+    if (process.argv[2] !== 'serve') {
+      let open = 2;
+      const done = () => {
+        if (--open === 0) process.exit(code);
+      };
+      process.stdout.write('', done);
+      process.stderr.write('', done);
+    }
   },
   (err: unknown) => {
     process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);

@@ -117,6 +117,24 @@ Unreachable.run();
 
 // ---
 
+const Output = suite('caxton :: output');
+
+Output('a long output read through a pipe arrives whole before the exit (it was cut at 64 KiB, exit 0)', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) files[`agents/a${i}/agent.toml`] = `name = "a${i}"\ndescription = "d"\ncapabilites = ["x"]\n`;
+  const repo = makeRepo(files);
+  try {
+    const r = await runCli(['validate', '--json'], { cwd: repo.dir });
+    assert.ok(r.stdout.length > 100_000, `${r.stdout.length} bytes`);
+    const doc = JSON.parse(r.stdout);
+    assert.is(doc.issues.filter((i: { code: string }) => i.code === 'unknown-key').length, 300);
+  } finally {
+    repo.remove();
+  }
+});
+
+Output.run();
+
 const Failed = suite('caxton :: failed operations exit 1');
 let data = '';
 
