@@ -131,13 +131,19 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const gitdir = await ensureMirror(opts.repo, path.join(dataDir, 'repo.git'));
     workspace = redact(opts.repo);
     repo = new GitRepo(gitdir, gitdir);
-    // A remote workspace is fetched before every deployment, so the newest pushes are there.
-    beforeResolve = async () => {
+    // A remote workspace is fetched before every deployment, so the newest pushes are there; a full
+    // SHA the mirror holds already needs no fetch, so a restart, a rollback or a webhook's commit
+    // (fetched for its tip check) deploys while the remote is down.
+    const fetchMirror = async () => {
       await fetchAll(gitdir, { mirror: true });
       repo.refresh(); // the fetch may have written packs
     };
+    beforeResolve = async (ref) => {
+      if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(ref) && (await repo.hasCommit(ref))) return;
+      await fetchMirror();
+    };
     branchTip = async (ref) => {
-      await beforeResolve!(ref);
+      await fetchMirror();
       return repo.resolve(ref).catch(() => null);
     };
   } else {

@@ -22,9 +22,10 @@ export const deploy: Command = {
   options: { ...SERVER_OPTIONS, ref: { type: 'string' }, 'dry-run': { type: 'boolean' }, partial: { type: 'boolean' } },
   async run(ctx) {
     const explicit = typeof ctx.flags.ref === 'string' ? ctx.flags.ref : undefined;
-    const ref = explicit ?? (await localHead(ctx.root)) ?? 'HEAD';
+    // outside a checkout no ref is sent: the server deploys its own default (the tip of --branch for --repo)
+    const ref = explicit ?? (await localHead(ctx.root));
     const uncommitted = explicit ? [] : await uncommittedFiles(ctx.root);
-    const body = { ref, dryRun: !!ctx.flags['dry-run'], partial: !!ctx.flags.partial, trigger: 'cli' };
+    const body = { ...(ref ? { ref } : {}), dryRun: !!ctx.flags['dry-run'], partial: !!ctx.flags.partial, trigger: 'cli' };
     const result = await client(ctx).post<DeploymentRecord | DeploymentPlan>('/api/v1/deployments', body);
     const note = uncommitted.length
       ? `\nNot deployed (uncommitted): ${uncommitted.slice(0, 10).join(', ')}${uncommitted.length > 10 ? ` and ${uncommitted.length - 10} more` : ''}\n  → commit them to deploy them: git add -A && git commit`

@@ -276,6 +276,11 @@ export class GitRepo {
     return [...local, ...remote.filter((b) => b !== 'HEAD').map((b) => `origin/${b}`)];
   }
 
+  /** Whether the repository holds this commit (a full SHA) already. */
+  async hasCommit(sha: string): Promise<boolean> {
+    return this.commit(sha).then(() => true, () => false);
+  }
+
   async commit(sha: string): Promise<CommitInfo> {
     const { commit } = await git.readCommit({ ...this.base, oid: sha });
     return {

@@ -66,7 +66,8 @@ Remote('follows a bare remote end to end: clone, git push + signed webhook deplo
 
     // caxton deploy (no ref: the branch) fetches first, so a push without a webhook deploys too
     const next = remote.push(agentFiles('c'), 'add c');
-    const r = await runCli(['deploy', '--ref', 'release', '--json', '--server', server.url, '--token', tokenOf(data)], { cwd });
+    // outside a checkout: no ref is sent, and the server deploys the tip of --branch (the remote's HEAD is main)
+    const r = await runCli(['deploy', '--json', '--server', server.url, '--token', tokenOf(data)], { cwd });
     assert.is(r.code, 0, r.stderr);
     assert.is(JSON.parse(r.stdout).toSha, next);
     const status = (await call('GET', '/api/v1/status')).body;
@@ -117,6 +118,42 @@ Remote('a remote with credentials in its URL: deploys, and the credentials appea
     assert.not.ok(seen.includes('deploy-bot'), 'the user leaked');
     assert.not.ok(seen.includes(SECRET), 'the webhook secret leaked');
     assert.not.ok(seen.includes(token), 'the API token leaked');
+  } finally {
+    await server?.stop();
+    await http.close().catch(() => undefined);
+    remote.remove();
+    rm(cwd);
+  }
+});
+
+Remote('the remote down: a rollback and a restart after kill -9 still serve from the mirror, with no fetch', async () => {
+  const remote = makeRemote(agentFiles('a'));
+  const http = await serveGitHttp(remote.origin, { user: 'bot', password: PASSWORD });
+  const cwd = tmpDir('caxton-cwd-');
+  const data = path.join(cwd, 'state');
+  let server: ServeChild | null = null;
+  try {
+    server = await spawnServe({ cwd, args: ['--repo', http.url, '--data', data] });
+    let call = api(server.url, tokenOf(data));
+    const first = remote.work.head();
+    assert.is((await call('POST', '/api/v1/deployments', {})).body.toSha, first);
+    const second = remote.push(agentFiles('b'), 'add b');
+    assert.is((await call('POST', '/api/v1/deployments', {})).body.toSha, second);
+
+    await http.close();
+    const back = await call('POST', '/api/v1/rollback', {});
+    assert.is(back.status, 201, JSON.stringify(back.body));
+    assert.is(back.body.toSha, first, 'the previous SHA, from the mirror');
+    assert.is((await call('POST', '/api/v1/deployments', { ref: second })).body.status, 'succeeded', 'a full SHA the mirror holds');
+
+    await server.kill9();
+    server = await spawnServe({ cwd, args: ['--repo', http.url, '--data', data] });
+    call = api(server.url, tokenOf(data));
+    const status = (await call('GET', '/api/v1/status')).body;
+    assert.is(status.deployedSha, second, 'the last successful deployment serves again');
+    assert.equal(status.agents.map((a: { name: string }) => a.name).sort(), ['a', 'b']);
+    // a branch still needs the remote: deploying one fails, saying so
+    assert.is((await call('POST', '/api/v1/deployments', { ref: 'main' })).body.error.code, 'CAX_REMOTE_FAILED');
   } finally {
     await server?.stop();
     await http.close().catch(() => undefined);
