@@ -63,8 +63,10 @@ const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
   'CAX_NO_CAPABLE_AGENT', 'CAX_UNKNOWN_RECEIVER', 'CAX_HOP_LIMIT', 'CAX_ROUTING_LOOP', 'CAX_MESSAGE_EXPIRED', 'CAX_AGENT_TIMEOUT',
   'CAX_TOOL_NOT_PERMITTED', 'CAX_NOTHING_DEPLOYED', 'CAX_CIRCUIT_OPEN', 'CAX_AGENTS_UNAVAILABLE', 'CAX_AGENT_FAILED',
   'CAX_LLM_KEY_MISSING', 'CAX_LLM_TURN_LIMIT', 'CAX_LLM_REPLAY_MISS', 'CAX_LLM_REFUSED', 'CAX_BAD_REQUEST',
-  // a tool call the agent makes the same way each time fails the same way each time
-  'CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_FUNCTION_NOT_FOUND',
+  // a tool call the agent makes the same way each time fails the same way each time, and a tool's
+  // own error (a plugin that says no to this input, or traps on it) is its answer to this message:
+  // counted against the agent, two bad requests opened its breaker for every caller
+  'CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_FUNCTION_NOT_FOUND', 'CAX_TOOL_FAILED',
 ]);
 /** Final failures that still count against the agent's breaker: it gave no answer in its time. */
 const UNWELL: ReadonlySet<string> = new Set<ErrorCode>(['CAX_AGENT_TIMEOUT']);

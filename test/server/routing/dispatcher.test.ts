@@ -299,6 +299,7 @@ Retry('a CaxtonError from the agent that another attempt cannot fix is not retri
     new CaxtonError('CAX_TOOL_NOT_PERMITTED', { agent: 'a', tool: 't' }),
     new CaxtonError('CAX_TOOL_INPUT_INVALID', { tool: 't', fn: 'run', detail: 'rows: required' }),
     new CaxtonError('CAX_LLM_REFUSED', { agent: 'a', url: 'http://x/v1', model: 'm', status: 401, detail: 'HTTP 401' }),
+    new CaxtonError('CAX_TOOL_FAILED', { tool: 't', fn: 'run', detail: 'no such row' }),
     new CaxtonError('CAX_TOOL_FUNCTION_NOT_FOUND', { tool: 't', fn: 'rnu', functions: ['run'] }),
   ];
   for (const err of fatal) {
@@ -512,11 +513,12 @@ Breaker('retries with a threshold inside one message :: agent failed once the on
   assert.is(h.sink.of('MessageFailed').length, 2, 'the third attempt found the breaker open and called nothing');
 });
 
-Breaker('failures about the request or the workspace (a replay miss, a missing key, the turn limit) do not open the breaker; a time-out does', async () => {
+Breaker('failures about the request or the workspace (a replay miss, a missing key, the turn limit, a tool that refuses the input) do not open the breaker; a time-out does', async () => {
   const codes = [
     new CaxtonError('CAX_LLM_REPLAY_MISS', { agent: 'a', file: 'agents/a/replay.json', detail: 'x' }),
     new CaxtonError('CAX_LLM_KEY_MISSING', { agent: 'a', env: 'KEY' }),
     new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: 'a', turns: 5, model: 'm' }),
+    new CaxtonError('CAX_TOOL_FAILED', { tool: 'fetch-data', fn: 'fetch', detail: 'no dataset "nosuch"' }),
   ];
   let i = 0;
   const h = harness({ a: { capabilities: ['w'], handle: () => { throw codes[i++ % codes.length]!; } } }, { breaker: BREAKER });
