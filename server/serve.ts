@@ -11,7 +11,7 @@ import { loadOrCreateToken } from './auth.js';
 import { EventLog, type EventLogOptions } from './events/log.js';
 import { EventType, MessageEvent } from './events/types.js';
 import { startRetention } from './events/retention.js';
-import { successfulDeployments } from './events/deployment-queries.js';
+import { interruptedDeployments, successfulDeployments } from './events/deployment-queries.js';
 import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
 import { Deployer } from './deploy/deployer.js';
@@ -282,6 +282,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     try {
       if (opts.restore !== false) {
         try {
+          for (const r of deployer.recordInterrupted(await interruptedDeployments(events))) {
+            logger.warn({ deploymentId: r.id, sha: r.toSha, status: r.status }, `deployment ${r.id} was cut off when the server stopped; recorded as ${r.status}`);
+          }
           const r = await deployer.restore();
           if (r && (r.status === 'failed' || r.status === 'rolled_back')) {
             logger.error({ sha: r.toSha, status: r.status, errors: r.errors }, `could not restore the last deployment (${r.toSha.slice(0, 7)}): ${r.errors[0]?.message ?? r.status}; serving nothing until the next deployment`);

@@ -9,6 +9,7 @@ import { readWorkspaceIndex } from '../git/tree-index.js';
 import { EntityCache, type LoadedWorkspace } from '../workspace/load.js';
 import { validateWorkspace } from '../workspace/validate.js';
 import type { EventSink } from '../events/log.js';
+import type { InterruptedDeployment } from '../events/deployment-queries.js';
 import { EventType } from '../events/types.js';
 import { agentEntity, planDeployment, toolEntity, type Plan, type PlanSide } from './plan.js';
 import type { DeploymentPlan, DeploymentRecord, DeploymentStatus, HeldBack, RecordIssue, Trigger } from './record.js';
@@ -146,6 +147,36 @@ export class Deployer {
       partial = prev.status === 'partial';
     }
     return (await this.deploy({ ref, trigger: 'rollback', partial })) as DeploymentRecord;
+  }
+
+  /**
+   * Start-up, before restore: a record for each deployment the server stopped during (a crash, kill
+   * -9), which began and never ended, so every deployment has one. The saved state says whether it
+   * was switched in before the stop: then it serves again, else the one before it does.
+   */
+  recordInterrupted(cut: readonly InterruptedDeployment[]): DeploymentRecord[] {
+    const saved = this.deps.state.load();
+    return cut.map((d) => {
+      const switched = !!d.toSha && saved?.deployedSha === d.toSha;
+      const record: DeploymentRecord = {
+        id: d.id,
+        ref: d.ref,
+        fromSha: null,
+        toSha: d.toSha,
+        status: switched ? 'succeeded' : 'failed',
+        trigger: d.trigger,
+        changes: { added: [], modified: [], removed: [] },
+        errors: switched ? [] : [{ code: 'interrupted', message: 'the server stopped during this deployment (a crash or kill -9) before it was switched in; the deployment before it serves' }],
+        warnings: switched ? [{ code: 'interrupted', message: 'the server stopped after this deployment was switched in and saved, before it was recorded; its changes are not known' }] : [],
+        heldBack: [],
+        noop: false,
+        message: null,
+        startedAt: d.startedAt,
+        durationMs: 0,
+      };
+      this.deps.events.append(switched ? EventType.DeploymentCompleted : EventType.DeploymentFailed, record, { deploymentId: d.id });
+      return record;
+    });
   }
 
   /**

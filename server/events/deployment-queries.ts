@@ -1,6 +1,6 @@
 // Deployment history and its statistics, as SQL over the event log.
 import type { EventLog } from './log.js';
-import { TERMINAL_DEPLOYMENT_EVENTS } from './types.js';
+import { EventType, TERMINAL_DEPLOYMENT_EVENTS } from './types.js';
 import { ROWS } from './wire.js';
 import { DeploymentRecord } from '../deploy/record.js';
 
@@ -28,6 +28,31 @@ export async function findDeployment(log: EventLog, id: string): Promise<Deploym
     { id },
   );
   return parse(rows)[0] ?? null;
+}
+
+/** A deployment that started and has no outcome: the server stopped during it (a crash, kill -9). */
+export interface InterruptedDeployment {
+  id: string;
+  /** DeploymentInitiated's time, ISO */
+  startedAt: string;
+  ref: string;
+  toSha: string;
+  trigger: DeploymentRecord['trigger'];
+}
+
+/** Deployments begun (DeploymentInitiated) and never ended by a terminal event, oldest first. */
+export async function interruptedDeployments(log: EventLog): Promise<InterruptedDeployment[]> {
+  const rows = await log.query<{ id: string; ts: string; payload: string }>(
+    `SELECT deployment_id AS id, strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, payload FROM ${ROWS}
+     WHERE type = '${EventType.DeploymentInitiated}' AND deployment_id IS NOT NULL
+       AND deployment_id NOT IN (SELECT deployment_id FROM ${ROWS} WHERE type IN (${TERMINAL}) AND deployment_id IS NOT NULL)
+     ORDER BY seq`,
+  );
+  return rows.map((r) => {
+    const p = JSON.parse(r.payload) as { ref?: string; toSha?: string; trigger?: string };
+    const trigger = DeploymentRecord.shape.trigger.safeParse(p.trigger);
+    return { id: r.id, startedAt: r.ts, ref: p.ref ?? '', toSha: p.toSha ?? '', trigger: trigger.success ? trigger.data : 'api' };
+  });
 }
 
 /** Successful deployments (succeeded or partial), newest first. */

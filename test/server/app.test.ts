@@ -66,3 +66,49 @@ Ready('a port in use fails before the last deployment is restored', async () => 
 });
 
 Ready.run();
+
+// ---
+
+const Interrupted = suite('start-up :: deployments the server stopped during');
+
+Interrupted('a deployment that began and never ended gets a record at the next start: failed if it was not switched in, succeeded with a warning if it was', async () => {
+  const repo = makeRepo(agentFiles('alpha'));
+  const first = repo.head();
+  const next = repo.commit(agentFiles('beta'), 'add beta');
+  const data = tmpDir('caxton-data-');
+  const logs = captureLogs('info');
+  try {
+    const s1 = await startTestServer({ workspace: repo.dir, dataDir: data });
+    await s1.deployer.deploy({ ref: first, trigger: 'cli' });
+    // what a kill -9 in the middle of a deployment leaves in the log: its start, and no outcome
+    s1.events.append('DeploymentInitiated', { ref: 'main', toSha: next, trigger: 'cli', partial: false }, { deploymentId: 'dep_cut1' });
+    s1.events.append('DeploymentInitiated', { ref: first, toSha: first, trigger: 'action', partial: false }, { deploymentId: 'dep_cut2' });
+    await s1.close();
+
+    const s2 = await startTestServer({ workspace: repo.dir, dataDir: data, logger: logs.logger });
+    try {
+      const cut = (await s2.api('GET', '/api/v1/deployments/dep_cut1')).body;
+      assert.equal([cut.status, cut.toSha, cut.trigger, cut.errors[0]?.code], ['failed', next, 'cli', 'interrupted']);
+      assert.match(cut.errors[0].message, /the server stopped during this deployment/);
+      const switched = (await s2.api('GET', '/api/v1/deployments/dep_cut2')).body;
+      assert.equal([switched.status, switched.errors, switched.warnings[0]?.code], ['succeeded', [], 'interrupted']);
+      assert.is((await s2.api('GET', '/api/v1/status')).body.deployedSha, first, 'what was saved serves');
+      assert.ok(logs.lines.some((l) => l.includes('dep_cut1 was cut off when the server stopped; recorded as failed')), logs.lines.join('\n'));
+    } finally {
+      await s2.close();
+    }
+    // recorded once: the next start finds nothing more to record
+    const s3 = await startTestServer({ workspace: repo.dir, dataDir: data });
+    try {
+      const history = (await s3.api('GET', '/api/v1/deployments?limit=100')).body as Array<{ id: string }>;
+      assert.is(history.filter((d) => d.id === 'dep_cut1').length, 1);
+    } finally {
+      await s3.close();
+    }
+  } finally {
+    rm(data);
+    repo.remove();
+  }
+});
+
+Interrupted.run();
