@@ -21,7 +21,7 @@ export function startRetention(events: EventLog, days: number, logger: Logger): 
         if (n > 0) {
           const payload = { events: n, before: new Date(before).toISOString(), retainDays: days };
           events.append(LogEvent.EventsPruned, payload);
-          logger.info(payload, `deleted ${n} message and tool events older than ${days} days`);
+          logger.info(payload, `deleted ${n} message and tool events older than ${days === 1 ? '1 day' : `${days} days`}`);
         }
       } catch (err) {
         logger.warn({ err }, 'could not delete old events; trying again in an hour');

@@ -16,6 +16,11 @@ export interface RoutingStats {
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** A percentile in ms to the microsecond (the log stores timings so): interpolation leaves 0.026999999999999996 */
+const ms = (v: unknown) => {
+  const n = num(v);
+  return n === null ? null : Math.round(n * 1000) / 1000;
+};
 
 export async function routingStats(log: EventLog, windowSeconds = 3600, now = Date.now()): Promise<RoutingStats> {
   // `ts` holds UTC wall time (epoch ms from the log's clock); the cut-off is computed the same way,
@@ -59,8 +64,8 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
     delivered,
     failed: failures.reduce((n, f) => n + Number(f.count), 0),
     throughputPerSecond: (delivered / sinceFirstMs) * 1000,
-    routingMs: { p50: num(lat?.p50), p95: num(lat?.p95), p99: num(lat?.p99) },
-    deliveryMs: { p50: num(del?.p50), p95: num(del?.p95), p99: num(del?.p99) },
+    routingMs: { p50: ms(lat?.p50), p95: ms(lat?.p95), p99: ms(lat?.p99) },
+    deliveryMs: { p50: ms(del?.p50), p95: ms(del?.p95), p99: ms(del?.p99) },
     failures: failures.map((f) => ({ code: f.code, count: Number(f.count) })),
     agents: agents.map((a) => ({ agent: a.agent, delivered: Number(a.delivered), failed: Number(a.failed), avgMs: num(a.avg_ms) })),
     strategies: strategies.map((s) => ({ strategy: s.strategy, count: Number(s.count) })),

@@ -46,6 +46,16 @@ Stats('counts only the events inside the window', async () => {
   });
 });
 
+Stats('percentiles to the microsecond, without the interpolation\'s float noise', async () => {
+  await withLog(async (log) => {
+    for (const [i, v] of [0.017, 0.019, 0.023, 0.027].entries()) message(log, i + 1, v);
+    const r = await routingStats(log, 3600, NOW);
+    for (const p of [r.routingMs.p50, r.routingMs.p95, r.routingMs.p99, r.deliveryMs.p99]) {
+      assert.ok(p !== null && Math.round(p * 1000) / 1000 === p && String(p).length <= 6, String(p));
+    }
+  });
+});
+
 Stats('regression :: the window does not move with the database time zone', async () => {
   await withLog(async (log) => {
     message(log, 5, 1);
