@@ -11,7 +11,7 @@ import { loadOrCreateToken } from './auth.js';
 import { EventLog, type EventLogOptions } from './events/log.js';
 import { EventType, MessageEvent } from './events/types.js';
 import { startRetention } from './events/retention.js';
-import { interruptedDeployments, successfulDeployments } from './events/deployment-queries.js';
+import { interruptedDeployments, lastWorkspace, successfulDeployments } from './events/deployment-queries.js';
 import { GitRepo, commonGitdir, findGitdir } from './git/repo.js';
 import { ensureMirror, fetchAll, hasRemote, redact } from './git/remote.js';
 import { Deployer } from './deploy/deployer.js';
@@ -280,6 +280,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       throw err;
     }
     try {
+      // one data folder, one workspace: another's history and saved deployment would mix with this one's
+      const previous = await lastWorkspace(events).catch(() => null);
+      if (previous && previous !== workspace) {
+        logger.warn({ dataDir, previous, workspace }, `the data folder ${dataDir} was last used by the workspace ${previous}: its deployments and events are mixed with this one's, and a rollback may name a commit this workspace lacks; give each workspace its own (--data)`);
+      }
       if (opts.restore !== false) {
         try {
           for (const r of deployer.recordInterrupted(await interruptedDeployments(events))) {

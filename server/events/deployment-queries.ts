@@ -55,6 +55,12 @@ export async function interruptedDeployments(log: EventLog): Promise<Interrupted
   });
 }
 
+/** The workspace the last server on this log served (its ServerStarted), or null before the first. */
+export async function lastWorkspace(log: EventLog): Promise<string | null> {
+  const rows = await log.query<{ w: string | null }>(`SELECT payload->>'workspace' AS w FROM ${ROWS} WHERE type = '${EventType.ServerStarted}' ORDER BY seq DESC LIMIT 1`);
+  return rows[0]?.w ?? null;
+}
+
 /** Successful deployments (succeeded or partial), newest first. */
 export async function successfulDeployments(log: EventLog, limit = 100): Promise<DeploymentRecord[]> {
   const rows = await log.query<{ payload: string }>(

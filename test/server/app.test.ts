@@ -69,7 +69,7 @@ Ready.run();
 
 // ---
 
-const Interrupted = suite('start-up :: deployments the server stopped during');
+const Interrupted = suite('start-up :: what the log says of earlier runs');
 
 Interrupted('a deployment that began and never ended gets a record at the next start: failed if it was not switched in, succeeded with a warning if it was', async () => {
   const repo = makeRepo(agentFiles('alpha'));
@@ -108,6 +108,26 @@ Interrupted('a deployment that began and never ended gets a record at the next s
   } finally {
     rm(data);
     repo.remove();
+  }
+});
+
+Interrupted('a data folder last used by another workspace :: a warning naming both, and the advice of one folder each', async () => {
+  const one = makeRepo(agentFiles('alpha'));
+  const other = makeRepo(agentFiles('beta'));
+  const data = tmpDir('caxton-data-');
+  const logs = captureLogs('info');
+  try {
+    await (await startTestServer({ workspace: one.dir, dataDir: data })).close();
+    await (await startTestServer({ workspace: one.dir, dataDir: data, logger: logs.logger })).close();
+    assert.not.ok(logs.lines.some((l) => l.includes('was last used by')), 'the same workspace again: no warning');
+    await (await startTestServer({ workspace: other.dir, dataDir: data, logger: logs.logger })).close();
+    const warning = logs.lines.find((l) => l.includes('was last used by the workspace'));
+    assert.ok(warning, logs.lines.join('\n'));
+    assert.ok(warning!.includes(one.dir) && warning!.includes('give each workspace its own (--data)'), warning);
+  } finally {
+    rm(data);
+    one.remove();
+    other.remove();
   }
 });
 
