@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import { ApiClient } from '../../cli/client.js';
 import { toCaxtonError } from '../../server/errors.js';
-import type { DeploymentPlan, DeploymentRecord } from '../../server/deploy/record.js';
+import type { DeploymentPlan, DeploymentRecord, RecordIssue } from '../../server/deploy/record.js';
 import { decide, readContext, runUrl, type Inputs, type RunContext } from './context.js';
 import { withRetry } from './retry.js';
 import { GitHubApi } from './github-api.js';
@@ -18,9 +18,15 @@ function bool(name: string, fallback: boolean): boolean {
 export function readInputs(): Inputs {
   const retries = Number(core.getInput('retries') || '3');
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new Error(`Input retries must be a whole number from 0 to 10 (got "${core.getInput('retries')}")`);
+  // core checks `required` before it trims: a value of spaces would pass, then be empty
+  const required = (name: string) => {
+    const v = core.getInput(name);
+    if (!v) throw new Error(`Input required and not supplied: ${name}`);
+    return v;
+  };
   return {
-    serverUrl: core.getInput('server-url', { required: true }),
-    token: core.getInput('token', { required: true }),
+    serverUrl: required('server-url'),
+    token: required('token'),
     ref: core.getInput('ref'),
     dryRun: bool('dry-run', false),
     partial: bool('partial', false),
@@ -43,6 +49,15 @@ export function scrub(text: string): string {
 
 function fail(message: string): void {
   core.setFailed(scrub(message));
+}
+
+/** Each problem as an annotation on its file and line, which GitHub shows in the pull request's diff. */
+function annotate(issues: readonly RecordIssue[], kind: 'error' | 'warning'): void {
+  for (const i of issues.slice(0, 10)) {
+    if (!i.file) continue;
+    const text = scrub(`${i.message}${i.suggestion ? ` → ${i.suggestion}` : ''}`);
+    core[kind](text, { title: `Caxton: ${i.code}`, file: i.file, ...(i.line ? { startLine: i.line } : {}), ...(i.column ? { startColumn: i.column } : {}) });
+  }
 }
 
 async function writeSummary(markdown: string): Promise<void> {
@@ -124,6 +139,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (gh && ctx.pullRequest) {
       await report('update the pull-request comment', () => gh.upsertComment({ issue: ctx.pullRequest!.number, marker: COMMENT_MARKER, body: `${COMMENT_MARKER}\n${md}` }));
     }
+    annotate(preview.errors, 'error');
+    annotate(preview.heldBack.flatMap((h) => h.issues), 'warning');
     if (preview.outcome === 'failed' && inputs.failOnInvalid) {
       fail(`Deploying ${preview.toSha.slice(0, 7)} would fail: ${preview.errors.length} problem(s), listed in the job summary.\n${preview.errors
         .slice(0, 10)
@@ -158,6 +175,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     return;
   }
   await writeSummary(renderDeployment(record, reportCtx));
+  annotate(record.errors, 'error');
+  annotate(record.heldBack.flatMap((h) => h.issues), 'warning');
   setOutputs({ id: record.id, status: record.status, sha: record.toSha, outcome: record.status });
   const ok = record.status === 'succeeded' || record.status === 'partial';
   await ghStatus(ok ? 'success' : 'failure', `${record.status}: ${record.id} (${record.durationMs} ms)`);

@@ -90,6 +90,8 @@ Deploy('a failing deployment fails the step with the errors and their fixes; the
     assert.match(err, /→ .*capabilities/, 'the suggestion');
     assert.match(r.summary, /## ❌ Caxton deployment of `[0-9a-f]{7}` failed/);
     assert.match(r.summary, /### Errors/);
+    // each problem an annotation on its file and line, which the pull request's diff shows
+    assert.match(r.stdout, /^::error title=Caxton%3A unknown-key,file=agents\/a\/agent\.toml,line=\d+,col=\d+::unknown key "capabilites".*capabilities/m);
     assert.is((await s.call('GET', '/api/v1/status')).body.deployedSha, deployed);
   } finally {
     await s.close();
@@ -148,6 +150,14 @@ Deploy('a server that cannot be reached is retried, then fails the step with exi
   assert.match(errorOf(r), /Cannot reach the Caxton server .*\[CAX_SERVER_UNREACHABLE\]/);
   assert.match(errorOf(r), /server-url input/);
   assert.is(r.outputs.status, 'error');
+});
+
+Deploy('a token of spaces is a missing token: the step fails before any request', async () => {
+  const port = await closedPort();
+  const r = await runAction({ inputs: { 'server-url': `http://127.0.0.1:${port}`, token: '   ' }, sha: 'a'.repeat(40) });
+  assert.is(r.code, 1, show(r));
+  assert.match(errorOf(r), /Input required and not supplied: token/);
+  assert.not.match(r.stdout, /retry/);
 });
 
 Deploy('a missing required input fails the step', async () => {
