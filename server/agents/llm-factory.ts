@@ -60,7 +60,10 @@ export function llmAgentFactory(o: LlmFactoryOptions): LlmAgentFactory {
     const file = `agents/${name}/${settings.replayFile}`;
     if (settings.provider === 'replay') {
       const bytes = await readAtCommit(o.repo, sha, file);
-      if (!bytes) throw new Error(`provider = "replay" plays back ${file}, which commit ${sha.slice(0, 7)} does not have; record it first (docs/llm.md)`);
+      if (!bytes) {
+        const why = o.replayAll ? 'the server runs with CAXTON_LLM_REPLAY=1, so every LLM agent plays back its recording' : 'provider = "replay" plays it back';
+        throw new Error(`agent ${name} has no recording: ${why}, and commit ${sha.slice(0, 7)} lacks ${file}; record it first (docs/llm.md)`);
+      }
       const cassette = parseCassette(Buffer.from(bytes).toString('utf8'), file);
       return llmAgent({ name, spec, provider: sdkProvider({ agent: name, settings, cassette, env }) });
     }

@@ -98,13 +98,19 @@ Replay('a request the recording lacks :: CAX_LLM_REPLAY_MISS naming the file', a
   assert.match((err as CaxtonError).message, /something else/);
 });
 
-Replay('a recording missing from the commit :: the build fails, naming the file', async () => {
+Replay('a recording missing from the commit :: the build fails, naming the agent, the file and why it is played back', async () => {
   try {
     await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }) });
     assert.unreachable('built');
   } catch (err) {
-    assert.match((err as Error).message, /agents\/helper\/replay\.json/);
+    assert.match((err as Error).message, /^agent helper has no recording: provider = "replay" plays it back, and commit \w{7} lacks agents\/helper\/replay\.json/);
   }
+  // server-wide replay: an agent whose provider is not "replay" is told why it is played back
+  const files = { 'agents/helper/agent.toml': agentToml({ base_url: 'http://127.0.0.1:9/v1' }) };
+  repo = makeRepo(files);
+  const all = llmAgentFactory({ repo: new GitRepo(repo.dir), env: () => ({}), replayAll: true });
+  const err = await Promise.resolve().then(() => all({ name: 'helper', spec: AgentFile.parse(parse(files['agents/helper/agent.toml']!)), sha: repo.head() })).catch((e: Error) => e);
+  assert.match((err as Error).message, /the server runs with CAXTON_LLM_REPLAY=1, so every LLM agent plays back its recording/);
 });
 
 Replay('a file that is not a recording :: the build fails, naming the file', async () => {
