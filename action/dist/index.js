@@ -21640,7 +21640,10 @@ var ERRORS = {
     status: 503,
     exit: 1,
     message: (d) => `Every agent that could answer is failing; their circuit breakers are open (${list(d.agents)})`,
-    suggestions: (d) => [`Retry after ${utc(d.retryAt)}; "caxton agents" shows each breaker, "caxton events --type MessageFailed" what failed.`]
+    suggestions: (d) => [
+      ...Array.isArray(d.last) ? d.last.map((l) => `Last failure of ${String(l)}`) : [],
+      `Retry after ${utc(d.retryAt)}; "caxton agents" shows each breaker, "caxton events --type MessageFailed" what failed.`
+    ]
   },
   CAX_AGENTS_UNAVAILABLE: {
     status: 503,

@@ -71,7 +71,7 @@ const FINAL: ReadonlySet<string> = new Set<ErrorCode>([
 /** Final failures that still count against the agent's breaker: it gave no answer in its time. */
 const UNWELL: ReadonlySet<string> = new Set<ErrorCode>(['CAX_AGENT_TIMEOUT']);
 
-export function failureError(f: RoutingFailure): CaxtonError {
+export function failureError(f: RoutingFailure, lastFailure?: (agent: string) => string | undefined): CaxtonError {
   switch (f.code) {
     case 'no-capable-agent':
       return new CaxtonError('CAX_NO_CAPABLE_AGENT', f, { details: { capabilities: f.capabilities, nearest: f.nearest } });
@@ -79,7 +79,12 @@ export function failureError(f: RoutingFailure): CaxtonError {
       return new CaxtonError('CAX_UNKNOWN_RECEIVER', f, { details: { agents: f.agents, nearest: f.nearest } });
     case 'circuit-open': {
       const retryAt = new Date(f.retryAt).toISOString();
-      return new CaxtonError('CAX_CIRCUIT_OPEN', { agents: f.agents, retryAt }, { details: { retryAt } });
+      // what opened them, so the answer says why and not only when
+      const last = f.agents.flatMap((a) => {
+        const why = lastFailure?.(a);
+        return why ? [`${a}: ${why}`] : [];
+      });
+      return new CaxtonError('CAX_CIRCUIT_OPEN', { agents: f.agents, retryAt, last }, { details: { retryAt, lastFailures: last } });
     }
     case 'all-unavailable':
       return new CaxtonError('CAX_AGENTS_UNAVAILABLE', f);
@@ -124,6 +129,8 @@ const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Dispatcher {
   private readonly breakers = new WeakMap<LiveAgent, BreakerState>();
+  /** each agent's last failure that counted against its breaker, for a CAX_CIRCUIT_OPEN to name (agents are few) */
+  private readonly lastFailures = new Map<string, string>();
   private readonly inFlight = new Map<string, number>();
   private readonly counters = new Map<string, number>();
   private readonly now: () => number;
@@ -271,7 +278,7 @@ export class Dispatcher {
           if (attempt < cfg.attempts) continue;
           throw this.fail(msg, agentFailed(lastAgent, attempt - 1, lastError), { attempt });
         }
-        throw this.fail(msg, failureError(f), { attempt, ...(lastError ? { after: lastError.code } : {}) });
+        throw this.fail(msg, failureError(f, (a) => this.lastFailures.get(a)), { attempt, ...(lastError ? { after: lastError.code } : {}) });
       }
       this.counters.set(key, counter + 1);
       const live = current.agents.get(decision.agent)!;
@@ -295,7 +302,10 @@ export class Dispatcher {
         const final = FINAL.has(e.code);
         // a failure nested deeper, or one about the request (a replay miss, a missing key): not its fault, keep its record
         if (nested || (final && !UNWELL.has(e.code))) this.breakers.set(live, breakerRelease(this.breaker(live)));
-        else this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
+        else {
+          this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
+          this.lastFailures.set(live.name, `${e.code}: ${e.message.slice(0, 300)}`);
+        }
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
         if (final || nested) throw markNested(e);
         (tried ??= new Set()).add(live.name);

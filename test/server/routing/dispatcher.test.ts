@@ -465,8 +465,11 @@ Breaker('with every capable agent open :: CAX_CIRCUIT_OPEN with retryAt', async 
   const e = await rejection(h.d.send(req({ capability: 'w' })));
   assert.is(e.code, 'CAX_CIRCUIT_OPEN');
   const retryAt = new Date(openedAt + BREAKER.openMs).toISOString();
-  assert.equal(e.details, { retryAt });
-  assert.equal(e.data, { agents: ['flaky'], retryAt });
+  // what opened it, not only when it closes
+  const last = ['flaky: CAX_INTERNAL: Internal error: boom'];
+  assert.equal(e.details, { retryAt, lastFailures: last });
+  assert.equal(e.data, { agents: ['flaky'], retryAt, last });
+  assert.is(e.suggestions[0], 'Last failure of flaky: CAX_INTERNAL: Internal error: boom');
   assert.is(h.sink.of('RoutingFailed').at(-1)!.code, 'CAX_CIRCUIT_OPEN');
 
   state.healthy = true;
