@@ -35,6 +35,8 @@ export interface ServerDeps {
   logger: Logger;
   /** What a deployment without a ref deploys: HEAD of a local workspace, the branch of a remote one. */
   defaultRef: string;
+  /** what the server deploys from: the workspace folder, or the remote's URL (credentials redacted) */
+  source?: { workspace: string; remote: boolean };
   bodyLimit?: number;
   /** POST /webhooks/github: secret, deploy branch, rate limit */
   webhooks?: WebhookSettings;

@@ -269,6 +269,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       logger,
       defaultRef: opts.repo ? branch : 'HEAD',
+      source: { workspace, remote: !!opts.repo },
       webhooks: { ...opts.webhooks, secret: opts.webhookSecret || process.env.CAXTON_WEBHOOK_SECRET || null, branch, branchTip },
     });
     const host = opts.host ?? '127.0.0.1';

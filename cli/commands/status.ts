@@ -17,6 +17,8 @@ interface StatusView {
   heldBack: HeldBack[];
   lastDeployment: DeploymentRecord | null;
   lock: { reason: string; since: string } | null;
+  /** a server from before this field gives none */
+  source?: { workspace: string; remote: boolean; defaultRef: string } | null;
 }
 
 /**
@@ -82,6 +84,10 @@ export const status: Command = {
     for (const h of view.heldBack) lines.push(pc.yellow(`Held back: ${h.kind} ${h.name} (${h.reason})`));
     const last = view.lastDeployment;
     if (last && last.status !== 'succeeded') lines.push(`Last deployment: ${last.id} ${last.status}`);
+    if (!pending && view.source?.remote) {
+      // no checkout here to compare with: the server's branch is what a deployment would take
+      lines.push(`Following ${view.source.workspace} (branch ${view.source.defaultRef}); what its tip would change: caxton deploy --dry-run`);
+    }
     if (pending) {
       const n = countChanges(pending.changes);
       lines.push(n ? `Pending at HEAD ${short(pending.headSha)}: ${plural(n, 'change')} (${pendingAdvice(pending.changes, view.heldBack)})` : `HEAD ${short(pending.headSha)}: nothing pending`);

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { describeSnapshot } from '../deploy/snapshot.js';
 
 export default async function statusRoutes(app: FastifyInstance): Promise<void> {
-  const { deployer } = app.deps;
+  const { deployer, defaultRef } = app.deps;
+  const source = app.deps.source ? { ...app.deps.source, defaultRef } : null;
   app.get('/status', async () => {
     const s = deployer.snapshot;
     const view = s ? describeSnapshot(s) : { agents: [], tools: [] };
@@ -17,6 +18,8 @@ export default async function statusRoutes(app: FastifyInstance): Promise<void> 
       lastDeployment: deployer.lastDeployment,
       running: deployer.running,
       lock: deployer.lock ? { reason: deployer.lock.reason, since: deployer.lock.since, by: deployer.lock.by } : null,
+      // what it follows: a workspace folder (defaultRef HEAD), or a remote and its branch
+      source,
     };
   });
 }

@@ -70,6 +70,9 @@ Remote('follows a bare remote end to end: clone, git push + signed webhook deplo
     const r = await runCli(['deploy', '--json', '--server', server.url, '--token', tokenOf(data)], { cwd });
     assert.is(r.code, 0, r.stderr);
     assert.is(JSON.parse(r.stdout).toSha, next);
+    // status outside a checkout: what the server follows, and how to see what the branch would change
+    const st = await runCli(['status', '--server', server.url, '--token', tokenOf(data)], { cwd });
+    assert.match(st.stdout, new RegExp(`Following ${pathToFileURL(remote.origin).href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(branch release\\); what its tip would change: caxton deploy --dry-run`));
     const status = (await call('GET', '/api/v1/status')).body;
     assert.equal(status.agents.map((a: { name: string }) => a.name).sort(), ['a', 'b', 'c']);
   } finally {
