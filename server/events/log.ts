@@ -125,6 +125,8 @@ export class EventLog implements EventSink {
     try {
       log.seq = (await log.request({ op: 'open', file: opts.file, stored: log.storedBytes.buffer as SharedArrayBuffer })) as number;
     } catch (err) {
+      // the caller reports why it could not open (a data folder in use, say): its worker's exit is not news
+      log.closed = true;
       await worker.terminate();
       throw err;
     }

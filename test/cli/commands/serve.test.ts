@@ -64,6 +64,22 @@ Serve('refuses a port in use, with a hint', async () => {
   }
 });
 
+Serve('a data folder another server holds :: CAX_DATA_DIR_IN_USE alone, without the event log worker\'s exit logged as an error first', async () => {
+  const repo = makeRepo(agentFiles('alpha'));
+  let first: ServeChild | undefined;
+  try {
+    first = await spawnServe({ cwd: repo.dir });
+    const r = await runCli(['serve', '--port', '0'], { cwd: repo.dir });
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\[CAX_DATA_DIR_IN_USE\]/);
+    assert.not.match(r.stderr, /event log worker exited/);
+    assert.not.match(r.stderr, /"level":50/);
+  } finally {
+    await first?.stop();
+    repo.remove();
+  }
+});
+
 Serve('a bad --port, --max-body or --retain-days is a usage error that names the flag and its value', async () => {
   const repo = makeRepo(agentFiles('alpha'));
   try {
