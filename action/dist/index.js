@@ -22179,12 +22179,13 @@ function renderDeployment(r, ctx) {
   const failed = r.status === "failed" || r.status === "rolled_back";
   return [
     `## ${icon} ${title}`,
-    failed ? "Nothing changed: the previous deployment keeps serving." : "",
+    failed ? r.fromSha ? "Nothing changed: the previous deployment keeps serving." : "Nothing changed: nothing was deployed before, so nothing serves yet." : "",
     outcome,
     renderChanges(r.changes),
     renderHeldBack(r.heldBack),
     renderIssues("Errors", r.errors),
-    renderIssues("Warnings", r.warnings)
+    renderIssues("Warnings", r.warnings),
+    ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : ""
   ].filter(Boolean).join("\n\n").concat("\n");
 }
 var OUTCOME_WORDS = { succeeded: "would succeed", partial: "would deploy partially", failed: "would fail", rolled_back: "would fail" };
@@ -22192,7 +22193,8 @@ function renderPreview(p, ctx) {
   const icon = p.outcome === "failed" ? "\u274C" : p.outcome === "partial" ? "\u{1F7E1}" : "\u{1F50D}";
   const head = `## ${icon} Caxton preview${ctx.what ? ` for ${text(ctx.what)}` : ""}: ${OUTCOME_WORDS[p.outcome] ?? p.outcome}`;
   const line = p.noop ? `${code(short(p.toSha))} is what runs now: merging changes nothing. Nothing was deployed.` : `Deploying ${code(short(p.toSha))} over ${p.fromSha ? `the running ${code(short(p.fromSha))}` : "an empty server"} would end **${p.outcome}**. Nothing was deployed.`;
-  return [head, line, renderChanges(p.changes), renderHeldBack(p.heldBack), renderIssues("Validation errors", p.errors), renderIssues("Warnings", p.warnings), ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : ""].filter(Boolean).join("\n\n").concat("\n");
+  const lock = ctx.lock ? `\u26A0\uFE0F **The server's deploy lock is set** since ${text(ctx.lock.since)}: ${text(ctx.lock.reason)}. A push or Action deployment after merging is refused until \`caxton unlock\`.` : "";
+  return [head, line, lock, renderChanges(p.changes), renderHeldBack(p.heldBack), renderIssues("Validation errors", p.errors), renderIssues("Warnings", p.warnings), ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : ""].filter(Boolean).join("\n\n").concat("\n");
 }
 function actionSuggestions(e, serverUrl) {
   if (e.code === "CAX_SERVER_UNREACHABLE") {
@@ -22333,7 +22335,8 @@ ${scrub(md2)}` }));
       fail(failureMessage(e));
       return;
     }
-    const md = renderPreview(preview, { ...reportCtx, what: plan.what });
+    const lock = await client.get("/api/v1/status").then((st) => st.lock, () => null);
+    const md = renderPreview(preview, { ...reportCtx, what: plan.what, lock });
     await writeSummary(md);
     setOutputs({ id: "", status: "dry-run", sha: preview.toSha, outcome: preview.outcome });
     if (gh && ctx.pullRequest) {

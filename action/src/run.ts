@@ -133,7 +133,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       fail(failureMessage(e));
       return;
     }
-    const md = renderPreview(preview, { ...reportCtx, what: plan.what });
+    // the lock decides whether a merge deploys at all; a status the server cannot give leaves it out
+    const lock = await client.get<{ lock: { reason: string; since: string } | null }>('/api/v1/status').then((st) => st.lock, () => null);
+    const md = renderPreview(preview, { ...reportCtx, what: plan.what, lock });
     await writeSummary(md);
     setOutputs({ id: '', status: 'dry-run', sha: preview.toSha, outcome: preview.outcome });
     if (gh && ctx.pullRequest) {

@@ -120,12 +120,13 @@ export function renderDeployment(r: DeploymentRecord, ctx: ReportContext): strin
   const failed = r.status === 'failed' || r.status === 'rolled_back';
   return [
     `## ${icon} ${title}`,
-    failed ? 'Nothing changed: the previous deployment keeps serving.' : '',
+    failed ? (r.fromSha ? 'Nothing changed: the previous deployment keeps serving.' : 'Nothing changed: nothing was deployed before, so nothing serves yet.') : '',
     outcome,
     renderChanges(r.changes),
     renderHeldBack(r.heldBack),
     renderIssues('Errors', r.errors),
     renderIssues('Warnings', r.warnings),
+    ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : '',
   ]
     .filter(Boolean)
     .join('\n\n')
@@ -135,13 +136,15 @@ export function renderDeployment(r: DeploymentRecord, ctx: ReportContext): strin
 const OUTCOME_WORDS: Record<string, string> = { succeeded: 'would succeed', partial: 'would deploy partially', failed: 'would fail', rolled_back: 'would fail' };
 
 /** The dry-run preview: what deploying `ref` would change against what runs now. */
-export function renderPreview(p: DeploymentPlan, ctx: ReportContext & { what?: string }): string {
+export function renderPreview(p: DeploymentPlan, ctx: ReportContext & { what?: string; lock?: { reason: string; since: string } | null }): string {
   const icon = p.outcome === 'failed' ? '❌' : p.outcome === 'partial' ? '🟡' : '🔍';
   const head = `## ${icon} Caxton preview${ctx.what ? ` for ${text(ctx.what)}` : ''}: ${OUTCOME_WORDS[p.outcome] ?? p.outcome}`;
   const line = p.noop
     ? `${code(short(p.toSha))} is what runs now: merging changes nothing. Nothing was deployed.`
     : `Deploying ${code(short(p.toSha))} over ${p.fromSha ? `the running ${code(short(p.fromSha))}` : 'an empty server'} would end **${p.outcome}**. Nothing was deployed.`;
-  return [head, line, renderChanges(p.changes), renderHeldBack(p.heldBack), renderIssues('Validation errors', p.errors), renderIssues('Warnings', p.warnings), ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : '']
+  // the plan is what a deployment would do; while the lock is set, a merge's push or Action deploy does not run at all
+  const lock = ctx.lock ? `⚠️ **The server's deploy lock is set** since ${text(ctx.lock.since)}: ${text(ctx.lock.reason)}. A push or Action deployment after merging is refused until \`caxton unlock\`.` : '';
+  return [head, line, lock, renderChanges(p.changes), renderHeldBack(p.heldBack), renderIssues('Validation errors', p.errors), renderIssues('Warnings', p.warnings), ctx.runUrl ? `<sub>[workflow run](${ctx.runUrl})</sub>` : '']
     .filter(Boolean)
     .join('\n\n')
     .concat('\n');

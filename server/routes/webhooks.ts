@@ -114,12 +114,16 @@ export default async function webhookRoutes(app: FastifyInstance): Promise<void>
       return reply.status(200).send({ status, delivery, reason, ...extra });
     };
 
+    // a ping deploys nothing, so its redelivery (GitHub's "Redeliver" on the hook's first delivery) answers pong again
+    if (name === 'ping') {
+      const payload = parsePayload(text, header(req, 'content-type'));
+      return ignore('ping: the webhook reaches Caxton', { zen: (payload as { zen?: unknown })?.zen ?? null }, 'pong');
+    }
     if (!(await ledger.claim(delivery))) {
       return ignore(`delivery ${delivery} was handled before; nothing is deployed again`, { duplicate: true }, 'duplicate');
     }
     try {
       const payload = parsePayload(text, header(req, 'content-type'));
-      if (name === 'ping') return await ignore('ping: the webhook reaches Caxton', { zen: (payload as { zen?: unknown })?.zen ?? null }, 'pong');
       if (name !== 'push') return await ignore(`event "${name}" is not handled; only push deploys`);
       const decision = classifyPush({ payload: parseInput(PushPayload, payload), branch: settings.branch });
       if (decision.action === 'ignore') return await ignore(decision.reason, { ref: decision.ref });

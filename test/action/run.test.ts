@@ -186,7 +186,14 @@ Preview('a pull_request run previews the head commit, deploys nothing and writes
     assert.match(r.summary, /## 🔍 Caxton preview for pull request #7 \([0-9a-f]{7}\): would succeed/);
     assert.match(r.summary, /Nothing was deployed/);
     assert.match(r.summary, /`capabilities` −summarize \(breaking\)/);
+    assert.not.match(r.summary, /deploy lock/);
     noTokens(r);
+
+    // under the deploy lock the plan is the same, and the preview says a merge would not deploy
+    await s.call('POST', '/api/v1/lock', { reason: 'incident 42' });
+    const locked = await runAction({ inputs: { 'server-url': s.server.url, token: TOKEN }, sha: 'f'.repeat(40), event: { name: 'pull_request', payload } });
+    assert.is(locked.code, 0, show(locked));
+    assert.match(locked.summary, /The server's deploy lock is set\*\* since .*: incident 42\. A push or Action deployment after merging is refused until `caxton unlock`/);
   } finally {
     await s.close();
   }

@@ -83,6 +83,14 @@ Deployment('a failed one says nothing changed and lists the errors with their fi
   assert.match(md, /\| `agents\/a\/agent.toml:3:1` \| `unknown-key` \| unknown key "capabilites" \| did you mean "capabilities"\? \|/);
 });
 
+Deployment('a failed first deployment says nothing serves; every deployment links its workflow run', () => {
+  const first = renderDeployment(record({ status: 'failed', fromSha: null }), { serverUrl: 'x', runUrl: 'https://github.com/o/r/actions/runs/9' });
+  assert.match(first, /nothing was deployed before, so nothing serves yet/);
+  assert.not.match(first, /keeps serving/);
+  assert.match(first, /\[workflow run\]\(https:\/\/github.com\/o\/r\/actions\/runs\/9\)/);
+  assert.not.match(renderDeployment(record(), { serverUrl: 'x' }), /workflow run/, 'none without a run');
+});
+
 Deployment('workspace text cannot break the table or inject HTML', () => {
   const md = renderDeployment(record({ message: 'evil | <script>alert(1)</script>\nsecond line' }), { serverUrl: 'x' });
   assert.ok(md.includes('| Commit message | evil \\| &lt;script&gt;alert(1)&lt;/script&gt; second line |'), md);

@@ -394,6 +394,9 @@ Ignored('ping answers 200', async () => {
     assert.is(res.status, 200);
     assert.is(res.body.status, 'pong');
     assert.is(res.body.zen, 'Keep it logically awesome.');
+    // GitHub's Redeliver of the same ping: pong again, not "duplicate"
+    const again = await deliver(env.server.url, { event: 'ping', body: JSON.stringify(pingPayload()), secret: SECRET, id: res.id });
+    assert.equal([again.status, again.body.status], [200, 'pong']);
   } finally {
     await env.close();
   }
