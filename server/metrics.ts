@@ -41,6 +41,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly toolCalls = new client.Counter({
+    name: 'caxton_tool_calls_total',
+    help: 'Tool calls by tool and outcome (ok, or why it failed: permission, schema, timeout, memory, output, trap, error, quarantined, unavailable, not-found)',
+    labelNames: ['tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly toolDuration = new client.Histogram({
+    name: 'caxton_tool_call_seconds',
+    help: 'Time a tool call ran in its sandbox',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    labelNames: ['tool'] as const,
+    registers: [this.registry],
+  });
+
   private readonly dropped = new client.Counter({
     name: 'caxton_events_dropped_total',
     help: 'Message and tool events the event log shed while it was behind (each time also an EventsDropped event)',
@@ -58,6 +72,11 @@ export class Metrics {
         this.set(read());
       },
     });
+  }
+
+  toolCall(c: { tool: string; outcome: string; ms: number }): void {
+    this.toolCalls.inc({ tool: c.tool, outcome: c.outcome });
+    this.toolDuration.observe({ tool: c.tool }, c.ms / 1000);
   }
 
   eventsDropped(types: Record<string, number>): void {

@@ -194,7 +194,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     events,
     state: new StateStore(dataDir),
     factory: opts.factory ?? runtimeFactory({
-      createTool: createSandbox({ events, logger, pathsBase: opts.repo ? dataDir : workspace }).createTool,
+      createTool: createSandbox({ events, logger, pathsBase: opts.repo ? dataDir : workspace, onCall: (c) => metrics.toolCall(c) }).createTool,
       createLlmAgent: llmAgentFactory({
         repo,
         logger,

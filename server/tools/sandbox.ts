@@ -41,6 +41,8 @@ export interface SandboxOptions {
    * waits for them and fails the deployment if the plugin does not start.
    */
   warmup?: 'background' | 'await';
+  /** every call's outcome (metrics): `ok`, or why it failed (permission, schema, timeout, trap, …) */
+  onCall?: (call: { tool: string; outcome: string; ms: number }) => void;
 }
 
 /**
@@ -251,6 +253,7 @@ class Sandboxed implements SandboxedTool {
       throw err;
     }
     const durationMs = roundMs(outcome.ms);
+    this.opts.onCall?.({ tool: this.name, outcome: 'ok', ms: outcome.ms });
     this.opts.events?.append(ToolEvent.ToolExecuted, {
       tool: this.name,
       fn,
@@ -264,6 +267,7 @@ class Sandboxed implements SandboxedTool {
 
   private fail(fn: string, agent: string | null, reason: ToolFailureReason, ms: number, err: CaxtonError, pages?: number): CaxtonError {
     this.failures++;
+    this.opts.onCall?.({ tool: this.name, outcome: reason, ms });
     this.opts.events?.append(ToolEvent.ToolExecutionFailed, {
       tool: this.name,
       fn,

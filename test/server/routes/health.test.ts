@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { agentFiles } from '../../util/workspace.js';
+import { agentFiles, toolFiles } from '../../util/workspace.js';
+import { pluginWasm } from '../../util/plugins.js';
 import { assertJson, serveRepo } from '../../util/http.js';
 
 // ---
@@ -74,6 +75,22 @@ Metrics('counts deployments by status and trigger', async () => {
     assert.match(res.text, /^caxton_deployment_duration_seconds_count\{status="succeeded"\} 1$/m);
     assert.match(res.text, /^caxton_agents_deployed 1$/m);
     assert.match(res.text, /^caxton_tools_deployed 0$/m);
+  } finally {
+    await s.close();
+  }
+});
+
+Metrics('counts tool calls by tool and outcome, and times them', async () => {
+  const s = await serveRepo({ ...agentFiles('a'), ...toolFiles('fx', ['echo', 'fails'], pluginWasm('fixture')) });
+  try {
+    assertJson(await s.call('POST', '/api/v1/deployments', {}), 201);
+    assert.is((await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { a: 1 } })).status, 200);
+    assert.is((await s.call('POST', '/api/v1/tools/fx/call', { function: 'fails', input: {} })).status, 502);
+    const res = await s.anon('GET', '/metrics');
+    assert.match(res.text, /^# TYPE caxton_tool_calls_total counter$/m);
+    assert.match(res.text, /^caxton_tool_calls_total\{tool="fx",outcome="ok"\} 1$/m);
+    assert.match(res.text, /^caxton_tool_calls_total\{tool="fx",outcome="error"\} 1$/m);
+    assert.match(res.text, /^caxton_tool_call_seconds_count\{tool="fx"\} 2$/m);
   } finally {
     await s.close();
   }
