@@ -21587,7 +21587,7 @@ var ERRORS = {
     exit: 1,
     message: (d) => `Port ${String(d.port)} on ${String(d.host)} is already in use`,
     suggestions: (d) => [
-      `Choose another port: caxton serve --port ${Number(d.port) + 1}`,
+      `Choose another port: caxton serve --port ${Number(d.port) + 1}, or --port 0 for any free one (the ready line names it; point the CLI at it with --server or CAXTON_URL)`,
       `See which process holds it: lsof -i :${String(d.port)} (or ss -ltnp 'sport = :${String(d.port)}')`
     ]
   },
