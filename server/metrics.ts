@@ -6,61 +6,32 @@ import type { Snapshot } from './deploy/snapshot.js';
 
 export class Metrics {
   readonly registry = new client.Registry();
-  private readonly deployments = new client.Counter({
-    name: 'caxton_deployments_total',
-    help: 'Deployments by final status and trigger',
-    labelNames: ['status', 'trigger'] as const,
-    registers: [this.registry],
-  });
-  private readonly duration = new client.Histogram({
-    name: 'caxton_deployment_duration_seconds',
-    help: 'Server-side deployment duration',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): client.Counter<L> {
+    return new client.Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): client.Histogram<L> {
+    return new client.Histogram({ name, help, buckets, labelNames, registers: [this.registry] });
+  }
+
+  private readonly deployments = this.counter('caxton_deployments_total', 'Deployments by final status and trigger', ['status', 'trigger']);
+  private readonly duration = this.histogram('caxton_deployment_duration_seconds', 'Server-side deployment duration', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['status']);
   private readonly agents = new client.Gauge({ name: 'caxton_agents_deployed', help: 'Agents in the live snapshot', registers: [this.registry] });
   private readonly tools = new client.Gauge({ name: 'caxton_tools_deployed', help: 'Tools in the live snapshot', registers: [this.registry] });
 
-  private readonly messages = new client.Counter({
-    name: 'caxton_messages_total',
-    help: 'Client messages by outcome (ok, or the error code)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly routing = new client.Histogram({
-    name: 'caxton_routing_seconds',
-    help: 'Time spent routing a message (decisions and retry backoff), excluding the agent',
-    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.1, 1],
-    registers: [this.registry],
-  });
-  private readonly messageDuration = new client.Histogram({
-    name: 'caxton_message_duration_seconds',
-    help: 'Time from receiving a message to its reply',
-    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-    registers: [this.registry],
-  });
+  private readonly messages = this.counter('caxton_messages_total', 'Client messages by outcome (ok, or the error code)', ['outcome']);
+  private readonly routing = this.histogram('caxton_routing_seconds', 'Time spent routing a message (decisions and retry backoff), excluding the agent', [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.1, 1]);
+  private readonly messageDuration = this.histogram('caxton_message_duration_seconds', 'Time from receiving a message to its reply', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]);
 
-  private readonly toolCalls = new client.Counter({
-    name: 'caxton_tool_calls_total',
-    help: 'Tool calls by tool and outcome (ok, or why it failed: permission, schema, timeout, memory, output, trap, error, quarantined, unavailable, not-found)',
-    labelNames: ['tool', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly toolDuration = new client.Histogram({
-    name: 'caxton_tool_call_seconds',
-    help: 'Time a tool call ran in its sandbox',
-    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    labelNames: ['tool'] as const,
-    registers: [this.registry],
-  });
+  private readonly toolCalls = this.counter(
+    'caxton_tool_calls_total',
+    'Tool calls by tool and outcome (ok, or why it failed: permission, schema, timeout, memory, output, trap, error, quarantined, unavailable, not-found)',
+    ['tool', 'outcome'],
+  );
+  private readonly toolDuration = this.histogram('caxton_tool_call_seconds', 'Time a tool call ran in its sandbox', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], ['tool']);
 
-  private readonly dropped = new client.Counter({
-    name: 'caxton_events_dropped_total',
-    help: 'Message and tool events the event log shed while it was behind (each time also an EventsDropped event)',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
+  private readonly dropped = this.counter('caxton_events_dropped_total', 'Message and tool events the event log shed while it was behind (each time also an EventsDropped event)', ['type']);
 
   /** What the event log has sent its worker and not yet stored, read at each scrape. */
   eventLogBacklog(read: () => number): void {
