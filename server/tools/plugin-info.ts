@@ -6,7 +6,15 @@
 import { capMemory, WasmLimitError } from './wasm-limits.js';
 
 export type PluginInfo =
-  | { ok: true; exports: readonly string[]; unsupportedImports: readonly string[]; initialPages: number }
+  | {
+      ok: true;
+      /** the functions it exports: what a [[functions]] entry may name */
+      exports: readonly string[];
+      /** its other exports (memory, table, global), by name: a [[functions]] entry naming one is told so */
+      otherExports?: Readonly<Record<string, string>>;
+      unsupportedImports: readonly string[];
+      initialPages: number;
+    }
   | { ok: false; error: string };
 
 /** The host functions @extism/extism 1.0.3 provides (its CallContext); a plugin importing others cannot start. */
@@ -42,6 +50,7 @@ export function inspectPlugin(bytes: Uint8Array): PluginInfo {
   return {
     ok: true,
     exports: WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name),
+    otherExports: Object.fromEntries(WebAssembly.Module.exports(module).filter((e) => e.kind !== 'function').map((e) => [e.name, e.kind])),
     unsupportedImports: unsupportedImports(module),
     initialPages,
   };

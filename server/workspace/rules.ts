@@ -164,6 +164,12 @@ export function pluginMatches(t: ToolEntry, push: Push): void {
   const exported = t.plugin.exports;
   v.functions.forEach((f, i) => {
     if (exported.includes(f.name)) return;
+    const kind = t.plugin!.ok ? t.plugin!.otherExports?.[f.name] : undefined;
+    if (kind) {
+      push(at(t.parsed!, ['functions', i, 'name'], 'unexported-function', `"${f.name}" is exported by ${v.wasm} as a ${kind}, not a function`,
+        `[[functions]] lists only functions agents may call: remove "${f.name}" (it exports ${exported.join(', ') || 'no functions'})`, entity));
+      return;
+    }
     const near = nearest(f.name, exported, 1);
     push(at(t.parsed!, ['functions', i, 'name'], 'unexported-function', `function "${f.name}" is not exported by ${v.wasm}`,
       near.length ? `did you mean "${near[0]}"? (it exports ${exported.join(', ') || 'no functions'})` : `it exports ${exported.join(', ') || 'no functions'}: declare one of those, or export "${f.name}" from the plugin`,

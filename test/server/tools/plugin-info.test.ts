@@ -12,12 +12,13 @@ Inspect('a plugin built with the Extism PDK :: its function exports, no import t
   assert.ok(info.ok);
   if (!info.ok) return;
   assert.equal(info.exports, ['render'], 'functions only: not its memory');
+  assert.is(info.otherExports?.memory, 'memory', 'which is kept apart, named by its kind');
   assert.equal(info.unsupportedImports, []);
   assert.ok(info.initialPages >= 1 && info.initialPages <= 256, String(info.initialPages));
 });
 
 Inspect('a hand-made module :: every export, no memory', () => {
-  assert.equal(inspectPlugin(wasmModule(['run', 'describe'])), { ok: true, exports: ['run', 'describe'], unsupportedImports: [], initialPages: 0 });
+  assert.equal(inspectPlugin(wasmModule(['run', 'describe'])), { ok: true, exports: ['run', 'describe'], otherExports: {}, unsupportedImports: [], initialPages: 0 });
 });
 
 Inspect('bytes that are not a module :: the compiler\'s reason, without its prefix', () => {

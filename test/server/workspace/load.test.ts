@@ -79,7 +79,7 @@ Load('reads one tree and one manifest per entity, and a tool\'s plugin to check 
   const ws = await new EntityCache(git).load(index);
   const wasm = repo.git('rev-parse', 'HEAD:tools/chart/plugin.wasm');
   assert.ok(git.blobs.includes(wasm));
-  assert.equal(ws.tools.get('chart')!.plugin, { ok: true, exports: ['render'], unsupportedImports: [], initialPages: 0 });
+  assert.equal(ws.tools.get('chart')!.plugin, { ok: true, exports: ['render'], otherExports: {}, unsupportedImports: [], initialPages: 0 });
   // 3 agent manifests + 1 tool manifest + its plugin + caxton.toml
   assert.is(git.blobs.length, 6);
   assert.is(git.trees.length, 4, 'one tree per entity folder');

@@ -176,7 +176,7 @@ validate('reports a wasm file that is not committed :: default path when wasm is
   assert.ok(r.issues[0]!.message.includes('plugin.wasm'));
 });
 
-const plugin = (o: Partial<{ exports: string[]; unsupportedImports: string[]; initialPages: number }> = {}) => ({ ok: true as const, exports: ['run'], unsupportedImports: [], initialPages: 1, ...o });
+const plugin = (o: Partial<{ exports: string[]; otherExports: Record<string, string>; unsupportedImports: string[]; initialPages: number }> = {}) => ({ ok: true as const, exports: ['run'], unsupportedImports: [], initialPages: 1, ...o });
 
 validate('a plugin that starts under its manifest :: no issue', () => {
   assert.equal(validateWorkspace(fakeWorkspace({ tools: { t: { functions: ['run'], plugin: plugin({ exports: ['run', 'extra'] }) } } })).issues, []);
@@ -222,6 +222,13 @@ validate('an input_schema that is not a JSON Schema is an error at its line (a -
   const sound = validateWorkspace(fakeWorkspace({ tools: { t: tool('{ "$id" = "https://example.com/s.json", type = "object", properties = { n = { type = "integer", maximum = 5 } } }') } }));
   assert.equal(sound.issues, []);
   assert.equal(validateWorkspace(fakeWorkspace({ tools: { t: tool('{ "$id" = "https://example.com/s.json", type = "object" }') } })).issues, [], 'the same $id validates again');
+});
+
+validate('a [[functions]] entry naming the memory (or another export that is not a function) is told so, not that it is missing', () => {
+  const r = validateWorkspace(fakeWorkspace({ tools: { t: { functions: ['run', 'memory'], plugin: plugin({ exports: ['run'], otherExports: { memory: 'memory' } }) } } }));
+  assert.equal(codes(r.issues), ['unexported-function']);
+  assert.is(r.issues[0]!.message, '"memory" is exported by plugin.wasm as a memory, not a function');
+  assert.is(r.issues[0]!.suggestion, '[[functions]] lists only functions agents may call: remove "memory" (it exports run)');
 });
 
 validate('imports the Extism host does not provide, or more memory at start than memory_mb :: each reported', () => {
