@@ -57,6 +57,20 @@ const TYPES = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'strin
  * such as "maximun"). Null when it is sound. For validation, before a deployment builds the tool.
  */
 export function inspectInputSchema(schema: object): SchemaProblem | null {
+  // every deployment validates every tool at the target, and a compile costs ~1 ms: a schema's
+  // verdict is remembered by its text, so an unchanged tool is not compiled again
+  const key = JSON.stringify(schema);
+  if (inspected.has(key)) return inspected.get(key)!;
+  if (inspected.size >= MAX_INSPECTED) inspected.clear();
+  const problem = inspect(schema);
+  inspected.set(key, problem);
+  return problem;
+}
+
+const MAX_INSPECTED = 1000;
+const inspected = new Map<string, SchemaProblem | null>();
+
+function inspect(schema: object): SchemaProblem | null {
   const a = checker();
   try {
     if (!a.validateSchema(schema)) {
