@@ -22143,9 +22143,9 @@ ${table(
     issues.map((i) => [where(i), code(i.code), text(i.message), text(i.suggestion ?? "")])
   )}`;
 }
+var heldBackIssues = (held) => held.flatMap((h) => h.issues);
 function renderHeldBack(held) {
   if (!held.length) return "";
-  const issues = held.flatMap((h) => h.issues);
   return [
     `### Held back
 
@@ -22153,8 +22153,7 @@ ${table(
       ["Kind", "Name", "Keeps", "Why"],
       held.map((h) => [h.kind, code(h.name), h.kept === "previous" ? code(short(h.keptSha)) : "not deployed", text(h.reason)])
     )}`,
-    // what makes each one invalid, with its fix: the record's errors hold only what failed the deployment
-    renderIssues("Why they are held back", issues)
+    renderIssues("Why they are held back", heldBackIssues(held))
   ].filter(Boolean).join("\n\n");
 }
 var STATUS_ICON = { succeeded: "\u2705", partial: "\u{1F7E1}", failed: "\u274C", rolled_back: "\u274C" };
@@ -22263,7 +22262,11 @@ function scrub(text2) {
 function fail(message) {
   setFailed(scrub(message));
 }
-function annotate(issues, kind) {
+function annotate(r) {
+  mark(r.errors, "error");
+  mark(heldBackIssues(r.heldBack), "warning");
+}
+function mark(issues, kind) {
   for (const i of issues.slice(0, 10)) {
     if (!i.file) continue;
     const text2 = scrub(`${i.message}${i.suggestion ? ` \u2192 ${i.suggestion}` : ""}`);
@@ -22343,8 +22346,7 @@ ${scrub(md2)}` }));
       await report("update the pull-request comment", () => gh.upsertComment({ issue: ctx.pullRequest.number, marker: COMMENT_MARKER, body: `${COMMENT_MARKER}
 ${md}` }));
     }
-    annotate(preview.errors, "error");
-    annotate(preview.heldBack.flatMap((h) => h.issues), "warning");
+    annotate(preview);
     if (preview.outcome === "failed" && inputs.failOnInvalid) {
       fail(`Deploying ${preview.toSha.slice(0, 7)} would fail: ${preview.errors.length} problem(s), listed in the job summary.
 ${preview.errors.slice(0, 10).map((e) => `${e.file ? `${e.file}:${e.line ?? 1}:${e.column ?? 1} ` : ""}${e.message} [${e.code}]${e.suggestion ? `
@@ -22376,8 +22378,7 @@ ${preview.errors.slice(0, 10).map((e) => `${e.file ? `${e.file}:${e.line ?? 1}:$
     return;
   }
   await writeSummary(renderDeployment(record, reportCtx));
-  annotate(record.errors, "error");
-  annotate(record.heldBack.flatMap((h) => h.issues), "warning");
+  annotate(record);
   setOutputs({ id: record.id, status: record.status, sha: record.toSha, outcome: record.status });
   const ok = record.status === "succeeded" || record.status === "partial";
   await ghStatus(ok ? "success" : "failure", `${record.status}: ${record.id} (${record.durationMs} ms)`);

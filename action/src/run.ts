@@ -7,7 +7,7 @@ import type { DeploymentPlan, DeploymentRecord, RecordIssue } from '../../server
 import { decide, readContext, runUrl, type Inputs, type RunContext } from './context.js';
 import { withRetry } from './retry.js';
 import { GitHubApi } from './github-api.js';
-import { COMMENT_MARKER, actionSuggestions, failureMessage, recordFailureMessage, renderDeployment, renderFailure, renderPreview } from './summary.js';
+import { COMMENT_MARKER, actionSuggestions, failureMessage, heldBackIssues, recordFailureMessage, renderDeployment, renderFailure, renderPreview } from './summary.js';
 
 function bool(name: string, fallback: boolean): boolean {
   const v = core.getInput(name);
@@ -51,8 +51,16 @@ function fail(message: string): void {
   core.setFailed(scrub(message));
 }
 
-/** Each problem as an annotation on its file and line, which GitHub shows in the pull request's diff. */
-function annotate(issues: readonly RecordIssue[], kind: 'error' | 'warning'): void {
+/**
+ * Each problem as an annotation on its file and line, which GitHub shows in the pull request's diff:
+ * the errors, and what holds each held-back entity back, as warnings.
+ */
+function annotate(r: Pick<DeploymentPlan, 'errors' | 'heldBack'>): void {
+  mark(r.errors, 'error');
+  mark(heldBackIssues(r.heldBack), 'warning');
+}
+
+function mark(issues: readonly RecordIssue[], kind: 'error' | 'warning'): void {
   for (const i of issues.slice(0, 10)) {
     if (!i.file) continue;
     const text = scrub(`${i.message}${i.suggestion ? ` → ${i.suggestion}` : ''}`);
@@ -141,8 +149,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (gh && ctx.pullRequest) {
       await report('update the pull-request comment', () => gh.upsertComment({ issue: ctx.pullRequest!.number, marker: COMMENT_MARKER, body: `${COMMENT_MARKER}\n${md}` }));
     }
-    annotate(preview.errors, 'error');
-    annotate(preview.heldBack.flatMap((h) => h.issues), 'warning');
+    annotate(preview);
     if (preview.outcome === 'failed' && inputs.failOnInvalid) {
       fail(`Deploying ${preview.toSha.slice(0, 7)} would fail: ${preview.errors.length} problem(s), listed in the job summary.\n${preview.errors
         .slice(0, 10)
@@ -177,8 +184,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     return;
   }
   await writeSummary(renderDeployment(record, reportCtx));
-  annotate(record.errors, 'error');
-  annotate(record.heldBack.flatMap((h) => h.issues), 'warning');
+  annotate(record);
   setOutputs({ id: record.id, status: record.status, sha: record.toSha, outcome: record.status });
   const ok = record.status === 'succeeded' || record.status === 'partial';
   await ghStatus(ok ? 'success' : 'failure', `${record.status}: ${record.id} (${record.durationMs} ms)`);

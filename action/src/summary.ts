@@ -77,16 +77,17 @@ export function renderIssues(title: string, issues: RecordIssue[]): string {
   )}`;
 }
 
+/** What makes each held-back entity invalid: the record's errors hold only what failed the deployment. */
+export const heldBackIssues = (held: readonly HeldBack[]): RecordIssue[] => held.flatMap((h) => h.issues);
+
 function renderHeldBack(held: HeldBack[]): string {
   if (!held.length) return '';
-  const issues = held.flatMap((h) => h.issues);
   return [
     `### Held back\n\n${table(
       ['Kind', 'Name', 'Keeps', 'Why'],
       held.map((h) => [h.kind, code(h.name), h.kept === 'previous' ? code(short(h.keptSha)) : 'not deployed', text(h.reason)]),
     )}`,
-    // what makes each one invalid, with its fix: the record's errors hold only what failed the deployment
-    renderIssues('Why they are held back', issues),
+    renderIssues('Why they are held back', heldBackIssues(held)),
   ].filter(Boolean).join('\n\n');
 }
 

@@ -34,13 +34,15 @@ export class ReplayMissError extends Error {
   }
 }
 
+/** A JSON.stringify replacer: an object's keys in a stable order, undefined dropped. */
+const sorted = (_k: string, x: unknown): unknown =>
+  x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : x;
+
 /** Keys in a stable order, undefined dropped: two equal requests give the same text. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
+  return JSON.stringify(v, sorted);
 }
 
 /**
@@ -50,8 +52,8 @@ function canonical(v: unknown): string {
  */
 function requestKey(request: Exchange['request']): string {
   const ids = new Map<string, string>();
-  return JSON.stringify(JSON.parse(canonical(request)), (k, x: unknown) => {
-    if (k !== 'toolCallId' || typeof x !== 'string') return x;
+  return JSON.stringify(request, (k, x: unknown) => {
+    if (k !== 'toolCallId' || typeof x !== 'string') return sorted(k, x);
     if (!ids.has(x)) ids.set(x, `call_${ids.size + 1}`);
     return ids.get(x);
   });

@@ -28,18 +28,14 @@ export function offeredTools(spec: AgentFile, req: Pick<AgentRequest, 'toolSpec'
     const manifest = req.toolSpec?.(tool);
     if (!manifest) continue; // not deployed at this snapshot: nothing to offer
     for (const fn of manifest.functions) {
-      const description = [manifest.description, fn.description].filter(Boolean).join(' — ');
-      if (fn.input_schema.type === 'object') {
-        out.push({ name: functionName(tool, fn.name), description, inputSchema: fn.input_schema, execute: (input) => req.callTool(tool, fn.name, input) });
-        continue;
-      }
       // Chat-completions endpoints take an object as a function's parameters (OpenAI refuses any other
       // schema): an input of another type (a string, a list, a choice) is offered as its one field.
+      const wrapped = fn.input_schema.type !== 'object';
       out.push({
         name: functionName(tool, fn.name),
-        description,
-        inputSchema: { type: 'object', properties: { input: fn.input_schema }, required: ['input'], additionalProperties: false },
-        execute: (args) => req.callTool(tool, fn.name, (args as { input?: unknown } | null)?.input),
+        description: [manifest.description, fn.description].filter(Boolean).join(' — '),
+        inputSchema: wrapped ? { type: 'object', properties: { input: fn.input_schema }, required: ['input'], additionalProperties: false } : fn.input_schema,
+        execute: (args) => req.callTool(tool, fn.name, wrapped ? (args as { input?: unknown } | null)?.input : args),
       });
     }
   }
