@@ -6,7 +6,7 @@ import { CaxtonError, toCaxtonError, type ErrorCode } from '../errors.js';
 import type { EventSink } from '../events/log.js';
 import { MessageEvent } from '../events/types.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
-import type { AgentFile, RoutingSettings } from '../workspace/schema.js';
+import type { AgentFile, RoutingSettings, ToolFile } from '../workspace/schema.js';
 import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
 import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, breakerView, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
@@ -121,10 +121,6 @@ export interface AgentHealth {
   inFlight: number;
 }
 
-interface Attempted {
-  reply: Reply;
-}
-
 const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Dispatcher {
@@ -138,6 +134,14 @@ export class Dispatcher {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly newId: () => string;
   private configFor: { snapshot: Snapshot | null; config: RoutingConfig } = { snapshot: null, config: DEFAULT_ROUTING };
+  /** the router's lookups, made once (breakers per snapshot) rather than as closures per message */
+  private readonly loadOf = (agent: string): number => this.inFlight.get(agent) ?? 0;
+  private breakersFor: { snapshot: Snapshot | null; breaker: (agent: string) => BreakerState } = { snapshot: null, breaker: () => CLOSED };
+  /** what a delivery's asks and tool calls run through: one object, where closures per message showed */
+  private readonly host: DeliveryHost = {
+    ask: (req, capability, content) => this.ask(req, capability, content),
+    callTool: (req, tool, fn, input) => this.callTool(req, tool, fn, input),
+  };
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
@@ -152,6 +156,11 @@ export class Dispatcher {
       this.configFor = { snapshot: s, config: { ...base, ...this.deps.config } };
     }
     return this.configFor.config;
+  }
+
+  private breakerLookup(s: Snapshot): (agent: string) => BreakerState {
+    if (this.breakersFor.snapshot !== s) this.breakersFor = { snapshot: s, breaker: (name) => this.breaker(s.agents.get(name)) };
+    return this.breakersFor.breaker;
   }
 
   /** A live agent version's breaker; a new version starts closed. */
@@ -183,7 +192,7 @@ export class Dispatcher {
   }
 
   /** A client's message: validated request in, reply out (or a CaxtonError). */
-  async send(req: MessageRequest): Promise<Reply & { durationMs: number }> {
+  async send(req: MessageRequest): Promise<Reply> {
     const started = this.now();
     const t0 = performance.now();
     const msg: Message = {
@@ -209,10 +218,10 @@ export class Dispatcher {
       messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver,
     }, { conversationId: msg.conversationId });
     try {
-      const { reply } = await this.dispatch(msg, 0);
-      const durationMs = roundMs(performance.now() - t0);
-      this.deps.onMessage?.({ ok: true, routingMs: reply.routingMs, durationMs });
-      return { ...reply, durationMs };
+      const reply = await this.dispatch(msg, 0);
+      reply.durationMs = roundMs(performance.now() - t0);
+      this.deps.onMessage?.({ ok: true, routingMs: reply.routingMs, durationMs: reply.durationMs });
+      return reply;
     } catch (err) {
       const e = toCaxtonError(err);
       this.deps.onMessage?.({ ok: false, routingMs: 0, durationMs: performance.now() - t0, code: e.code });
@@ -231,7 +240,7 @@ export class Dispatcher {
    * Routes one message, with retries that move to another capable agent where there is one.
    * `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version.
    */
-  private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Attempted> {
+  private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Reply> {
     // agents already tried for this message: made at the first one, which most messages never have
     let tried: Set<string> | null = null;
     let routingMs = 0;
@@ -258,17 +267,18 @@ export class Dispatcher {
       const key = msg.capability ?? msg.receiver ?? '';
       const counter = this.counters.get(key) ?? 0;
       const current = snap;
+      const now = this.now();
       const decision = route({
         message: msg,
         capabilities: current.capabilities,
         agents: current.agents,
         exclude: tried ?? undefined,
-        breaker: (name) => this.breaker(current.agents.get(name)),
-        now: this.now(),
+        breaker: this.breakerLookup(current),
+        now,
         maxHops: cfg.maxHops,
         defaultStrategy: strategy,
         counter,
-        inFlight: (a) => this.inFlight.get(a) ?? 0,
+        inFlight: this.loadOf,
         random: this.random,
       });
       if (!decision.ok) {
@@ -282,7 +292,7 @@ export class Dispatcher {
       }
       this.counters.set(key, counter + 1);
       const live = current.agents.get(decision.agent)!;
-      const admitted = breakerAdmit(this.breaker(live), this.now());
+      const admitted = breakerAdmit(this.breaker(live), now);
       if (!admitted.allowed) {
         (tried ??= new Set()).add(live.name);
         continue;
@@ -295,7 +305,7 @@ export class Dispatcher {
       try {
         const reply = await this.deliver(msg, live, current, depth, attempt, routingMs);
         this.breakers.set(live, breakerSuccess(this.breaker(live)));
-        return { reply };
+        return reply;
       } catch (err) {
         const e = toCaxtonError(err);
         const nested = (err as { nested?: boolean }).nested === true;
@@ -316,6 +326,52 @@ export class Dispatcher {
     throw this.fail(msg, agentFailed(lastAgent, cfg.attempts, lastError!));
   }
 
+  /** An agent's ask while it handles `req`: a request to a capability, one hop deeper on the same snapshot. */
+  private async ask(req: DeliveryRequest, capability: string, content: Content): Promise<Reply> {
+    const { message: msg, live } = req;
+    const child: Message = {
+      ...msg,
+      id: this.newId(),
+      performative: 'request',
+      sender: live.name,
+      receiver: null,
+      capability,
+      content,
+      inReplyTo: msg.id,
+      replyWith: null,
+      hops: msg.hops + 1,
+      path: [...msg.path, live.name],
+      createdAt: this.now(),
+      strategy: null,
+    };
+    this.deps.events.append(MessageEvent.MessageSent, {
+      messageId: child.id, performative: child.performative, sender: child.sender, capability, receiver: null, inReplyTo: msg.id, hops: child.hops,
+    }, { conversationId: msg.conversationId });
+    // Whatever fails below (a routing failure there, or its agents after their retries) is
+    // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
+    const reply = await this.dispatch(child, req.depth + 1, req.snapshot).catch((err: unknown) => {
+      throw markNested(toCaxtonError(err));
+    });
+    req.trace.push(...reply.trace);
+    return reply;
+  }
+
+  /** A tool call of the agent handling `req`, traced and logged. */
+  private async callTool(req: DeliveryRequest, tool: string, fn: string, input: unknown): Promise<unknown> {
+    const { message: msg, live } = req;
+    const c0 = performance.now();
+    const entry: TraceEntry = { kind: 'tool', name: tool, fn, depth: req.depth, ms: 0, ok: false };
+    req.trace.push(entry);
+    try {
+      const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal: req.signal, snapshot: req.snapshot });
+      entry.ok = true;
+      return r.output;
+    } finally {
+      entry.ms = roundMs(performance.now() - c0);
+      this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
+    }
+  }
+
   /** Runs the agent on the message; its asks and tool calls go through here too. */
   private async deliver(msg: Message, live: LiveAgent, snap: Snapshot, depth: number, attempt: number, routingMs: number): Promise<Reply> {
     const runtime = live.instance;
@@ -332,49 +388,7 @@ export class Dispatcher {
       // One cleared timer per delivery, and an AbortController only for runtimes that read the
       // signal: AbortSignal.timeout() left a pending timer and a weakly held signal behind every
       // message for the whole time-out (30 s), and creating signals dominated the hot path.
-      const req: DeliveryRequest = new DeliveryRequest(msg, live.spec, this.now, timeoutMs, {
-        toolSpec: (tool: string) => snap.tools.get(tool)?.spec,
-        ask: async (capability: string, content: Content) => {
-          const child: Message = {
-            ...msg,
-            id: this.newId(),
-            performative: 'request',
-            sender: live.name,
-            receiver: null,
-            capability,
-            content,
-            inReplyTo: msg.id,
-            replyWith: null,
-            hops: msg.hops + 1,
-            path: [...msg.path, live.name],
-            createdAt: this.now(),
-            strategy: null,
-          };
-          this.deps.events.append(MessageEvent.MessageSent, {
-            messageId: child.id, performative: child.performative, sender: child.sender, capability, receiver: null, inReplyTo: msg.id, hops: child.hops,
-          }, { conversationId: msg.conversationId });
-          // Whatever fails below (a routing failure there, or its agents after their retries) is
-          // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
-          const { reply } = await this.dispatch(child, depth + 1, snap).catch((err: unknown) => {
-            throw markNested(toCaxtonError(err));
-          });
-          trace.push(...reply.trace);
-          return reply;
-        },
-        callTool: async (tool: string, fn: string, input: unknown) => {
-          const c0 = performance.now();
-          const entry: TraceEntry = { kind: 'tool', name: tool, fn, depth, ms: 0, ok: false };
-          trace.push(entry);
-          try {
-            const r = await this.deps.tools.call({ tool, fn, input, agent: live.name, signal: req.signal, snapshot: snap });
-            entry.ok = true;
-            return r.output;
-          } finally {
-            entry.ms = roundMs(performance.now() - c0);
-            this.deps.events.append(MessageEvent.ToolCalled, { messageId: msg.id, agent: live.name, tool, fn, ok: entry.ok, ms: entry.ms }, { conversationId: msg.conversationId });
-          }
-        },
-      });
+      const req = new DeliveryRequest(msg, live, snap, depth, trace, this.now, timeoutMs, this.host);
       const pending = (runtime as AgentRuntime).handle(req);
       // an answer given at once had nothing to time out
       // which limit ended it decides the error: the agent's own, or the message's ttl
@@ -402,6 +416,7 @@ export class Dispatcher {
         performative,
         reply: answer.content,
         routingMs,
+        durationMs: 0,
         attempts: attempt,
         trace,
       };
@@ -437,30 +452,49 @@ function markNested(e: CaxtonError): CaxtonError {
   return e;
 }
 
+/** What a delivery's asks and tool calls run through (the dispatcher's). */
+interface DeliveryHost {
+  ask(req: DeliveryRequest, capability: string, content: Content): Promise<Reply>;
+  callTool(req: DeliveryRequest, tool: string, fn: string, input: unknown): Promise<unknown>;
+}
+
 /**
- * What a runtime gets for one delivery. A class, so `signal` is a getter on the prototype (a getter
- * in an object literal costs a new hidden class per message), and the AbortController behind it is
- * made only when a runtime reads it: most offline deliveries never do.
+ * What a runtime gets for one delivery. A class, so `signal`, `ask` and the rest are on the prototype
+ * (a getter or closures in an object literal cost a new hidden class or allocations per message), and
+ * the AbortController behind `signal` is made only when a runtime reads it: most offline deliveries
+ * never do.
  */
 class DeliveryRequest implements AgentRequest {
   private ctrl: AbortController | null = null;
   private reason: Error | null = null;
-  readonly ask: AgentRequest['ask'];
-  readonly callTool: AgentRequest['callTool'];
-  readonly toolSpec: NonNullable<AgentRequest['toolSpec']>;
-
   private due = 0;
 
   constructor(
     readonly message: Message,
-    readonly spec: AgentFile,
+    readonly live: LiveAgent,
+    readonly snapshot: Snapshot,
+    readonly depth: number,
+    /** the reply's trace: this agent's entry first, then its tool calls and its asks' entries */
+    readonly trace: TraceEntry[],
     private readonly clock: () => number,
     private readonly timeoutMs: number,
-    fns: Pick<DeliveryRequest, 'ask' | 'callTool' | 'toolSpec'>,
-  ) {
-    this.ask = fns.ask;
-    this.callTool = fns.callTool;
-    this.toolSpec = fns.toolSpec;
+    private readonly host: DeliveryHost,
+  ) {}
+
+  get spec(): AgentFile {
+    return this.live.spec;
+  }
+
+  ask(capability: string, content: Content): Promise<Reply> {
+    return this.host.ask(this, capability, content);
+  }
+
+  callTool(tool: string, fn: string, input: unknown): Promise<unknown> {
+    return this.host.callTool(this, tool, fn, input);
+  }
+
+  toolSpec(tool: string): ToolFile | undefined {
+    return this.snapshot.tools.get(tool)?.spec;
   }
 
   /** when the answer is due (epoch ms), read on first use: most runtimes never ask, and a clock read per message shows */

@@ -77,6 +77,8 @@ export interface Reply {
   performative: Performative;
   reply: Content;
   routingMs: number;
+  /** for a client's message, from receiving it to its reply (ms); 0 on a nested ask's reply */
+  durationMs: number;
   attempts: number;
   /** agents that handled nested asks, in order (the path the request took) */
   trace: TraceEntry[];

@@ -39,7 +39,7 @@ function request(o: { message?: Partial<Message>; tools?: Record<string, (input:
       calls.asks.push({ capability, content });
       const f = o.asks?.[capability];
       if (!f) throw new CaxtonError('CAX_NO_CAPABLE_AGENT', { capability, capabilities: [], nearest: [] });
-      return { messageId: 'm-2', conversationId: 'c-1', handledBy: `${capability}-agent`, performative: 'inform', reply: f(content), routingMs: 0, attempts: 1, trace: [] } satisfies Reply;
+      return { messageId: 'm-2', conversationId: 'c-1', handledBy: `${capability}-agent`, performative: 'inform', reply: f(content), routingMs: 0, durationMs: 0, attempts: 1, trace: [] } satisfies Reply;
     },
   };
   return { req, calls };
