@@ -26,7 +26,7 @@ export class Metrics {
 
   private readonly toolCalls = this.counter(
     'caxton_tool_calls_total',
-    'Tool calls by tool and outcome (ok, or why it failed: permission, schema, timeout, memory, output, trap, error, quarantined, unavailable, not-found)',
+    'Tool calls by tool and outcome (ok, or why it failed: permission, schema, timeout, memory, output, trap, error, quarantined, unavailable, not-found; cancelled: its caller stopped waiting)',
     ['tool', 'outcome'],
   );
   private readonly toolDuration = this.histogram('caxton_tool_call_seconds', 'Time a tool call ran in its sandbox', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], ['tool']);

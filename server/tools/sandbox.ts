@@ -94,6 +94,7 @@ function failureReason(o: Extract<RunOutcome, { ok: false }>): ToolFailureReason
     case 'error':
       return o.kind;
     case 'aborted':
+      return 'cancelled';
     case 'closed':
     case 'start':
       return 'unavailable';
@@ -266,7 +267,8 @@ class Sandboxed implements SandboxedTool {
   }
 
   private fail(fn: string, agent: string | null, reason: ToolFailureReason, ms: number, err: CaxtonError, pages?: number): CaxtonError {
-    this.failures++;
+    // a call its caller gave up on did not fail: the tool's failure count is about the tool
+    if (reason !== 'cancelled') this.failures++;
     this.opts.onCall?.({ tool: this.name, outcome: reason, ms });
     this.opts.events?.append(ToolEvent.ToolExecutionFailed, {
       tool: this.name,

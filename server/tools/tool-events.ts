@@ -16,7 +16,9 @@ export type ToolFailureReason =
   | 'error'
   | 'quarantined'
   | 'unavailable'
-  | 'not-found';
+  | 'not-found'
+  /** its caller stopped waiting (the agent's time-out, the message's ttl): nothing wrong with the tool */
+  | 'cancelled';
 
 /** The reasons that count towards quarantine: the plugin broke a limit. */
 export const LIMIT_REASONS: ReadonlySet<ToolFailureReason> = new Set(['timeout', 'memory', 'output']);

@@ -171,14 +171,19 @@ Limits('calls that queued behind a looping call are handed to another worker, ea
   assert.is((await spin).details.limit, 'timeout');
 });
 
-Limits('a cancelled call (the agent gave up) stops its worker at once; the tool answers the next call', async () => {
-  const t = await makeTool('cancel', { limits: { timeout_ms: 10_000 } });
+Limits('a cancelled call (the agent gave up) stops its worker at once; the tool answers the next call; it is recorded as cancelled, not as the tool failing', async () => {
+  const { events, sink } = recorder();
+  const outcomes: string[] = [];
+  const t = await makeTool('cancel', { limits: { timeout_ms: 10_000 }, sandbox: { events: sink, onCall: (c) => void outcomes.push(c.outcome) } });
   const started = performance.now();
   const e = await rejection(t.invoke('spin', {}, { agent: 'someone', signal: AbortSignal.timeout(150) }));
   assert.is(e.code, 'CAX_TOOL_UNAVAILABLE');
   assert.match(e.message, /cancelled/);
   assert.ok(performance.now() - started < 1500, 'long before the 10 s limit');
   assert.equal((await call(t, 'echo', { next: 1 })).output, { next: 1 });
+  assert.equal(events.filter((x) => x.type === 'ToolExecutionFailed').map((x) => x.payload.reason), ['cancelled']);
+  assert.equal(outcomes, ['cancelled', 'ok'], 'the metrics outcome too');
+  assert.is(t.status().failures, 0);
 });
 
 Limits('caps a memory hog at memory_mb', async () => {
