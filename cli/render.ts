@@ -127,6 +127,8 @@ export function renderPlan(p: DeploymentPlan): string {
   lines.push(...renderChanges(p.changes));
   lines.push(...p.heldBack.map(renderHeldBack));
   lines.push(...p.errors.map((e) => `  ${renderIssue(e)}`));
+  // as the deployment itself would print them: a preview that hid them let `--dry-run && deploy` pass a broken ask
+  lines.push(...p.warnings.map((w) => `  ${renderIssue(w)}`));
   lines.push(pc.dim('Dry run: nothing was deployed.'));
   return lines.join('\n');
 }

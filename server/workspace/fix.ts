@@ -27,7 +27,7 @@ export function applyFixes(issues: readonly Issue[], sources: ReadonlyMap<string
     // a bare value must end where the token ends: "3" is not the start of "3.5"
     const found = candidates.find((c) => line.startsWith(c, at) && (fix.kind !== 'quote-value' || !/[\w.+-]/.test(line[at + c.length] ?? '')));
     if (!found) continue;
-    const replacement = fix.kind === 'quote-value' ? JSON.stringify(fix.to) : found.startsWith('"') ? `"${fix.to}"` : found.startsWith("'") ? `'${fix.to}'` : fix.to;
+    const replacement = fix.kind === 'quote-value' ? JSON.stringify(fix.to) : fix.kind === 'unquote-value' ? fix.to : found.startsWith('"') ? `"${fix.to}"` : found.startsWith("'") ? `'${fix.to}'` : fix.to;
     const next = line.slice(0, at) + replacement + line.slice(at + found.length);
     const prev = applied.find((a) => a.file === issue.file && a.line === issue.line);
     if (prev) prev.after = next;

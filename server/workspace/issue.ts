@@ -14,8 +14,8 @@ export interface Issue {
 }
 
 export interface IssueFix {
-  /** quote-value: a number or boolean written where text belongs (`version = 3` → `version = "3"`) */
-  kind: 'rename-key' | 'replace-value' | 'quote-value';
+  /** quote-value: a number or boolean written where text belongs (`version = 3` → `version = "3"`); unquote-value: the other way (`attempts = "3"` → `attempts = 3`) */
+  kind: 'rename-key' | 'replace-value' | 'quote-value' | 'unquote-value';
   from: string;
   to: string;
 }

@@ -80,6 +80,21 @@ function dotted(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
+/** A quoted value as the bare TOML value of the expected type it spells (`"3"` for a number), or null. */
+function unquoted(text: string, expected: string): string | null {
+  if (expected === 'boolean') return text === 'true' || text === 'false' ? text : null;
+  if (expected !== 'number' && expected !== 'int') return null;
+  if (!/^-?\d+(\.\d+)?$/.test(text) || (expected === 'int' && text.includes('.'))) return null;
+  return String(Number(text));
+}
+
+/** General advice for a value of the wrong type: the type, and an example marked as one (not a value to copy). */
+function writeAs(expected: string, example: string | undefined, path: ReadonlyArray<PropertyKey>): string {
+  if (example === undefined) return `write it as ${expected}`;
+  const key = path[path.length - 1];
+  return `write it as ${expected}, e.g. ${typeof key === 'string' ? `${key} = ` : ''}${example}`;
+}
+
 const EXAMPLES: Record<string, string> = {
   array: '["a", "b"]',
   string: '"text"',
@@ -145,9 +160,12 @@ function schemaIssues(
         const key = String(path[path.length - 1]);
         // a number or boolean where text belongs: quoting it is safe and certain (version = 3)
         const quotable = iss.expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && typeof path[path.length - 1] === 'string';
+        // and the other way: a number or boolean in quotes (attempts = "3") is that value without them
+        const bare = typeof actual === 'string' && typeof path[path.length - 1] === 'string' ? unquoted(actual.trim(), iss.expected) : null;
         const issue = push(path, 'value', 'wrong-type', `"${field}" must be ${expected}, not ${typeName(actual)}`,
-          quotable ? `write ${key} = ${JSON.stringify(String(actual))}` : `write it as ${EXAMPLES[iss.expected] ?? expected}`);
+          quotable ? `write ${key} = ${JSON.stringify(String(actual))}` : bare !== null ? `write ${key} = ${bare}, without quotes` : writeAs(expected, EXAMPLES[iss.expected], path));
         if (quotable) issue.fix = { kind: 'quote-value', from: String(actual), to: String(actual) };
+        else if (bare !== null) issue.fix = { kind: 'unquote-value', from: actual as string, to: bare };
       }
     } else if (iss.code === 'invalid_value') {
       const values = (iss as { values?: unknown[] }).values ?? [];

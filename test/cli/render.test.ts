@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderAgents, renderChanges, renderDeploy, renderTools } from '../../cli/render.js';
+import { renderAgents, renderChanges, renderDeploy, renderPlan, renderTools } from '../../cli/render.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
@@ -176,6 +176,14 @@ Deploys('a failed deployment says what serves now: the previous deployment, or n
   } as never));
   assert.match(failed('a'.repeat(40)), /failed; the previous deployment keeps serving\.$/m);
   assert.match(failed(null), /\(— → ccccccc\) failed; nothing was deployed before, so nothing serves yet\.$/m);
+});
+
+Deploys('a dry run prints the warnings the deployment would print', () => {
+  const warning = { code: 'unknown-capability', severity: 'warning', file: 'agents/a/agent.toml', line: 16, column: 7, message: 'behavior step 2 asks capability "chart", which no agent serves at this commit', suggestion: 'add an agent that serves it' };
+  const plan = { ref: 'HEAD', fromSha: 'a'.repeat(40), toSha: 'c'.repeat(40), outcome: 'succeeded', changes: { added: [], modified: [], removed: [] }, errors: [], warnings: [warning], heldBack: [] };
+  const text = strip(renderPlan(plan as never));
+  assert.match(text, /agents\/a\/agent\.toml:16:7 behavior step 2 asks capability "chart", which no agent serves at this commit/);
+  assert.match(text, /Dry run: nothing was deployed\.$/);
 });
 
 Deploys.run();

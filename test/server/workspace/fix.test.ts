@@ -31,10 +31,19 @@ Apply('leaves a misspelt key alone when the intended key exists already', () => 
 Apply('quotes a number or boolean written where text belongs; an array element is left to the user', () => {
   const src = 'name = "a"\ndescription = true\ncapabilities = ["a", 7]\nversion = 3\n';
   const issues = issuesOf(src);
-  assert.equal(issues.map((i) => i.suggestion), ['write description = "true"', 'write it as "text"', 'write version = "3"']);
+  assert.equal(issues.map((i) => i.suggestion), ['write description = "true"', 'write it as a string, e.g. "text"', 'write version = "3"']);
   const { sources, applied } = applyFixes(issues, new Map([[file, src]]));
   assert.is(sources.get(file), 'name = "a"\ndescription = "true"\ncapabilities = ["a", 7]\nversion = "3"\n');
   assert.equal(applied.map((a) => a.line), [2, 4]);
+});
+
+Apply('unquotes a number or boolean written as text; text that is not one keeps the general advice', () => {
+  const src = 'name = "a"\ndescription = "d"\ncapabilities = ["a"]\n[llm]\nprovider = "openai"\nmodel = "m"\ntemperature = "0.5"\nmax_tokens = " 100 "\ntimeout_ms = "5s"\n';
+  const issues = issuesOf(src).filter((i) => i.code === 'wrong-type');
+  assert.equal(issues.map((i) => i.suggestion), ['write temperature = 0.5, without quotes', 'write max_tokens = 100, without quotes', 'write it as a number, e.g. timeout_ms = 1000']);
+  const { sources, applied } = applyFixes(issues, new Map([[file, src]]));
+  assert.is(sources.get(file), 'name = "a"\ndescription = "d"\ncapabilities = ["a"]\n[llm]\nprovider = "openai"\nmodel = "m"\ntemperature = 0.5\nmax_tokens = 100\ntimeout_ms = "5s"\n');
+  assert.equal(applied.map((a) => a.line), [7, 8]);
 });
 
 Apply('a quoted fix needs the whole token at its position: 3 is not the start of 3.5', () => {
