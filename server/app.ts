@@ -70,10 +70,16 @@ function parseJsonBody(_req: unknown, body: string | Buffer, done: (err: Error |
 }
 
 /** Fastify's own errors, as catalogue errors. */
-function fromFastify(err: FastifyError, limit: number): CaxtonError {
+function fromFastify(err: FastifyError, limit: number, contentType?: string): CaxtonError {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new CaxtonError('CAX_PAYLOAD_TOO_LARGE', { limit });
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return new CaxtonError('CAX_BAD_REQUEST', { detail: `the body is not valid JSON (${err.message})` });
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) {
+    return new CaxtonError('CAX_BAD_REQUEST', {
+      detail: `a body of Content-Type ${JSON.stringify(contentType ?? 'none')} is not read: the API takes JSON`,
+      advice: 'Send the body as JSON with the header Content-Type: application/json (curl: -H "content-type: application/json").',
+    });
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new CaxtonError('CAX_BAD_REQUEST', { detail: err.message });
   return toCaxtonError(err);
@@ -84,6 +90,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit,
+    // Ids in a path (a conversation's may be 128 characters) reach the route, which answers a 404 in
+    // the catalogue's shape for one that is too long: the router's own limit (100) answered its 414.
+    routerOptions: { maxParamLength: 1024 },
     // Two lines per request at info cost a fifth of the message rate, and every message and tool call
     // is an event already: request lines only when the log level is debug or finer. Errors are logged
     // by the error handler whatever the level.
@@ -96,6 +105,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.decorate('deps', deps);
   app.removeContentTypeParser('application/json');
+  // text/plain was read as a string, which then failed as "expected object, received string"
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   const check = tokenChecker(deps.token);
@@ -120,7 +131,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const e = err instanceof CaxtonError ? err : fromFastify(err, bodyLimit);
+    const e = err instanceof CaxtonError ? err : fromFastify(err, bodyLimit, req.headers['content-type']);
     // a stack only for what may be a fault of ours; an agent, tool or endpoint that fails (502, 503,
     // 504) is the state of the deployment, told in the message
     if (e.code === 'CAX_INTERNAL') req.log.error({ err }, e.message);

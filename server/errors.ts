@@ -39,7 +39,8 @@ export const ERRORS = {
     status: 400,
     exit: 2,
     message: (d) => `Invalid request: ${String(d.detail)}`,
-    suggestions: () => ['Check the request body against docs/api.md.'],
+    // `part`: what was wrong, when not the body (the query, the Content-Type)
+    suggestions: (d) => [typeof d.advice === 'string' ? d.advice : `Check the request's ${typeof d.part === 'string' ? d.part : 'body'} against docs/api.md.`],
   },
   CAX_PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -237,7 +238,7 @@ export const ERRORS = {
   CAX_HOP_LIMIT: {
     status: 508,
     exit: 1,
-    message: (d) => `The request passed through ${String(d.hops)} agents, over the limit of ${String(d.maxHops)}`,
+    message: (d) => `The request went ${String(d.hops)} asks deep (agent asking agent), over the limit of ${String(d.maxHops)} ([routing] max_hops)`,
     suggestions: () => ['Agents that ask each other in a chain this long are probably looping; check their [behavior] steps, or raise [routing] max_hops.'],
   },
   CAX_ROUTING_LOOP: {
@@ -262,7 +263,7 @@ export const ERRORS = {
   CAX_AGENT_TIMEOUT: {
     status: 504,
     exit: 1,
-    message: (d) => `Agent "${String(d.agent)}" gave no answer within ${String(d.ms)} ms ([routing] agent_timeout_ms)`,
+    message: (d) => `Agent "${String(d.agent)}" gave no answer within ${String(d.ms)} ms ([routing] agent_timeout_ms)${d.waitingOn ? `: it was waiting for its ask to ${String(d.waitingOn)}` : ''}`,
     suggestions: () => [
       'Raise [routing] agent_timeout_ms in caxton.toml if the agent needs longer (an LLM agent\'s [llm] timeout_ms too), or look at what made it slow: caxton events --type MessageFailed',
     ],

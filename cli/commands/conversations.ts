@@ -13,9 +13,10 @@ const contentText = (c: MessageSummary['reply']) => {
 
 /** A message's line, then its answer's (or why it failed) from the agent back to the sender. */
 function exchange(m: MessageSummary): string[][] {
-  const sent = [utcTime(m.at), `${m.from} → ${m.to}`, m.performative, contentText(m.content)];
-  const back = `${m.to} → ${m.from}`;
-  if (!m.ok) return [sent, ['', back, pc.red('failed'), m.error ?? 'no reason recorded']];
+  const to = m.to ?? '(no agent)';
+  const sent = [utcTime(m.at), `${m.from} → ${to}`, m.performative, contentText(m.content)];
+  const back = m.to === null ? '' : `${m.to} → ${m.from}`;
+  if (!m.ok) return [sent, ['', back, pc.red(m.to === null ? 'refused' : 'failed'), m.error ?? 'no reason recorded']];
   // a server from before replies were kept gives none
   if (m.replyPerformative == null) return [sent];
   return [sent, ['', back, m.replyPerformative, contentText(m.reply)]];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
-import { PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
+import { Id, PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 import { formatDuration } from './stats.js';
@@ -51,9 +51,16 @@ export const send: Command = {
     if (typeof f.strategy === 'string' && !(STRATEGIES as readonly string[]).includes(f.strategy)) {
       throw new CaxtonError('CAX_USAGE', { detail: `unknown strategy "${f.strategy}"`, hint: `Use one of: ${STRATEGIES.join(', ')}` });
     }
-    const ttl = typeof f.ttl === 'string' ? Number(f.ttl) : undefined;
+    // digits only: Number() also read "0x10" as 16 and "1e3" as 1000
+    const ttl = typeof f.ttl === 'string' ? (/^\d+$/.test(f.ttl.trim()) ? Number(f.ttl) : NaN) : undefined;
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= 3_600_000)) {
       throw new CaxtonError('CAX_USAGE', { detail: `--ttl ${String(f.ttl)} is not a whole number of milliseconds from 1 to 3600000`, hint: 'caxton send --ttl 5000 … (the reply must come within 5 s)' });
+    }
+    if (typeof f.conversation === 'string') {
+      const id = Id.safeParse(f.conversation);
+      if (!id.success) {
+        throw new CaxtonError('CAX_USAGE', { detail: `--conversation ${JSON.stringify(f.conversation)}: an id ${id.error.issues[0]?.message ?? 'is not valid'}`, hint: 'caxton send --conversation trip-42 … (letters, digits and . _ : - up to 128 characters); "caxton conversations" lists them' });
+      }
     }
     let content: unknown = text;
     if (/^\s*[[{]/.test(text)) {

@@ -90,6 +90,10 @@ export const stats: Command = {
   async run(ctx) {
     const kind = (ctx.positionals[0] ?? 'onboarding') as Kind;
     if (!KINDS.includes(kind)) throw new CaxtonError('CAX_USAGE', { detail: `unknown stats "${kind}"`, hint: `Use one of: ${KINDS.join(', ')}` });
+    // --by counts usage only; given to another kind it would be ignored in silence
+    if (typeof ctx.flags.by === 'string' && kind !== 'usage') {
+      throw new CaxtonError('CAX_USAGE', { detail: `--by applies to "caxton stats usage" only, not to ${kind}`, hint: 'caxton stats usage --by conversation' });
+    }
     const api = client(ctx);
     if (kind === 'onboarding') {
       const f = await api.get<Funnel>('/api/v1/analytics/onboarding');

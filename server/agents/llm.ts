@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { AgentFile } from '../workspace/schema.js';
 import type { AgentRequest, AsyncAgentRuntime } from './runtime.js';
 import type { LlmProvider, LlmTool } from './llm-provider.js';
-import { render } from './template.js';
+import { messageScope, render } from './template.js';
 
 export const DEFAULT_USER_PROMPT = '{{content}}';
 
@@ -47,7 +47,7 @@ export function promptScope(name: string, spec: AgentFile, req: AgentRequest) {
   const m = req.message;
   return {
     content: m.content,
-    message: { id: m.id, sender: m.sender, performative: m.performative, conversationId: m.conversationId, content: m.content },
+    message: messageScope(m),
     agent: { name, description: spec.description, capabilities: spec.capabilities },
   };
 }

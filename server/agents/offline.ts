@@ -2,7 +2,7 @@
 // through the router), then a reply rendered from the message and the step results. No network.
 import type { AgentFile } from '../workspace/schema.js';
 import type { AgentAnswer, AgentRequest, AgentRuntime } from './runtime.js';
-import { render, renderValue } from './template.js';
+import { messageScope, render, renderValue } from './template.js';
 
 interface StepResult {
   output: unknown;
@@ -17,7 +17,7 @@ export function offlineAgent(name: string, spec: AgentFile): AgentRuntime {
   /** what the reply and the steps' templates read */
   const scopeOf = (m: AgentRequest['message'], results: Record<string, StepResult>) => ({
     content: m.content,
-    message: { id: m.id, sender: m.sender, performative: m.performative, conversationId: m.conversationId, content: m.content },
+    message: messageScope(m),
     agent,
     steps: results,
     last: undefined as unknown,

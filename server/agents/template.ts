@@ -2,6 +2,8 @@
 // A string that is exactly one placeholder yields the raw value, so structured data passes through
 // a step unchanged; elsewhere values are inserted as text (objects as JSON).
 
+import type { Message } from '../routing/message.js';
+
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}/g;
 const ONLY = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}$/;
 
@@ -84,4 +86,20 @@ export function renderValue(value: unknown, scope: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));
   return value;
+}
+
+/** What a template reads of the message it answers (`{{message.x}}`); validation warns on any other name. */
+export const MESSAGE_FIELDS = ['id', 'sender', 'performative', 'conversationId', 'content', 'replyWith', 'inReplyTo', 'protocol', 'ontology'] as const;
+
+/** The message as templates see it: the FIPA fields only where the sender set them (`{{message}}` whole stays small). */
+export function messageScope(m: Pick<Message, (typeof MESSAGE_FIELDS)[number]>): Partial<Record<(typeof MESSAGE_FIELDS)[number], unknown>> {
+  const base = { id: m.id, sender: m.sender, performative: m.performative, conversationId: m.conversationId, content: m.content };
+  if (m.replyWith === null && m.inReplyTo === null && m.protocol === null && m.ontology === null) return base;
+  return {
+    ...base,
+    ...(m.replyWith !== null ? { replyWith: m.replyWith } : {}),
+    ...(m.inReplyTo !== null ? { inReplyTo: m.inReplyTo } : {}),
+    ...(m.protocol !== null ? { protocol: m.protocol } : {}),
+    ...(m.ontology !== null ? { ontology: m.ontology } : {}),
+  };
 }

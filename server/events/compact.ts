@@ -17,7 +17,7 @@ export const VALUE = '\x1c';
 export const COMPACT: ReadonlyMap<string, readonly string[]> = new Map([
   ['ConversationStarted', ['id']],
   ['ConversationEnded', ['id', 'reason', 'messages']],
-  ['MessageSent', ['messageId', 'performative', 'sender', 'capability', 'receiver', 'inReplyTo', 'hops']],
+  ['MessageSent', ['messageId', 'performative', 'sender', 'capability', 'receiver', 'inReplyTo', 'hops', 'replyWith', 'protocol', 'ontology']],
   ['MessageRouted', ['messageId', 'agent', 'strategy', 'routingMs', 'attempt', 'hops', 'candidates']],
   ['MessageDelivered', ['messageId', 'agent', 'ms', 'attempt', 'hops']],
   ['ToolCalled', ['messageId', 'agent', 'tool', 'fn', 'ok', 'ms']],

@@ -10,5 +10,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
   const detail = r.error.issues
     .map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`)
     .join('; ');
-  throw new CaxtonError('CAX_BAD_REQUEST', { detail });
+  throw new CaxtonError('CAX_BAD_REQUEST', what === 'body' ? { detail } : { detail, part: what });
 }

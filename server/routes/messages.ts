@@ -6,7 +6,7 @@ import { Conversations, join } from '../routing/conversations.js';
 import { routingStats, llmUsage } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
 
-const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.array(z.string().max(128)).max(64).optional() });
+const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.array(z.string().min(1).max(128)).max(64).optional() });
 
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher, conversations, events, onboarding } = app.deps;

@@ -6,7 +6,8 @@ export interface MessageSummary {
   id: string;
   conversationId: string;
   from: string;
-  to: string;
+  /** the agent it was delivered to; null when none took it (no capable agent, nothing deployed, a loop…) */
+  to: string | null;
   performative: Performative;
   content: Content;
   at: string;
@@ -152,7 +153,7 @@ export class Conversations {
     if (c) {
       c.messageCount++;
       join(c, summary.from);
-      join(c, summary.to);
+      if (summary.to !== null) join(c, summary.to);
       // the first message's history is an array of one: most conversations never have a second
       if (c.history.length) c.history.push(summary);
       else c.history = [summary];

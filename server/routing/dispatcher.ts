@@ -214,9 +214,10 @@ export class Dispatcher {
       createdAt: started,
     };
     this.deps.conversations.touch(msg.conversationId, msg.sender);
-    this.deps.events.append(MessageEvent.MessageSent, {
-      messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver,
-    }, { conversationId: msg.conversationId });
+    const sent = { messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver };
+    // the FIPA fields a client set, kept with the message (most messages set none)
+    const fipa = req.replyWith || req.inReplyTo || req.protocol || req.ontology;
+    this.deps.events.append(MessageEvent.MessageSent, fipa ? { ...sent, ...fipaFields(req) } : sent, { conversationId: msg.conversationId });
     try {
       const reply = await this.dispatch(msg, 0);
       reply.durationMs = roundMs(performance.now() - t0);
@@ -237,17 +238,30 @@ export class Dispatcher {
   }
 
   /**
-   * Routes one message, with retries that move to another capable agent where there is one.
-   * `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version.
+   * A message no agent took (nothing deployed, no capable agent, a loop…): its RoutingFailed, and a
+   * line in its conversation's history, which would otherwise show the conversation and no message.
    */
-  private async dispatch(msg: Message, depth: number, start?: Snapshot): Promise<Reply> {
+  private refuse(msg: Message, e: CaxtonError, extra: Record<string, unknown> = {}): CaxtonError {
+    this.deps.conversations.record({
+      id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: null, performative: msg.performative,
+      content: msg.content, at: isoAt(msg.createdAt), ok: false, reply: null, replyPerformative: null, error: e.code,
+    });
+    return this.fail(msg, e, extra);
+  }
+
+  /**
+   * Routes one message, with retries that move to another capable agent where there is one.
+   * `start`: the snapshot a nested ask begins on (its parent's), so a request stays on one version;
+   * `routed`, if given, learns each agent the message goes to (a failed ask's trace names the last).
+   */
+  private async dispatch(msg: Message, depth: number, start?: Snapshot, routed?: { agent: string | null }): Promise<Reply> {
     // agents already tried for this message: made at the first one, which most messages never have
     let tried: Set<string> | null = null;
     let routingMs = 0;
     let lastError: CaxtonError | null = null;
     let lastAgent = '';
     let snap = start ?? this.deps.snapshot();
-    if (!snap) throw this.fail(msg, new CaxtonError('CAX_NOTHING_DEPLOYED'));
+    if (!snap) throw this.refuse(msg, new CaxtonError('CAX_NOTHING_DEPLOYED'));
     const cfg = this.config(snap);
     // The message's own strategy, then its capability's, then the default: the router and the event agree.
     const strategy = msg.strategy || (msg.capability && cfg.strategies[msg.capability]) || cfg.defaultStrategy;
@@ -261,7 +275,9 @@ export class Dispatcher {
         snap = this.deps.snapshot() ?? snap;
       }
       if (msg.deadline !== null && this.now() > msg.deadline) {
-        throw this.fail(msg, new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline - msg.createdAt }));
+        // (with an attempt behind it, its delivery is in the history already)
+        const expired = new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline - msg.createdAt });
+        throw lastError ? this.fail(msg, expired) : this.refuse(msg, expired);
       }
       const r0 = performance.now();
       const key = msg.capability ?? msg.receiver ?? '';
@@ -283,14 +299,19 @@ export class Dispatcher {
       });
       if (!decision.ok) {
         const f = decision.failure;
-        // Agents that failed may be unavailable for now: wait out the backoff, then report the failure.
-        if ((f.code === 'all-unavailable' || f.code === 'circuit-open') && lastError) {
-          if (attempt < cfg.attempts) continue;
-          throw this.fail(msg, agentFailed(lastAgent, attempt - 1, lastError), { attempt });
+        if (lastError) {
+          // Agents that failed may be unavailable for now: wait out the backoff, then report the failure.
+          if ((f.code === 'all-unavailable' || f.code === 'circuit-open') && attempt < cfg.attempts) continue;
+          // The agent's failure is the answer, not what a retry found after it: a deployment that
+          // removed the agent meanwhile made the retry a 404 for a capability that was there.
+          const gone = f.code === 'no-capable-agent' || f.code === 'unknown-receiver' ? failureError(f).message : null;
+          throw this.fail(msg, agentFailed(lastAgent, attempt - 1, lastError, gone), { attempt, after: lastError.code, retry: f.code });
         }
-        throw this.fail(msg, failureError(f, (a) => this.lastFailures.get(a)), { attempt, ...(lastError ? { after: lastError.code } : {}) });
+        // no delivery failed before (a failed one would have thrown or left lastError): no agent took it
+        throw this.refuse(msg, failureError(f, (a) => this.lastFailures.get(a)), { attempt });
       }
-      this.counters.set(key, counter + 1);
+      // once a message: a retry moving on from a failed agent does not move the next message's turn
+      if (attempt === 1) this.counters.set(key, counter + 1);
       const live = current.agents.get(decision.agent)!;
       const admitted = breakerAdmit(this.breaker(live), now);
       if (!admitted.allowed) {
@@ -298,6 +319,7 @@ export class Dispatcher {
         continue;
       }
       this.breakers.set(live, admitted.next);
+      if (routed) routed.agent = live.name;
       routingMs = roundMs(routingMs + performance.now() - r0);
       this.deps.events.append(MessageEvent.MessageRouted, {
         messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
@@ -317,7 +339,8 @@ export class Dispatcher {
           this.lastFailures.set(live.name, `${e.code}: ${e.message.slice(0, 300)}`);
         }
         this.deps.events.append(MessageEvent.MessageFailed, { messageId: msg.id, agent: live.name, attempt, code: e.code, error: e.message }, { conversationId: msg.conversationId });
-        if (final || nested) throw markNested(e);
+        // the message ends here: its RoutingFailed, as every message that fails has one
+        if (final || nested) throw this.fail(msg, markNested(e), { attempt, agent: live.name });
         (tried ??= new Set()).add(live.name);
         lastError = e;
         lastAgent = live.name;
@@ -349,11 +372,21 @@ export class Dispatcher {
     }, { conversationId: msg.conversationId });
     // Whatever fails below (a routing failure there, or its agents after their retries) is
     // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
-    const reply = await this.dispatch(child, req.depth + 1, req.snapshot).catch((err: unknown) => {
+    const a0 = performance.now();
+    const routed = { agent: null as string | null };
+    req.waitingOn.push(capability);
+    try {
+      const reply = await this.dispatch(child, req.depth + 1, req.snapshot, routed);
+      req.trace.push(...reply.trace);
+      return reply;
+    } catch (err) {
+      // the path shows the ask that failed too (an optional step's, say, inside an answer): the agent
+      // it last went to, or the capability where none was found
+      req.trace.push({ kind: 'agent', name: routed.agent ?? capability, depth: req.depth + 1, ms: roundMs(performance.now() - a0), ok: false });
       throw markNested(toCaxtonError(err));
-    });
-    req.trace.push(...reply.trace);
-    return reply;
+    } finally {
+      req.waitingOn.splice(req.waitingOn.indexOf(capability), 1);
+    }
   }
 
   /** A tool call of the agent handling `req`, traced and logged. */
@@ -393,10 +426,15 @@ export class Dispatcher {
       // an answer given at once had nothing to time out
       // which limit ended it decides the error: the agent's own, or the message's ttl
       const answer = isPromise(pending)
-        ? await withTimeout(pending, timeoutMs, req, () =>
-          cfg.agentTimeoutMs <= left
-            ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs })
-            : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt }))
+        ? await withTimeout(pending, timeoutMs, req, () => {
+          const waitingOn = req.waitingOn.length ? req.waitingOn.map((c) => `"${c}"`).join(', ') : undefined;
+          const e = cfg.agentTimeoutMs <= left
+            ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs, waitingOn })
+            : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt });
+          // Out of time while another agent had its ask: the time went there, so this agent's breaker
+          // does not count it (the asked agent's own time-out counts against it).
+          return waitingOn ? markNested(e) : e;
+        })
         : pending;
       const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
@@ -415,6 +453,8 @@ export class Dispatcher {
         handledBy: live.name,
         performative,
         reply: answer.content,
+        // FIPA: a reply names the message it answers by the reply-with the sender gave
+        inReplyTo: msg.replyWith ?? undefined,
         routingMs,
         durationMs: 0,
         attempts: attempt,
@@ -440,9 +480,20 @@ export class Dispatcher {
   }
 }
 
-function agentFailed(agent: string, attempts: number, cause: CaxtonError): CaxtonError {
+/** `gone`: why a retry found no agent (a deployment removed it meanwhile), told after the cause's advice */
+/** The FIPA fields of a client's message that it set, for its MessageSent. */
+function fipaFields(req: MessageRequest): { inReplyTo?: string; replyWith?: string; protocol?: string; ontology?: string } {
+  return {
+    ...(req.inReplyTo ? { inReplyTo: req.inReplyTo } : {}),
+    ...(req.replyWith ? { replyWith: req.replyWith } : {}),
+    ...(req.protocol ? { protocol: req.protocol } : {}),
+    ...(req.ontology ? { ontology: req.ontology } : {}),
+  };
+}
+
+function agentFailed(agent: string, attempts: number, cause: CaxtonError, gone: string | null = null): CaxtonError {
   // an internal fault's advice ("a bug in Caxton") is not passed on as the agent's
-  const advice = cause.code === 'CAX_INTERNAL' ? [] : cause.suggestions;
+  const advice = [...(cause.code === 'CAX_INTERNAL' ? [] : cause.suggestions), ...(gone ? [`It was not retried: a deployment since removed it (${gone}).`] : [])];
   return new CaxtonError('CAX_AGENT_FAILED', { agent, attempts, detail: cause.message, advice }, { cause, details: { agent, attempts, cause: cause.code } });
 }
 
@@ -468,6 +519,8 @@ class DeliveryRequest implements AgentRequest {
   private ctrl: AbortController | null = null;
   private reason: Error | null = null;
   private due = 0;
+  /** the capabilities its asks in flight went to: a time-out meanwhile is theirs */
+  readonly waitingOn: string[] = [];
 
   constructor(
     readonly message: Message,

@@ -43,7 +43,9 @@ export const MessageRequest = z
   .refine((m) => [m.capability, m.to ?? m.receiver].filter(Boolean).length === 1, {
     message: 'give exactly one of "capability" or "to"',
     path: ['capability'],
-  });
+  })
+  // one of them was dropped in silence
+  .refine((m) => !(m.to && m.receiver), { message: '"receiver" is the FIPA name of "to": give one of them, not both', path: ['receiver'] });
 export type MessageRequest = z.infer<typeof MessageRequest>;
 
 export type Content = z.infer<typeof Content>;
@@ -76,6 +78,8 @@ export interface Reply {
   handledBy: string;
   performative: Performative;
   reply: Content;
+  /** the reply-with of the message it answers, when that message gave one (FIPA) */
+  inReplyTo?: string;
   routingMs: number;
   /** for a client's message, from receiving it to its reply (ms); 0 on a nested ask's reply */
   durationMs: number;
@@ -109,6 +113,7 @@ export const MessageAnswer = z.object({
   handledBy: z.string(),
   performative: Performative,
   reply: z.unknown(),
+  inReplyTo: z.string().optional(),
   routingMs: z.number(),
   durationMs: z.number(),
   attempts: z.number(),

@@ -8,7 +8,7 @@ import { nearest } from '../util/nearest.js';
 import type { PluginInfo } from '../tools/plugin-info.js';
 import { pagesFor } from '../tools/wasm-limits.js';
 import { inspectInputSchema } from '../tools/input-schema.js';
-import { placeholders } from '../agents/template.js';
+import { MESSAGE_FIELDS, placeholders } from '../agents/template.js';
 
 export interface AgentEntry {
   folder: string;
@@ -315,7 +315,6 @@ function stringsIn(value: unknown, base: Array<string | number>): Array<[Array<s
   return [];
 }
 
-const MESSAGE_FIELDS = ['id', 'sender', 'performative', 'conversationId', 'content'];
 
 /**
  * A placeholder a template cannot resolve renders as nothing, silently: `{{conten}}`, a step id that
@@ -347,7 +346,7 @@ export function templatePlaceholders(p: Parsed<AgentFile>, push: Push): void {
       const known = ['content', 'message', 'agent', ...(t.steps ? ['steps', 'last'] : [])];
       let problem: string | null = null;
       if (!known.includes(root!)) problem = `"${root}" is not something a template can read (${known.join(', ')})`;
-      else if (root === 'message' && field !== undefined && !MESSAGE_FIELDS.includes(field)) problem = `a message has no field "${field}" (${MESSAGE_FIELDS.join(', ')})`;
+      else if (root === 'message' && field !== undefined && !(MESSAGE_FIELDS as readonly string[]).includes(field)) problem = `a message has no field "${field}" (${MESSAGE_FIELDS.join(', ')})`;
       else if (root === 'agent' && field !== undefined && !t.agentFields.includes(field)) problem = `the agent has no field "${field}" here (${t.agentFields.join(', ')})`;
       else if (root === 'steps' && field !== undefined && !t.steps!.includes(field)) {
         problem = ids.includes(field) ? `step "${field}" runs later, so it has no result yet` : `there is no step "${field}" (${t.steps!.join(', ') || 'none before this one'})`;

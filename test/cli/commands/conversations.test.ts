@@ -60,6 +60,12 @@ Render('a reply of several lines stays on its row of the table', () => {
   assert.match(text, /planner → client\s+inform\s+Day 1: museum ↵ Day 2: hike ↵ Day 3: rest\n/);
 });
 
+Render('a message no agent took: to no agent, refused with its code', () => {
+  const [first] = view().history;
+  const text = strip(renderConversation(view({ history: [{ ...first!, to: null, ok: false, reply: null, replyPerformative: null, error: 'CAX_NO_CAPABLE_AGENT' }] })));
+  assert.match(text, /client → \(no agent\)\s+request\s+plan a trip\n\s+refused\s+CAX_NO_CAPABLE_AGENT/);
+});
+
 Render('a history shorter than the count says it shows the last ones', () => {
   assert.match(strip(renderConversation(view({ messageCount: 80 }))), /\nHistory \(the last 2\):\n/);
 });

@@ -99,10 +99,15 @@ Send('an unknown --strategy, or a --ttl that is not a whole number of millisecon
   const strategy = assertFails(await ctx!.send('--capability', 'greet', '--strategy', 'fastest', 'hi'), 2, 'CAX_USAGE');
   assert.match(strategy, /unknown strategy "fastest"/);
   assert.match(strategy, /deterministic, round-robin, least-loaded, random/);
-  for (const bad of ['abc', '0', '1.5', '3600001']) {
+  for (const bad of ['abc', '0', '1.5', '3600001', '0x10', '1e3']) {
     const err = assertFails(await ctx!.send('--capability', 'greet', `--ttl=${bad}`, 'hi'), 2, 'CAX_USAGE');
     assert.match(err, `--ttl ${bad} is not a whole number of milliseconds from 1 to 3600000`);
   }
+});
+
+Send('a --conversation id the server would refuse :: usage error naming the flag, before anything is sent', async () => {
+  const err = assertFails(await ctx!.send('--capability', 'greet', '--conversation', 'bad id', 'hi'), 2, 'CAX_USAGE');
+  assert.match(err, /--conversation "bad id": an id may hold letters, digits and \. _ : - only/);
 });
 
 Send('an unknown capability :: exit 1, CAX_NO_CAPABLE_AGENT on stderr, nothing on stdout', async () => {

@@ -109,6 +109,8 @@ Cli('usage :: tokens by agent, or by conversation', async () => {
   const doc = assertOkJson(await stats('usage', '--by', 'conversation', '--json'));
   assert.equal(doc.usage.map((r: { key: string }) => r.key), ['c-1', 'c-2']);
   assertFails(await stats('usage', '--by', 'model'), 2, 'CAX_USAGE');
+  // --by counts usage only: elsewhere it is refused rather than ignored
+  assert.match(assertFails(await stats('routing', '--by', 'agent'), 2, 'CAX_USAGE'), /--by applies to "caxton stats usage" only, not to routing/);
 });
 
 Cli('an unknown kind :: usage error naming the kinds', async () => {

@@ -11,7 +11,7 @@ const Compact = suite('compact payloads');
 
 Compact('writeCompact :: each field as its JSON text in the listed order; undefined ones empty', () => {
   const text = compactText('MessageSent', { messageId: 'm1', performative: 'request', sender: 'client', capability: 'echo', receiver: null });
-  assert.is(text, `${VALUE}"m1"${VALUE}"request"${VALUE}"client"${VALUE}"echo"${VALUE}null${VALUE}${VALUE}`);
+  assert.is(text, `${VALUE}"m1"${VALUE}"request"${VALUE}"client"${VALUE}"echo"${VALUE}null${VALUE}${VALUE}${VALUE}${VALUE}${VALUE}`);
 });
 
 Compact('writeCompact :: null (JSON is written instead) for a key the list lacks or an explicit undefined', () => {
@@ -45,6 +45,8 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['MessageDelivered', { hops: 0, agent: 'b', messageId: 'm3' }],
   // not compact at all: written as JSON
   ['MessageDelivered', { messageId: 'm4', agent: 'b', note: { nested: [1, 'two'] } }],
+  // a client's FIPA fields, added to the list after hops
+  ['MessageSent', { messageId: 'm5', performative: 'query-ref', sender: 'alice', capability: 'x', receiver: null, inReplyTo: 'prev-9', replyWith: 'rw-1', protocol: 'fipa-request', ontology: 'sales' }],
 ];
 
 Compact('through the real log :: every compact payload reads back as the JSON it stands for; the stored text is compact', async () => {

@@ -71,6 +71,26 @@ Post('`receiver`, the FIPA name, works as `to`', async () => {
   assert.is(r.handledBy, 'researcher');
 });
 
+Post("FIPA fields :: the answer's inReplyTo is the request's replyWith; all four are kept in MessageSent and reach the agent's templates", async () => {
+  const fipa = await deployed({ ...agentFiles('fipa', { capabilities: ['fipa'], extra: { behavior: { reply: '{{message.protocol}}|{{message.ontology}}|{{message.replyWith}}|{{message.inReplyTo}}' } } }) });
+  try {
+    const body = { capability: 'fipa', content: 'x', performative: 'query-ref', conversationId: 'fipa-1', replyWith: 'rw-1', inReplyTo: 'prev-9', protocol: 'fipa-request', ontology: 'sales' };
+    const r = assertJson(await fipa.call('POST', '/api/v1/messages', body), 200);
+    assert.is(r.reply, 'fipa-request|sales|rw-1|prev-9');
+    assert.is(r.inReplyTo, 'rw-1');
+    const [sent] = assertJson(await fipa.call('GET', '/api/v1/events?type=MessageSent&conversationId=fipa-1'), 200);
+    assert.equal(sent.payload, { messageId: r.messageId, performative: 'query-ref', sender: 'client', capability: 'fipa', receiver: null, inReplyTo: 'prev-9', replyWith: 'rw-1', protocol: 'fipa-request', ontology: 'sales' });
+    // unset, they are nothing: in the template, the answer and the event
+    const plain = assertJson(await fipa.call('POST', '/api/v1/messages', { capability: 'fipa', content: 'x', conversationId: 'fipa-2' }), 200);
+    assert.is(plain.reply, '|||');
+    assert.not.ok('inReplyTo' in plain);
+    const [sent2] = assertJson(await fipa.call('GET', '/api/v1/events?type=MessageSent&conversationId=fipa-2'), 200);
+    assert.equal(Object.keys(sent2.payload), ['messageId', 'performative', 'sender', 'capability', 'receiver']);
+  } finally {
+    await fipa.close();
+  }
+});
+
 Post('404 :: no agent serves the capability, with the capabilities that exist and the nearest', async () => {
   const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'gret', content: 'hi' }), 404, 'CAX_NO_CAPABLE_AGENT');
   assert.equal(e.capabilities, ['greet', 'plan', 'research', 'welcome']);
@@ -94,9 +114,21 @@ Post('400 :: missing or null content, named and explained', async () => {
   assert.match(nul.message, /content: must be text or a JSON number, boolean, array or object \(not null\)/);
 });
 
-Post('400 :: both capability and to, or neither', async () => {
+Post('400 :: both capability and to, or neither; to and its FIPA name receiver together', async () => {
   assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', to: 'greeter', content: 'hi' }), 400, 'CAX_BAD_REQUEST');
   assertError(await s.call('POST', '/api/v1/messages', { content: 'hi' }), 400, 'CAX_BAD_REQUEST');
+  const both = assertError(await s.call('POST', '/api/v1/messages', { to: 'greeter', receiver: 'researcher', content: 'hi' }), 400, 'CAX_BAD_REQUEST');
+  assert.match(both.message, /receiver: "receiver" is the FIPA name of "to": give one of them, not both/);
+});
+
+Post('400 :: a body that is not JSON says to send JSON, whatever its Content-Type; a bad query names the query', async () => {
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+    const e = assertError(await s.call('POST', '/api/v1/messages', 'capability=greet&content=hi', { 'content-type': type }), 400, 'CAX_BAD_REQUEST');
+    assert.is(e.message, `Invalid request: a body of Content-Type "${type}" is not read: the API takes JSON`);
+    assert.equal(e.suggestions, ['Send the body as JSON with the header Content-Type: application/json (curl: -H "content-type: application/json").']);
+  }
+  const q = assertError(await s.call('GET', '/api/v1/conversations?limit=0'), 400, 'CAX_BAD_REQUEST');
+  assert.equal(q.suggestions, ["Check the request's query against docs/api.md."]);
 });
 
 Post('400 :: an unknown field, a bad conversation id, malformed JSON', async () => {
@@ -217,6 +249,21 @@ Conv('past the cap, the least recently active conversations are evicted: one Con
     assertJson(await small.call('GET', `/api/v1/conversations/${ids[100]}`), 200);
   } finally {
     await small.close();
+  }
+});
+
+Conv('GET /:id :: an id as long as a message may give (128 characters) is found; a longer one is the catalogue 404', async () => {
+  const id = `long-${'x'.repeat(123)}`;
+  assert.is(id.length, 128);
+  const own = await deployed(workspace());
+  try {
+    assertJson(await own.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: 'L' }, conversationId: id }), 200);
+    const r = assertJson(await own.call('GET', `/api/v1/conversations/${id}`), 200);
+    assert.is(r.id, id);
+    assert.is(r.messageCount, 1);
+    assertError(await own.call('GET', `/api/v1/conversations/${'y'.repeat(300)}`), 404, 'CAX_CONVERSATION_NOT_FOUND');
+  } finally {
+    await own.close();
   }
 });
 

@@ -189,6 +189,19 @@ Send('unknown capability :: CAX_NO_CAPABLE_AGENT with capabilities and nearest',
   assert.equal(h.sleeps, [], 'no retry for a failure another attempt cannot fix');
 });
 
+Send('a refused message is in its conversation: counted, in the history with no agent and its error, no participant added', async () => {
+  const h = harness({ a: { capabilities: ['summarize'], handle: answer('ok') } });
+  await rejection(h.d.send(req({ capability: 'nope', conversationId: 'refused-1', content: 'x' })));
+  const c = h.conversations.get('refused-1')!;
+  assert.is(c.messageCount, 1);
+  assert.equal(c.participants, ['client']);
+  assert.equal(c.history.map((m) => [m.from, m.to, m.ok, m.error, m.content]), [['client', null, false, 'CAX_NO_CAPABLE_AGENT', 'x']]);
+  // a message that reached an agent before it failed is recorded once, as that delivery
+  const f = harness({ a: { capabilities: ['w'], handle: failing() } });
+  await rejection(f.d.send(req({ capability: 'w', conversationId: 'c' })));
+  assert.equal(f.conversations.get('c')!.history.map((m) => [m.to, m.ok]), [['a', false], ['a', false], ['a', false]]);
+});
+
 Send('unknown receiver :: CAX_UNKNOWN_RECEIVER', async () => {
   const h = harness({ alpha: { capabilities: ['x'], handle: answer('ok') } });
   const e = await rejection(h.d.send(req({ to: 'alpah' })));
@@ -313,21 +326,46 @@ Retry('a CaxtonError from the agent that another attempt cannot fix is not retri
   }
 });
 
-Retry('a retry after a deployment removed the agents :: CAX_NO_CAPABLE_AGENT after the first failure', async () => {
+Retry("a retry after a deployment removed the agents :: the agent's failure, not a 404 for a capability that was there", async () => {
   let h!: Harness;
-  h = harness({ a: { capabilities: ['w'], handle: failing() } }, {}, {
+  h = harness({ a: { capabilities: ['w'], handle: failing('disk full') } }, {}, {
     onSleep: () => {
       h.current.snap = snapshot({ other: { capabilities: ['elsewhere'], handle: answer('x') } });
     },
   });
   const e = await rejection(h.d.send(req({ capability: 'w' })));
-  assert.is(e.code, 'CAX_NO_CAPABLE_AGENT');
-  assert.equal(e.details, { capabilities: ['elsewhere'], nearest: [] });
+  assert.is(e.code, 'CAX_AGENT_FAILED');
+  assert.equal(e.details, { agent: 'a', attempts: 1, cause: 'CAX_INTERNAL' });
+  assert.match(e.message, /disk full/);
+  assert.ok(e.suggestions.some((s) => /a deployment since removed it \(No deployed agent serves capability "w"/.test(s)), e.suggestions.join('\n'));
   const failed = h.sink.of('RoutingFailed');
   assert.is(failed.length, 1);
-  assert.is(failed[0]!.code, 'CAX_NO_CAPABLE_AGENT');
+  assert.is(failed[0]!.code, 'CAX_AGENT_FAILED');
   assert.is(failed[0]!.after, 'CAX_INTERNAL', 'the reason names what failed before');
+  assert.is(failed[0]!.retry, 'no-capable-agent', 'and what the retry found');
   assert.is(failed[0]!.attempt, 2);
+});
+
+Retry('a failure no retry can fix still ends the message with its RoutingFailed, so the analytics count it', async () => {
+  const h = harness({ a: { capabilities: ['w'], handle: () => { throw new CaxtonError('CAX_TOOL_FAILED', { tool: 't', fn: 'run', detail: 'no such row' }); } } });
+  const e = await rejection(h.d.send(req({ capability: 'w' })));
+  assert.is(e.code, 'CAX_TOOL_FAILED');
+  assert.equal(h.sink.of('RoutingFailed').map((p) => [p.code, p.agent, p.attempt]), [['CAX_TOOL_FAILED', 'a', 1]]);
+  assert.is(h.sink.types().at(-1), 'RoutingFailed', 'the failure is the last event');
+});
+
+Retry('round-robin :: a retry does not take the next message\'s turn', async () => {
+  const h = harness({
+    bad: { capabilities: ['w'], handle: failing() },
+    good: { capabilities: ['w'], handle: answer('good') },
+  }, { defaultStrategy: 'round-robin', breaker: { failureThreshold: 100, windowMs: 60_000, openMs: 1000 } });
+  const first: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const r = await h.d.send(req({ capability: 'w' }));
+    assert.is(r.handledBy, 'good');
+    first.push(r.attempts === 1 ? 'good' : 'bad');
+  }
+  assert.equal(first, ['bad', 'good', 'bad', 'good'], 'the turns alternate whatever the retries did');
 });
 
 Retry('a retry after a deployment replaced the agent runs on the new version', async () => {
@@ -590,7 +628,8 @@ Nested('ping-pong (A asks B asks A) is refused with CAX_ROUTING_LOOP, and neithe
   assert.equal(h.sleeps, [], 'a loop is not retried');
   assert.equal(h.d.breakerOf('a'), { state: 'closed', failures: [] });
   assert.equal(h.d.breakerOf('b'), { state: 'closed', failures: [] });
-  assert.equal(h.sink.of('RoutingFailed').map((p) => [p.code, p.hops]), [['CAX_ROUTING_LOOP', 2]]);
+  // each message of the chain ends with its own RoutingFailed: the refused ask, b's, then the client's
+  assert.equal(h.sink.of('RoutingFailed').map((p) => [p.code, p.hops]), [['CAX_ROUTING_LOOP', 2], ['CAX_ROUTING_LOOP', 1], ['CAX_ROUTING_LOOP', 0]]);
 });
 
 Nested('a loop on one capable agent moves to another that is outside the path', async () => {
@@ -612,9 +651,52 @@ Nested('a long chain is refused with CAX_HOP_LIMIT', async () => {
   const e = await rejection(h.d.send(req({ capability: 'cap-0' })));
   assert.is(e.code, 'CAX_HOP_LIMIT');
   assert.equal(e.data, { code: 'hop-limit', hops: 4, maxHops: 3 });
+  // four asks deep: the limit counts asks, not the agents on the path (five here)
+  assert.is(e.message, 'The request went 4 asks deep (agent asking agent), over the limit of 3 ([routing] max_hops)');
   assert.equal(calls, ['step-0', 'step-1', 'step-2', 'step-3']);
   assert.equal(h.sleeps, []);
   for (let i = 0; i < 4; i++) assert.equal(h.d.breakerOf(`step-${i}`), { state: 'closed', failures: [] }, `step-${i}`);
+});
+
+Nested('an optional ask that failed is in the trace, marked failed, under the agent it went to', async () => {
+  const h = harness({
+    outer: {
+      capabilities: ['o'],
+      handle: async (r) => {
+        const tried = await r.ask('inner', 'x').then(() => 'answered', (e: CaxtonError) => e.code);
+        const missing = await r.ask('nowhere', 'x').then(() => 'answered', (e: CaxtonError) => e.code);
+        return { content: `${tried} ${missing}` };
+      },
+    },
+    inner: { capabilities: ['inner'], handle: () => { throw new CaxtonError('CAX_TOOL_FAILED', { tool: 't', fn: 'run', detail: 'no' }); } },
+  });
+  const r = await h.d.send(req({ capability: 'o' }));
+  assert.is(r.reply, 'CAX_TOOL_FAILED CAX_NO_CAPABLE_AGENT');
+  assert.equal(r.trace.map((t) => [t.name, t.depth, t.ok]), [['outer', 0, true], ['inner', 1, false], ['nowhere', 1, false]]);
+});
+
+Nested("a time-out while the agent waits for its ask is not held against it: the answer names what it waited for", async () => {
+  const never = new Promise<AgentAnswer>(() => {});
+  const h = harness({
+    // work of its own first (a tool step, say): its clock started before the asked agent's
+    outer: { capabilities: ['o'], handle: async (r) => (await new Promise((res) => setTimeout(res, 10)), { content: (await r.ask('slow', 'x')).reply }) },
+    slow: { capabilities: ['slow'], handle: () => never },
+  }, { agentTimeoutMs: 30 });
+  // the dispatcher's timers do not keep a process alive; this test waits on them
+  const alive = setInterval(() => {}, 1000);
+  try {
+    const e = await rejection(h.d.send(req({ capability: 'o' })));
+    assert.is(e.code, 'CAX_AGENT_TIMEOUT');
+    assert.match(e.message, /Agent "outer" gave no answer within 30 ms .*: it was waiting for its ask to "slow"/);
+    assert.equal(h.sleeps, [], 'not retried');
+    assert.equal(h.d.breakerOf('outer'), { state: 'closed', failures: [] }, 'the time went to the asked agent');
+    // the asked agent's own time-out, a moment later, is held against it
+    await new Promise((r) => setTimeout(r, 60));
+    assert.is(h.d.breakerOf('slow').state, 'closed');
+    assert.is((h.d.breakerOf('slow') as { failures: readonly number[] }).failures.length, 1);
+  } finally {
+    clearInterval(alive);
+  }
 });
 
 Nested('a failing nested agent is retried at its own level only', async () => {

@@ -354,7 +354,7 @@ validate('a placeholder a template cannot resolve is a warning at its template, 
     ['{{conten}} in behavior.steps.input.text: "conten" is not something a template can read (content, message, agent, steps, last); it renders as nothing', 'did you mean {{content}}?'],
     ['{{steps.calc.output}} in behavior.steps.input.at: step "calc" runs later, so it has no result yet; it renders as nothing', 'read it in a step after "calc", or in reply'],
     ['{{mesage.sender}} in behavior.reply: "mesage" is not something a template can read (content, message, agent, steps, last); it renders as nothing', 'did you mean {{message.sender}}?'],
-    ['{{message.author}} in behavior.reply: a message has no field "author" (id, sender, performative, conversationId, content); it renders as nothing', 'use one of the placeholders docs/workspace.md lists'],
+    ['{{message.author}} in behavior.reply: a message has no field "author" (id, sender, performative, conversationId, content, replyWith, inReplyTo, protocol, ontology); it renders as nothing', 'use one of the placeholders docs/workspace.md lists'],
     ['{{steps.calk.output}} in behavior.reply: there is no step "calk" (calc); it renders as nothing', 'did you mean {{steps.calc.output}}?'],
   ]);
   const llm = agent('runtime = "llm"', 'system_prompt = "You are {{agent.name}}, {{agent.capabilities}}"', 'user_prompt_template = "{{steps.x.output}}"', '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"');
