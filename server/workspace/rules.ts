@@ -221,18 +221,29 @@ export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed
   }
 }
 
-export function strayFiles(paths: readonly string[], push: Push): void {
+/**
+ * A manifest or plugin directly under agents/ or tools/ is ignored: said, with where it belongs.
+ * Other files there (a README, notes) are for people and left alone. `folders`: the agent and tool
+ * folders that exist, so the advice never moves a file over one.
+ */
+export function strayFiles(paths: readonly string[], folders: { agent: ReadonlySet<string>; tool: ReadonlySet<string> }, push: Push): void {
   for (const path of paths) {
-    const [dir, file] = path.split('/');
+    const [dir, file = ''] = path.split('/');
     const kind = dir === 'agents' ? 'agent' : 'tool';
-    const stem = (file ?? '').replace(/\.[^.]*$/, '');
+    const ext = /\.([^.]*)$/.exec(file)?.[1]?.toLowerCase();
+    if (ext !== 'toml' && ext !== 'wasm') continue;
+    const slug = slugify(file.replace(/\.[^.]*$/, ''));
+    let suggestion: string;
+    if (ext === 'wasm') suggestion = `a plugin goes in its tool's folder: tools/${slug}/plugin.wasm, beside tools/${slug}/tool.toml`;
+    else if (folders[kind].has(slug)) suggestion = `${dir}/${slug}/ exists already: move what this file adds into ${dir}/${slug}/${kind}.toml, or remove it`;
+    else suggestion = `move it to ${dir}/${slug}/${kind}.toml`;
     push({
       file: path,
       line: 1,
       column: 1,
       code: 'stray-file',
       message: `${path} is not inside ${kind === 'agent' ? 'an' : 'a'} ${kind} folder and is ignored`,
-      suggestion: `move it to ${dir}/${slugify(stem)}/${kind}.toml`,
+      suggestion,
       severity: 'warning',
     });
   }

@@ -41,7 +41,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
   rules.folderNames('tool', parts.tools.map((t) => t.folder), push);
   rules.manifestPresent('agent', parts.agents, push);
   rules.manifestPresent('tool', parts.tools, push);
-  rules.strayFiles(parts.strays ?? [], push);
+  rules.strayFiles(parts.strays ?? [], { agent: new Set(parts.agents.map((a) => a.folder)), tool: new Set(parts.tools.map((t) => t.folder)) }, push);
 
   const toolNames = new Set(parts.tools.filter((t) => t.parsed).map((t) => t.folder));
   const toolFunctions = new Map(parts.tools.flatMap((t) => (t.parsed?.value ? [[t.folder, t.parsed.value.functions.map((f) => f.name)] as const] : [])));

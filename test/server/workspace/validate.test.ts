@@ -264,6 +264,15 @@ validate('warns about stray files without failing', () => {
   assert.ok(r.issues[0]!.suggestion.includes('agents/notes/agent.toml'));
 });
 
+validate('stray files :: the advice never moves one over an agent that exists; a plugin goes in a tool folder; a README is left alone', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { planner: {} }, strays: ['agents/README.md', 'agents/planner.toml', 'tools/notes.txt', 'tools/x.wasm'] }));
+  assert.equal(where(r.issues), ['agents/planner.toml@1:1 stray-file', 'tools/x.wasm@1:1 stray-file']);
+  assert.equal(r.issues.map((i) => i.suggestion), [
+    'agents/planner/ exists already: move what this file adds into agents/planner/agent.toml, or remove it',
+    "a plugin goes in its tool's folder: tools/x/plugin.wasm, beside tools/x/tool.toml",
+  ]);
+});
+
 validate('marks caxton.toml errors as global', () => {
   const r = validateWorkspace(fakeWorkspace({ agents: { a: {} }, config: toml('colour = "red"') }));
   assert.not.ok(r.ok);
