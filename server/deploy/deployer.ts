@@ -214,6 +214,7 @@ export class Deployer {
   private targetSide(loaded: LoadedWorkspace): PlanSide {
     return {
       config: loaded.configOid,
+      configSpec: loaded.config?.value ?? null,
       agents: new Map([...loaded.agents].map(([name, a]) => [name, agentEntity(a, loaded.sha)])),
       tools: new Map([...loaded.tools].map(([name, t]) => [name, toolEntity(t, loaded.sha)])),
     };

@@ -1,11 +1,11 @@
 // Deciding a deployment: from what runs now and the validated target, which agents and tools the
 // next snapshot holds and where each comes from. Pure: no git, no clock, no I/O.
-import type { AgentFile, ToolFile } from '../workspace/schema.js';
+import type { AgentFile, CaxtonFile, ToolFile } from '../workspace/schema.js';
 import type { Issue } from '../workspace/issue.js';
 import type { ValidationResult } from '../workspace/validate.js';
 import type { LoadedAgent, LoadedTool } from '../workspace/load.js';
 import { computeChangeset, type EntityOids } from '../git/changeset.js';
-import { diffAgent, diffTool, overallImpact, type FieldChange } from '../workspace/diff.js';
+import { diffAgent, diffConfig, diffTool, overallImpact, type FieldChange } from '../workspace/diff.js';
 import type { ChangeItem, Changes, DeploymentStatus, HeldBack, RecordIssue } from './record.js';
 
 export interface PlanEntity<T> {
@@ -31,6 +31,8 @@ export function toolEntity(t: LoadedTool, sha: string): PlanEntity<ToolFile> {
 
 export interface PlanSide {
   config: string | null;
+  /** caxton.toml as parsed (null when it is absent or does not parse): its changes by setting */
+  configSpec?: CaxtonFile | null;
   agents: ReadonlyMap<string, PlanEntity<AgentFile>>;
   tools: ReadonlyMap<string, PlanEntity<ToolFile>>;
 }
@@ -95,7 +97,8 @@ export function describeChanges(from: PlanSide | null, to: PlanSide): Changes {
   const out: Changes = { added: cs.added.map(plain), modified, removed: cs.removed.map(plain) };
   if (cs.config) {
     const list = from?.config == null ? out.added : to.config == null ? out.removed : out.modified;
-    list.unshift({ kind: 'config', name: 'caxton.toml' });
+    const fields = list === out.modified && from?.configSpec && to.configSpec ? diffConfig(from.configSpec, to.configSpec) : [];
+    list.unshift(fields.length ? { kind: 'config', name: 'caxton.toml', impact: overallImpact(fields), fields } : { kind: 'config', name: 'caxton.toml' });
   }
   return out;
 }

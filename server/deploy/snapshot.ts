@@ -56,6 +56,7 @@ export function planSideOf(s: Snapshot): PlanSide & { sha: string } {
   return {
     sha: s.sha,
     config: s.configOid,
+    configSpec: s.config,
     agents: new Map([...s.agents].map(([n, a]) => [n, { oid: a.oid, spec: a.spec, sha: a.sha }])),
     tools: new Map([...s.tools].map(([n, t]) => [n, { oid: t.oid, spec: t.spec, sha: t.sha, wasmOid: t.wasmOid }])),
   };

@@ -1,7 +1,7 @@
 // Field-level differences between two versions of an agent or tool, each with its impact on
 // whoever depends on it. Pure.
 import { isDeepStrictEqual } from 'node:util';
-import type { AgentFile, ToolFile } from './schema.js';
+import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
 
 export type Impact = 'breaking' | 'compatible' | 'cosmetic';
 
@@ -82,4 +82,13 @@ export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: str
   out.push(...scalar('version', before.version, after.version, 'cosmetic'));
   out.push(...scalar('metadata', before.metadata, after.metadata, 'cosmetic'));
   return sortByImpact(out);
+}
+
+/**
+ * What changed in caxton.toml, by table (`routing`, `server`…): each a behaviour change for every
+ * message or the server, none breaking a caller's contract. Comments and layout change nothing here.
+ */
+export function diffConfig(before: CaxtonFile, after: CaxtonFile): FieldChange[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])] as Array<keyof CaxtonFile>;
+  return sortByImpact(keys.flatMap((k) => scalar(String(k), before[k], after[k], 'compatible', 'settings changed')));
 }

@@ -178,6 +178,11 @@ Deploys('a failed deployment says what serves now: the previous deployment, or n
   assert.match(failed(null), /\(— → ccccccc\) failed; nothing was deployed before, so nothing serves yet\.$/m);
 });
 
+Deploys('a caxton.toml change shows the settings that changed inside each table', () => {
+  const changes = { added: [], removed: [], modified: [{ kind: 'config', name: 'caxton.toml', impact: 'compatible', fields: [{ field: 'routing', impact: 'compatible', before: { strategy: 'deterministic', attempts: 3 }, after: { strategy: 'round-robin', attempts: 5 }, note: 'settings changed' }] }] };
+  assert.equal(renderChanges(changes as never).map(strip), ['  ~ config caxton.toml: routing strategy "deterministic" → "round-robin"; attempts 3 → 5 (compatible)']);
+});
+
 Deploys('a dry run prints the warnings the deployment would print', () => {
   const warning = { code: 'unknown-capability', severity: 'warning', file: 'agents/a/agent.toml', line: 16, column: 7, message: 'behavior step 2 asks capability "chart", which no agent serves at this commit', suggestion: 'add an agent that serves it' };
   const plan = { ref: 'HEAD', fromSha: 'a'.repeat(40), toSha: 'c'.repeat(40), outcome: 'succeeded', changes: { added: [], modified: [], removed: [] }, errors: [], warnings: [warning], heldBack: [] };

@@ -94,5 +94,5 @@ export function fakeSide(ws: FakeWorkspace, sha: string): PlanSide & { sha: stri
     const spec = t.parsed?.value ?? null;
     tools.set(t.folder, { oid: ws.toolOids.get(t.folder)!, spec, sha, wasmOid: spec ? ws.wasmOids.get(t.folder)! : null });
   }
-  return { sha, config: ws.configOid, agents, tools };
+  return { sha, config: ws.configOid, configSpec: ws.config?.value ?? null, agents, tools };
 }

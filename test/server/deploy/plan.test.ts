@@ -86,7 +86,7 @@ planning('fails atomically on any error :: a new invalid tool among valid change
 });
 
 planning('deploys with warnings only', () => {
-  const p = plan({ current: null, target: { ...V1, strays: ['agents/notes.md'] } });
+  const p = plan({ current: null, target: { ...V1, strays: ['agents/notes.toml'] } });
   assert.is(p.outcome, 'succeeded');
   assert.equal(p.errors, []);
   assert.equal(p.warnings.map((w) => w.code), ['stray-file']);
@@ -278,6 +278,21 @@ describe('lists a caxton.toml change as kind config, first', () => {
   assert.equal(names(edited.modified), ['config:caxton.toml']);
   const removed = describeChanges(side({ config: toml('name = "one"') }), side({}));
   assert.equal(names(removed.removed), ['config:caxton.toml']);
+});
+
+describe('gives field diffs for caxton.toml by table: the settings inside that changed; an edit of comments alone has none', () => {
+  const c = describeChanges(
+    side({ config: toml('[routing]', 'strategy = "deterministic"', 'attempts = 3') }),
+    side({ config: toml('# tuned', '[routing]', 'strategy = "round-robin"', 'attempts = 5', '[server]', 'port = 9000') }),
+  );
+  assert.equal(c.modified, [{
+    kind: 'config', name: 'caxton.toml', impact: 'compatible', fields: [
+      { field: 'routing', impact: 'compatible', before: { strategy: 'deterministic', attempts: 3 }, after: { strategy: 'round-robin', attempts: 5 }, note: 'settings changed' },
+      { field: 'server', impact: 'compatible', before: undefined, after: { port: 9000 }, note: 'settings changed' },
+    ],
+  }]);
+  const comments = describeChanges(side({ config: toml('name = "ws"') }), side({ config: toml('# a note', 'name = "ws"') }));
+  assert.equal(comments.modified, [{ kind: 'config', name: 'caxton.toml' }]);
 });
 
 describe('lists a caxton.toml change :: first deployment with caxton.toml', () => {
