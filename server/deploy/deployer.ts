@@ -59,13 +59,21 @@ interface SavedEntities {
   entities: { agents: Record<string, { oid: string; sha: string }>; tools: Record<string, { oid: string; sha: string }> };
   configOid: string | null;
   heldBack?: HeldBack[];
+  /** when that deployment switched in: a restart serves it again, it does not deploy it anew */
+  deployedAt?: string | null;
 }
 
-/** A restored snapshot says what the saved one said: each version's commit, and what is held back. */
+/** A restored snapshot says what the saved one said: each version's commit, what is held back, when it was deployed. */
 function asSaved(s: Snapshot, saved: SavedEntities): Snapshot {
   const sha = <T extends { sha: string }>(m: ReadonlyMap<string, T>, from: Record<string, { sha: string }>) =>
     new Map([...m].map(([n, e]) => [n, from[n] && from[n]!.sha !== e.sha ? { ...e, sha: from[n]!.sha } : e]));
-  return { ...s, agents: sha(s.agents, saved.entities.agents), tools: sha(s.tools, saved.entities.tools), heldBack: saved.heldBack ?? s.heldBack };
+  return {
+    ...s,
+    agents: sha(s.agents, saved.entities.agents),
+    tools: sha(s.tools, saved.entities.tools),
+    heldBack: saved.heldBack ?? s.heldBack,
+    deployedAt: saved.deployedAt ?? s.deployedAt,
+  };
 }
 
 export function newDeploymentId(now = Date.now()): string {

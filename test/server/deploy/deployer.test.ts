@@ -295,11 +295,14 @@ Restore('a new deployer on the same data serves the last successful deployment',
     const good = await deploy(c.deployer);
     c.repo.commit({ 'agents/a/agent.toml': 'broken = [' });
     assert.is((await deploy(c.deployer)).status, 'failed');
+    const deployedAt = c.deployer.snapshot!.deployedAt;
+    await new Promise((r) => setTimeout(r, 5));
     const fresh = newDeployer(c.repo, c.data, c.log);
     const r = await fresh.restore();
     assert.is(r?.trigger, 'startup');
     assert.is(fresh.snapshot!.sha, good.toSha);
     assert.ok(fresh.snapshot!.agents.has('a'));
+    assert.is(fresh.snapshot!.deployedAt, deployedAt, 'served again, not deployed anew: status keeps when it was deployed');
   } finally {
     await teardown(c);
   }
