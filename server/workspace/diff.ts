@@ -77,7 +77,12 @@ export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: str
   out.push(...scalar('allowed_paths', before.allowed_paths, after.allowed_paths, 'compatible', 'file access changed'));
   out.push(...scalar('config', before.config, after.config, 'compatible'));
   out.push(...scalar('wasm', before.wasm, after.wasm, 'compatible', 'plugin path changed'));
-  if (wasm && wasm.before !== wasm.after) out.push({ field: 'plugin', impact: 'compatible', before: wasm.before, after: wasm.after, note: 'plugin binary changed' });
+  if (wasm && wasm.before !== wasm.after) {
+    // a plugin that is gone takes every function with it
+    out.push(wasm.after
+      ? { field: 'plugin', impact: 'compatible', before: wasm.before, after: wasm.after, note: 'plugin binary changed' }
+      : { field: 'plugin', impact: 'breaking', before: wasm.before, after: wasm.after, note: 'plugin missing' });
+  }
   out.push(...scalar('description', before.description, after.description, 'cosmetic'));
   out.push(...scalar('version', before.version, after.version, 'cosmetic'));
   out.push(...scalar('metadata', before.metadata, after.metadata, 'cosmetic'));

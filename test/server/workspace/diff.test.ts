@@ -128,6 +128,11 @@ toolDiff('reports field diff :: plugin binary changed', () => {
   assert.equal(c, { field: 'plugin', impact: 'compatible', before: 'w1', after: 'w2', note: 'plugin binary changed' });
 });
 
+toolDiff('reports field diff :: a plugin gone at the target is breaking', () => {
+  const c = only(diffTool(tool(), tool(), { before: 'w1', after: '' }));
+  assert.equal(c, { field: 'plugin', impact: 'breaking', before: 'w1', after: '', note: 'plugin missing' });
+});
+
 toolDiff('reports no plugin change without blob ids', () => {
   assert.equal(diffTool(tool(), tool()), []);
 });
