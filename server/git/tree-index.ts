@@ -6,6 +6,8 @@ export interface WorkspaceIndex extends EntityOids {
   sha: string;
   /** Blobs directly under agents/ or tools/, outside any entity folder. */
   strays: string[];
+  /** The folders at the root (a workspace's own, and anything else the repository holds). */
+  roots?: string[];
 }
 
 async function folders(repo: GitRepo, treeOid: string | undefined, dir: string, strays: string[]): Promise<Map<string, string>> {
@@ -27,5 +29,6 @@ export async function readWorkspaceIndex(repo: GitRepo, sha: string): Promise<Wo
     folders(repo, find('agents', 'tree'), 'agents', strays),
     folders(repo, find('tools', 'tree'), 'tools', strays),
   ]);
-  return { sha, config: find('caxton.toml', 'blob') ?? null, agents, tools, strays: strays.sort() };
+  const roots = root.filter((e) => e.type === 'tree').map((e) => e.path);
+  return { sha, config: find('caxton.toml', 'blob') ?? null, agents, tools, strays: strays.sort(), roots };
 }

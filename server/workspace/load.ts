@@ -8,6 +8,7 @@ import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
 import { parseAgentSource, parseConfigSource, parseToolSource, type Parsed } from './parse.js';
 import type { WorkspaceParts } from './validate.js';
 import { inspectPlugin, type PluginInfo } from '../tools/plugin-info.js';
+import { editDistance } from '../util/nearest.js';
 
 export interface LoadedAgent {
   folder: string;
@@ -92,7 +93,7 @@ export class EntityCache {
       Promise.all([...index.agents].map(([name, oid]) => this.agent(name, oid))),
       Promise.all([...index.tools].map(([name, oid]) => this.tool(name, oid))),
     ]);
-    return assemble(index.sha, config, index.config, agents, tools, index.strays);
+    return assemble(index.sha, config, index.config, agents, tools, [...index.strays, ...misnamedFolders(index.roots ?? [])]);
   }
 }
 
@@ -165,5 +166,21 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
     const plugin = wasm ? inspectPlugin(fs.readFileSync(wasm)) : undefined;
     return { folder: e.name, oid: '', parsed, files, ...(plugin ? { plugin } : {}) };
   });
-  return assemble('', config, null, agents, tools, strays.sort());
+  const roots = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  return assemble('', config, null, agents, tools, [...strays.sort(), ...misnamedFolders(roots)]);
 }
+
+/**
+ * Root folders whose names are a slip for agents/ or tools/ (`agent/`, `Tools/`), as `name/`: what
+ * they hold is never read, and a workspace that validated "fine" without the agent in them misled.
+ */
+export function misnamedFolders(roots: readonly string[]): string[] {
+  return roots.filter((r) => !WORKSPACE_FOLDERS.includes(r) && WORKSPACE_FOLDERS.some((w) => slipOf(r.toLowerCase(), w))).map((r) => `${r}/`);
+}
+
+/** One letter off, or two letters swapped: a slip, where `nearest` would also take tools-src for tools. */
+function slipOf(name: string, folder: string): boolean {
+  return editDistance(name, folder) <= 1 || (name.length === folder.length && [...name].sort().join('') === [...folder].sort().join(''));
+}
+
+const WORKSPACE_FOLDERS = ['agents', 'tools'];

@@ -228,7 +228,17 @@ export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed
  */
 export function strayFiles(paths: readonly string[], folders: { agent: ReadonlySet<string>; tool: ReadonlySet<string> }, push: Push): void {
   for (const path of paths) {
-    const [dir, file = ''] = path.split('/');
+    const [dir = '', file = ''] = path.split('/');
+    if (path.endsWith('/')) {
+      // a root folder named like agents/ or tools/ (misnamedFolders)
+      const meant = nearest(dir, ['agents', 'tools'], 1)[0] ?? 'agents';
+      push({
+        file: path, line: 1, column: 1, code: 'stray-file', severity: 'warning',
+        message: `${path} is not read: Caxton reads agents from agents/ and tools from tools/`,
+        suggestion: `rename ${path} to ${meant}/ (git mv ${dir} ${meant})`,
+      });
+      continue;
+    }
     const kind = dir === 'agents' ? 'agent' : 'tool';
     const ext = /\.([^.]*)$/.exec(file)?.[1]?.toLowerCase();
     if (ext !== 'toml' && ext !== 'wasm') continue;

@@ -187,6 +187,20 @@ Broken('a folder without its manifest loads with parsed null', async () => {
   }
 });
 
+Broken('a root folder named like agents/ or tools/ (agent/, Tools/) is listed among the strays, at a commit and on disk; other folders are not', async () => {
+  const files = { ...agentFiles('real'), 'agent/baz/agent.toml': agentToml('baz'), 'Tools/t/tool.toml': 'x\n', 'tools-src/t/index.ts': 'x\n', 'docs/a.md': 'x\n', 'agnets/q/agent.toml': 'x\n' };
+  const repo = makeRepo(files);
+  try {
+    const git = new GitRepo(repo.dir);
+    const ws = await new EntityCache(git).load(await readWorkspaceIndex(git, repo.head()));
+    assert.equal(ws.parts.strays, ['Tools/', 'agent/', 'agnets/']);
+    assert.equal(loadWorkingTree(repo.dir).parts.strays!.slice().sort(), ['Tools/', 'agent/', 'agnets/']);
+    assert.equal([...ws.agents.keys()], ['real']);
+  } finally {
+    repo.remove();
+  }
+});
+
 Broken('a manifest that is not TOML loads with issues and no value', async () => {
   const repo = makeRepo({ 'agents/bad/agent.toml': 'name = "bad"\ncapabilities = [\n' });
   try {

@@ -264,6 +264,14 @@ validate('warns about stray files without failing', () => {
   assert.ok(r.issues[0]!.suggestion.includes('agents/notes/agent.toml'));
 });
 
+validate('a root folder named like agents/ is not read: a warning that says to rename it', () => {
+  const r = validateWorkspace(fakeWorkspace({ agents: { a: {} }, strays: ['agent/'] }));
+  assert.ok(r.ok);
+  assert.equal(r.issues.map((i) => [i.file, i.code, i.severity, i.message, i.suggestion]), [
+    ['agent/', 'stray-file', 'warning', 'agent/ is not read: Caxton reads agents from agents/ and tools from tools/', 'rename agent/ to agents/ (git mv agent agents)'],
+  ]);
+});
+
 validate('stray files :: the advice never moves one over an agent that exists; a plugin goes in a tool folder; a README is left alone', () => {
   const r = validateWorkspace(fakeWorkspace({ agents: { planner: {} }, strays: ['agents/README.md', 'agents/planner.toml', 'tools/notes.txt', 'tools/x.wasm'] }));
   assert.equal(where(r.issues), ['agents/planner.toml@1:1 stray-file', 'tools/x.wasm@1:1 stray-file']);
