@@ -73,10 +73,22 @@ export function manifestPresent(kind: 'agent' | 'tool', entries: ReadonlyArray<{
   }
 }
 
+/**
+ * A manifest's name: from the checked value, or, when an error elsewhere in the file left none, from
+ * the document itself if the name there is a valid one, so those errors do not hide a name's own
+ * problems (every problem at once).
+ */
+function nameOf(p: Parsed<{ name: string }>): string | null {
+  if (p.value) return p.value.name;
+  const raw = (p.raw as { name?: unknown } | null)?.name;
+  return typeof raw === 'string' && NAME_RE.test(raw) ? raw : null;
+}
+
 export function nameMatchesFolder(kind: 'agent' | 'tool', p: Parsed<{ name: string }>, push: Push): void {
-  if (!p.value || p.value.name === p.folder) return;
-  push(at(p, ['name'], 'name-mismatch', `name "${p.value.name}" differs from its folder "${p.folder}"`,
-    `set name = "${p.folder}", or rename the folder to ${kind}s/${p.value.name}/`, { kind, name: p.folder }));
+  const name = nameOf(p);
+  if (name === null || name === p.folder) return;
+  push(at(p, ['name'], 'name-mismatch', `name "${name}" differs from its folder "${p.folder}"`,
+    `set name = "${p.folder}", or rename the folder to ${kind}s/${name}/`, { kind, name: p.folder }));
 }
 
 export function noDuplicateEntries(p: Parsed<AgentFile>, push: Push): void {
@@ -208,15 +220,16 @@ export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed
   const byName = new Map<string, Parsed<{ name: string }>>();
   // The folder named after the name owns it, whatever the folder order: agents/a-copy/ saying
   // name = "b" must not make the correct agents/b/ a duplicate.
-  const owns = (p: Parsed<{ name: string }>) => Number(p.value?.name === p.folder);
+  const owns = (p: Parsed<{ name: string }>) => Number(nameOf(p) === p.folder);
   for (const p of [...parsed].sort((a, b) => owns(b) - owns(a))) {
-    if (!p.value) continue;
-    const first = byName.get(p.value.name);
+    const name = nameOf(p);
+    if (name === null) continue;
+    const first = byName.get(name);
     if (!first) {
-      byName.set(p.value.name, p);
+      byName.set(name, p);
       continue;
     }
-    push(at(p, ['name'], 'duplicate-name', `${kind} name "${p.value.name}" is already used by ${first.path}`,
+    push(at(p, ['name'], 'duplicate-name', `${kind} name "${name}" is already used by ${first.path}`,
       `give each ${kind} a unique name equal to its folder ("${p.folder}")`, { kind, name: p.folder }));
   }
 }

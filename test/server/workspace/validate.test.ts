@@ -128,6 +128,18 @@ validate('reports a name used by two agents on the one whose folder differs', ()
   assert.equal([...r.workspace.agents.keys()], ['b'], 'the correct agent stays deployable');
 });
 
+validate('a schema error elsewhere in the file does not hide its name\'s problems: every problem at once', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { dup: toml('name = "planner"', 'description = "d"', 'capabilitys = ["c"]'), planner: {} },
+  }));
+  assert.equal(where(r.issues.filter((i) => i.file.startsWith('agents/dup/'))).sort(), [
+    'agents/dup/agent.toml@1:8 duplicate-name', 'agents/dup/agent.toml@1:8 name-mismatch', 'agents/dup/agent.toml@3:1 unknown-key',
+  ]);
+  // a name that is itself invalid is reported once, as that
+  const bad = validateWorkspace(fakeWorkspace({ agents: { x: toml('name = "Not Valid"', 'description = 3', 'capabilities = ["c"]') } }));
+  assert.not.ok(bad.issues.some((i) => i.code === 'name-mismatch'));
+});
+
 validate('reports a name used by two tools', () => {
   const r = validateWorkspace(fakeWorkspace({
     tools: { chart: {}, graph: { source: toml('name = "chart"', 'description = "d"', '[[functions]]', 'name = "run"') } },
