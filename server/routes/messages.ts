@@ -29,9 +29,12 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
   app.post('/conversations', async (req, reply) => {
     const body = parseInput(ConversationBody, req.body);
     const id = body.id ?? crypto.randomUUID();
+    // 201 for a conversation this made, 200 for one that was going on already (it joins the participants)
+    const existed = conversations.get(id);
+    const going = existed !== undefined && !existed.ended;
     const c = conversations.touch(id, 'client');
     for (const p of body.participants ?? []) join(c, p);
-    return reply.status(201).send(Conversations.view(c));
+    return reply.status(going ? 200 : 201).send(Conversations.view(c));
   });
 
   app.get('/conversations/:id', async (req) => {

@@ -229,6 +229,10 @@ Conv('GET /:id :: the conversation with its history', async () => {
 Conv('POST :: an id is checked as a message\'s conversationId is, with the same words', async () => {
   const created = assertJson(await c.call('POST', '/api/v1/conversations', { id: 'conv-made', participants: ['client'] }), 201);
   assert.is(created.id, 'conv-made');
+  // the same id again: the conversation that is going on, 200, with the participants added
+  const again = assertJson(await c.call('POST', '/api/v1/conversations', { id: 'conv-made', participants: ['ops'] }), 200);
+  assert.equal(again.participants, ['client', 'ops']);
+  assertError(await c.call('POST', '/api/v1/conversations', { participants: [''] }), 400, 'CAX_BAD_REQUEST');
   for (const bad of [{ id: 'has space' }, { id: 'sep\u001fin' }, { id: '' }]) {
     const onConversation = assertError(await c.call('POST', '/api/v1/conversations', bad), 400, 'CAX_BAD_REQUEST');
     const onMessage = assertError(await c.call('POST', '/api/v1/messages', { capability: 'plan', content: 'a', conversationId: bad.id }), 400, 'CAX_BAD_REQUEST');
