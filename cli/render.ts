@@ -26,12 +26,35 @@ export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'co
 
 const MAX_VALUE = 32;
 
-/** A field's value in a change line: JSON, cut short; absent as `unset`. */
-function valueText(v: unknown): string {
+/**
+ * A field's value in a change line: JSON, cut short; absent as `unset`. `from`: where the two sides
+ * first differ in their JSON, so a long text changed past its start shows that part (…reply text)
+ * rather than two beginnings that read the same.
+ */
+function valueText(v: unknown, from = 0): string {
   if (v === undefined) return 'unset';
   const text = JSON.stringify(v) ?? String(v);
-  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+  if (text.length <= MAX_VALUE) return text;
+  const start = from > MAX_VALUE / 2 ? from - 8 : 0;
+  const cut = text.slice(start, start + MAX_VALUE - (start ? 2 : 1));
+  return `${start ? '…' : ''}${cut}${start + cut.length < text.length ? '…' : ''}`;
 }
+
+/** Where two values' JSON first differ (0 when either is not text). */
+function firstDifference(b: unknown, a: unknown): number {
+  const x = JSON.stringify(b);
+  const y = JSON.stringify(a);
+  if (x === undefined || y === undefined) return 0;
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i;
+}
+
+/** `before → after`, each cut around where they differ. */
+const beforeAfter = (b: unknown, a: unknown) => {
+  const at = firstDifference(b, a);
+  return `${valueText(b, at)} → ${valueText(a, at)}`;
+};
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -56,8 +79,8 @@ function valueChange(f: FieldChange): string {
   if (f.field === 'plugin') return `${short(String(f.before))} → ${short(String(f.after))}`;
   const diffs: Array<[string, unknown, unknown]> = [];
   differences(f.before, f.after, '', diffs);
-  if (diffs.length === 1 && diffs[0]![0] === '') return `${valueText(f.before)} → ${valueText(f.after)}`;
-  const shown = diffs.slice(0, 3).map(([k, b, a]) => `${k} ${valueText(b)} → ${valueText(a)}`);
+  if (diffs.length === 1 && diffs[0]![0] === '') return beforeAfter(f.before, f.after);
+  const shown = diffs.slice(0, 3).map(([k, b, a]) => `${k} ${beforeAfter(b, a)}`);
   return `${shown.join('; ')}${diffs.length > 3 ? '; …' : ''}`;
 }
 

@@ -56,7 +56,8 @@ export const agentNew: Command = {
     const lines = [
       ...written.sort().map((f) => `  ${pc.green('+')} ${f}`),
       `${pc.green('✓')} Added agent ${pc.bold(name)} from ${template.id}${commit ? ` (commit ${commit.slice(0, 7)})` : ''}`,
-      ...(commit ? ['Next: caxton deploy'] : ['Next: caxton validate && git add agents tools && git commit -m "add ' + name + '" && caxton deploy']),
+      // the folders it wrote, no more: "git add agents tools" failed where there was no tools/
+      ...(commit ? ['Next: caxton deploy'] : [`Next: caxton validate && git add ${[...new Set(written.map((f) => f.split('/').slice(0, 2).join('/')))].sort().join(' ')} && git commit -m "add ${name}" && caxton deploy`]),
     ];
     return { data: { agent: name, template: template.id, files: written.sort(), commit }, text: lines.join('\n'), ok: true };
   },

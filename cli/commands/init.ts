@@ -96,8 +96,16 @@ export const templates: Command = {
   usage: 'caxton templates [--json]',
   options: {},
   async run() {
-    const list = listTemplates().map(({ dir: _dir, ...meta }) => meta);
-    const lines = list.map((t) => `${pc.bold(t.id)}${t.default ? pc.dim(' (default)') : ''} — ${t.name}: ${t.description}\n  ${t.category}, ${t.complexity}; ${t.use_cases.join('; ')}`);
+    const all = listTemplates();
+    const list = all.map(({ dir: _dir, ...meta }) => meta);
+    const lines = all.map((t) => {
+      const ex = exampleOf(t);
+      return [
+        `${pc.bold(t.id)}${t.default ? pc.dim(' (default)') : ''} — ${t.name}: ${t.description}`,
+        `  ${t.category}, ${t.complexity}; ${t.use_cases.join('; ')}`,
+        `  serves ${t.capabilities.join(', ')}; try: caxton send --capability ${ex.capability} '${ex.text}'`,
+      ].join('\n');
+    });
     return { data: { templates: list }, text: lines.join('\n'), ok: true };
   },
 };

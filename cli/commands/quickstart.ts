@@ -61,7 +61,8 @@ export const quickstart: Command = {
       step(`${pc.green('✓')} Server on ${server.url} ${pc.dim(`(${elapsed()} ms; log: ${rel}/.caxton/server.log)`)}`);
       const api = new ApiClient(server.url, server.token);
       const record = await api.post<DeploymentRecord>('/api/v1/deployments', { ref: 'HEAD', trigger: 'cli' });
-      const n = countChanges(record.changes);
+      // agents and tools: caxton.toml is a change, not one of them
+      const n = countChanges(record.changes) - [...record.changes.added, ...record.changes.modified].filter((c) => c.kind === 'config').length;
       if (record.status !== 'succeeded') {
         return { data: { workspace: dir, deployment: record, reply: null, agents: [], toolCalls: [], elapsedMs: elapsed() }, text: `${pc.red('✗')} Deployment ${record.status}`, ok: false };
       }

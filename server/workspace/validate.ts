@@ -31,6 +31,12 @@ export interface ValidationResult {
   global: boolean;
 }
 
+/** `doc[key]`'s strings, when it is a list (a manifest as parsed, before its schema). */
+function listedStrings(doc: unknown, key: string): string[] {
+  const v = (doc as Record<string, unknown> | null | undefined)?.[key];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 /** Validates everything at once. Pure. */
 export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
   const issues: Issue[] = [];
@@ -66,7 +72,9 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.llmConfigured(a.parsed, push);
     rules.templatePlaceholders(a.parsed, push);
   }
-  const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? []));
+  // what each agent at this commit says it serves, from its document when an error elsewhere in the
+  // file left no checked value: that error is reported, and an ask of its capability is not a second one
+  const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? listedStrings(a.parsed?.raw, 'capabilities')));
   for (const a of parts.agents) if (a.parsed) rules.askedCapabilitiesServed(a.parsed, capabilities, push);
   rules.uniqueNames('agent', parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : [])), push);
   rules.uniqueNames('tool', parts.tools.flatMap((t) => (t.parsed ? [t.parsed] : [])), push);

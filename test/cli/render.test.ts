@@ -178,6 +178,14 @@ Deploys('a failed deployment says what serves now: the previous deployment, or n
   assert.match(failed(null), /\(— → ccccccc\) failed; nothing was deployed before, so nothing serves yet\.$/m);
 });
 
+Deploys('a long text changed past its start shows where it differs, not two beginnings that read the same', () => {
+  const before = 'Task received: {{content}}\n1. Read it\n2. Plan it\n3. Do it';
+  const after = 'Task received: {{content}}\n1. Read it\n2. Plan it\n3. Ship it';
+  const changes = { added: [], removed: [], modified: [{ kind: 'agent', name: 'a', impact: 'compatible', fields: [{ field: 'behavior', impact: 'compatible', before: { reply: before }, after: { reply: after } }] }] };
+  const [line] = renderChanges(changes as never).map(strip);
+  assert.is(line, '  ~ agent a: behavior reply … it\\n3. Do it" → … it\\n3. Ship it" (compatible)');
+});
+
 Deploys('a caxton.toml change shows the settings that changed inside each table', () => {
   const changes = { added: [], removed: [], modified: [{ kind: 'config', name: 'caxton.toml', impact: 'compatible', fields: [{ field: 'routing', impact: 'compatible', before: { strategy: 'deterministic', attempts: 3 }, after: { strategy: 'round-robin', attempts: 5 }, note: 'settings changed' }] }] };
   assert.equal(renderChanges(changes as never).map(strip), ['  ~ config caxton.toml: routing strategy "deterministic" → "round-robin"; attempts 3 → 5 (compatible)']);

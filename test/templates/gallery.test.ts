@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { listTemplates } from '../../cli/templates.js';
+import fs from 'node:fs';
+import { exampleOf, listTemplates } from '../../cli/templates.js';
 import { runCli, json } from '../util/cli.js';
 import { startTestServer } from '../util/server.js';
 import { tmpDir, rm } from '../util/tmp.js';
@@ -54,6 +55,12 @@ for (const t of listTemplates()) {
         const r = await server.api('POST', '/api/v1/messages', { capability: sample!.capability, content: sample!.content });
         assert.is(r.status, 200, JSON.stringify(r.body));
         assert.match(String(r.body.reply), sample!.expect);
+        // the template's own example (init prints it) answers too, and the workspace README sends that one
+        const ex = exampleOf(t);
+        const own = await server.api('POST', '/api/v1/messages', { capability: ex.capability, content: ex.content });
+        assert.is(own.status, 200, JSON.stringify(own.body));
+        const sends = fs.readFileSync(path.join(ws, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('caxton send'));
+        for (const line of sends) assert.is(line, `caxton send --capability ${ex.capability} '${ex.text}'`, 'README.md');
       } finally {
         await server.close();
       }

@@ -11,9 +11,24 @@ export function run(): i32 {
   if (!input.isObj() || !input.has('text')) return fail('expected {"text": "..."}');
   const text = input.getString('text', '');
   let reversed = '';
-  for (let i = text.length - 1; i >= 0; i--) reversed += text.charAt(i);
+  let characters = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    // a character past U+FFFF (an emoji) is two UTF-16 units, a surrogate pair: kept together
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const high = text.charCodeAt(i - 1);
+      if (high >= 0xd800 && high <= 0xdbff) {
+        reversed += text.substring(i - 1, i + 1);
+        i--;
+        characters++;
+        continue;
+      }
+    }
+    reversed += text.charAt(i);
+    characters++;
+  }
   const out = JValue.object();
   out.setStr('reversed', reversed);
-  out.setNum('characters', <f64>text.length);
+  out.setNum('characters', <f64>characters);
   return outputJson(out);
 }

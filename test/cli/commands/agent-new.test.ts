@@ -30,6 +30,17 @@ AgentNew('writes agents/NAME from the template, named NAME, and commits nothing 
   assert.equal(porcelain(), ['?? agents/reporter/']);
 });
 
+AgentNew('the Next line adds the folders it wrote: it works in a workspace without tools/', async () => {
+  const r = await agentNew('writer', '--template', 'task-automator');
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(!fs.existsSync(path.join(repo.dir, 'tools')), 'no tools/ here');
+  const next = r.stdout.split('\n').find((l) => l.startsWith('Next:'))!;
+  assert.is(next, 'Next: caxton validate && git add agents/writer && git commit -m "add writer" && caxton deploy');
+  repo.git('add', 'agents/writer');
+  fs.rmSync(path.join(repo.dir, 'agents/writer'), { recursive: true });
+  repo.git('rm', '-rq', '--cached', 'agents/writer');
+});
+
 AgentNew('--commit commits the new agent\'s files only: other changes, staged or not, stay as they were', async () => {
   const before = repo.head();
   assertOkJson(await agentNew('reporter', '--json'));

@@ -105,6 +105,8 @@ Templates('prints the gallery for people', async () => {
   try {
     const out = assertOk(await runCli(['templates'], { cwd }));
     assert.match(out, /task-automator/);
+    // each with what it serves and its example message, as docs/cli.md lists
+    assert.match(out, /\n  serves automate-task; try: caxton send --capability automate-task 'plan my week'\n/);
   } finally {
     rm(cwd);
   }

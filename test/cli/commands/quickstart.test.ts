@@ -52,6 +52,7 @@ Quickstart('prints the reply with the chart, the path it took and the time; a se
     const out = assertOk(await runCli(['quickstart'], { cwd }));
     assert.match(out, /Workspace caxton-quickstart-2 from the data-analyst template/);
     assert.match(out, /revenue by month/);
+    assert.match(out, /Deployed [0-9a-f]{7}: 6 agents and tools in \d+ ms/, 'three agents and three tools: caxton.toml is not counted');
     assert.match(out, /Path: data-fetcher → fetch-data\.fetch → data-analyzer → analyze\.analyze → chart-maker → chart\.render/);
     assert.match(out, /the whole first run took \d+\.\d s/);
   } finally {

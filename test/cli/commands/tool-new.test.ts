@@ -61,6 +61,9 @@ ToolNew('writes a buildable tool: built as its package.json says, it deploys and
     const call = await server.api('POST', '/api/v1/tools/reverse/call', { function: 'run', input: { text: 'héllo' } });
     assert.is(call.status, 200, JSON.stringify(call.body));
     assert.equal(call.body.output, { reversed: 'olléh', characters: 5 });
+    // a character past U+FFFF is reversed whole and counted once
+    const emoji = await server.api('POST', '/api/v1/tools/reverse/call', { function: 'run', input: { text: 'hé 😀!' } });
+    assert.equal(emoji.body.output, { reversed: '!😀 éh', characters: 5 });
     const bad = await server.api('POST', '/api/v1/tools/reverse/call', { function: 'run', input: { txt: 1 } });
     assert.is(bad.body.error.code, 'CAX_TOOL_INPUT_INVALID');
     const msg = await server.api('POST', '/api/v1/messages', { capability: 'flip', content: 'abc' });

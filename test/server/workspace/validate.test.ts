@@ -140,6 +140,16 @@ validate('a schema error elsewhere in the file does not hide its name\'s problem
   assert.not.ok(bad.issues.some((i) => i.code === 'name-mismatch'));
 });
 
+validate('an agent with a schema error still serves the capabilities it lists: an ask of one is not also reported as unserved', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: {
+      asker: { capabilities: ['ask'], extra: { behavior: { steps: [{ ask: 'chart' }] } } },
+      charter: toml('name = "charter"', 'description = "d"', 'capabilities = ["chart"]', 'versoin = "1"'),
+    },
+  }));
+  assert.equal(r.issues.map((i) => i.code), ['unknown-key']);
+});
+
 validate('reports a name used by two tools', () => {
   const r = validateWorkspace(fakeWorkspace({
     tools: { chart: {}, graph: { source: toml('name = "chart"', 'description = "d"', '[[functions]]', 'name = "run"') } },
