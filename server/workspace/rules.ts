@@ -1,6 +1,6 @@
 // Small named checks over parsed files; each pushes issues and decides nothing else.
-import type { AgentFile, ToolFile } from './schema.js';
-import { NAME_RE } from './schema.js';
+import type { ToolFile } from './schema.js';
+import { AgentFile, NAME_RE } from './schema.js';
 import type { Issue, IssueCode, EntityRef } from './issue.js';
 import type { Parsed } from './parse.js';
 import { slugify } from './parse.js';
@@ -356,8 +356,28 @@ function stringsIn(value: unknown, base: Array<string | number>): Array<[Array<s
  * templates read (the message, the agent, earlier steps, the last output) and what an LLM agent's
  * prompts read (the message, the agent) are known; data below content and a step's output is not.
  */
+/** What the template check reads of an agent. */
+type TemplateParts = Pick<AgentFile, 'runtime' | 'system_prompt' | 'user_prompt_template' | 'behavior'>;
+
+/**
+ * An agent's template parts: its value, or, when an error elsewhere in the file left none, each part
+ * of the document that is valid on its own, so a misspelt key does not hide a misspelt placeholder.
+ */
+function templateParts(p: Parsed<AgentFile>): TemplateParts | null {
+  if (p.value) return p.value;
+  const raw = p.raw;
+  if (!raw || typeof raw !== 'object') return null;
+  const doc = raw as Record<string, unknown>;
+  const shape = AgentFile.shape;
+  const part = <K extends keyof TemplateParts>(k: K): TemplateParts[K] | undefined => {
+    const r = shape[k].safeParse(doc[k]);
+    return r.success ? (r.data as TemplateParts[K]) : undefined;
+  };
+  return { runtime: part('runtime') ?? 'offline', system_prompt: part('system_prompt'), user_prompt_template: part('user_prompt_template'), behavior: part('behavior') };
+}
+
 export function templatePlaceholders(p: Parsed<AgentFile>, push: Push): void {
-  const v = p.value;
+  const v = templateParts(p);
   if (!v) return;
   const templates: Array<{ path: Array<string | number>; text: string; steps: string[] | null; agentFields: string[] }> = [];
   const ids = (v.behavior?.steps ?? []).map((s, i) => s.id ?? `step${i + 1}`);

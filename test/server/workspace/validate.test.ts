@@ -150,6 +150,13 @@ validate('an agent with a schema error still serves the capabilities it lists: a
   assert.equal(r.issues.map((i) => i.code), ['unknown-key']);
 });
 
+validate('a misspelt key does not hide a misspelt placeholder in the same file', () => {
+  const r = validateWorkspace(fakeWorkspace({
+    agents: { a: toml('name = "a"', 'description = "d"', 'capabilities = ["c"]', 'versoin = "1"', '[behavior]', 'reply = "{{conten}}"') },
+  }));
+  assert.equal(r.issues.map((i) => [i.code, i.line]), [['unknown-key', 4], ['unknown-placeholder', 6]]);
+});
+
 validate('reports a name used by two tools', () => {
   const r = validateWorkspace(fakeWorkspace({
     tools: { chart: {}, graph: { source: toml('name = "chart"', 'description = "d"', '[[functions]]', 'name = "run"') } },
