@@ -179,8 +179,10 @@ export function renderHistory(records: DeploymentRecord[]): string {
       r.id,
       (STATUS_COLOUR[r.status] ?? ((s: string) => s))(r.status),
       r.trigger,
-      `${short(r.fromSha)} → ${short(r.toSha)}`,
-      String(countChanges(r.changes)),
+      // a start-up serves again what ran before the restart: nothing was deployed, nothing changed
+      // (its record lists every entity, as a first deployment would)
+      r.trigger === 'startup' ? `restored ${short(r.toSha)}` : `${short(r.fromSha)} → ${short(r.toSha)}`,
+      r.trigger === 'startup' ? '—' : String(countChanges(r.changes)),
       `${r.durationMs} ms`,
       utcTime(r.startedAt),
       r.ref,

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderAgents, renderChanges, renderDeploy, renderPlan, renderTools } from '../../cli/render.js';
+import { renderAgents, renderChanges, renderDeploy, renderHistory, renderPlan, renderTools } from '../../cli/render.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEvents } from '../../cli/commands/events.js';
@@ -189,6 +189,16 @@ Deploys('a long text changed past its start shows where it differs, not two begi
 Deploys('a caxton.toml change shows the settings that changed inside each table', () => {
   const changes = { added: [], removed: [], modified: [{ kind: 'config', name: 'caxton.toml', impact: 'compatible', fields: [{ field: 'routing', impact: 'compatible', before: { strategy: 'deterministic', attempts: 3 }, after: { strategy: 'round-robin', attempts: 5 }, note: 'settings changed' }] }] };
   assert.equal(renderChanges(changes as never).map(strip), ['  ~ config caxton.toml: routing strategy "deterministic" → "round-robin"; attempts 3 → 5 (compatible)']);
+});
+
+Deploys('history: a start-up row says it restored a commit, with no changes', () => {
+  const rec = (over: Record<string, unknown>) => ({
+    id: 'dep_1', ref: 'HEAD', fromSha: null, toSha: 'c'.repeat(40), status: 'succeeded', trigger: 'cli', startedAt: '2026-11-25T10:00:00.000Z',
+    changes: { added: [{ kind: 'agent', name: 'a' }, { kind: 'agent', name: 'b' }], modified: [], removed: [] }, errors: [], warnings: [], heldBack: [], durationMs: 3, ...over,
+  });
+  const rows = strip(renderHistory([rec({ id: 'dep_2', trigger: 'startup' }), rec({})] as never)).split('\n');
+  assert.match(rows[1]!, /^dep_2\s+succeeded\s+startup\s+restored ccccccc\s+—\s+3 ms/);
+  assert.match(rows[2]!, /^dep_1\s+succeeded\s+cli\s+— → ccccccc\s+2\s+3 ms/);
 });
 
 Deploys('a dry run prints the warnings the deployment would print', () => {
