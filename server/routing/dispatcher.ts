@@ -374,7 +374,7 @@ export class Dispatcher {
     // not this agent's fault: marked nested, it neither trips this agent's breaker nor retries it.
     const a0 = performance.now();
     const routed = { agent: null as string | null };
-    req.waitingOn.push(capability);
+    (req.waitingOn ??= []).push(capability);
     try {
       const reply = await this.dispatch(child, req.depth + 1, req.snapshot, routed);
       req.trace.push(...reply.trace);
@@ -385,7 +385,7 @@ export class Dispatcher {
       req.trace.push({ kind: 'agent', name: routed.agent ?? capability, depth: req.depth + 1, ms: roundMs(performance.now() - a0), ok: false });
       throw markNested(toCaxtonError(err));
     } finally {
-      req.waitingOn.splice(req.waitingOn.indexOf(capability), 1);
+      req.waitingOn!.splice(req.waitingOn!.indexOf(capability), 1);
     }
   }
 
@@ -427,7 +427,7 @@ export class Dispatcher {
       // which limit ended it decides the error: the agent's own, or the message's ttl
       const answer = isPromise(pending)
         ? await withTimeout(pending, timeoutMs, req, () => {
-          const waitingOn = req.waitingOn.length ? req.waitingOn.map((c) => `"${c}"`).join(', ') : undefined;
+          const waitingOn = req.waitingOn?.length ? req.waitingOn.map((c) => `"${c}"`).join(', ') : undefined;
           const e = cfg.agentTimeoutMs <= left
             ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs, waitingOn })
             : new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline! - msg.createdAt });
@@ -480,7 +480,6 @@ export class Dispatcher {
   }
 }
 
-/** `gone`: why a retry found no agent (a deployment removed it meanwhile), told after the cause's advice */
 /** The FIPA fields of a client's message that it set, for its MessageSent. */
 function fipaFields(req: MessageRequest): { inReplyTo?: string; replyWith?: string; protocol?: string; ontology?: string } {
   return {
@@ -491,6 +490,7 @@ function fipaFields(req: MessageRequest): { inReplyTo?: string; replyWith?: stri
   };
 }
 
+/** `gone`: why a retry found no agent (a deployment removed it meanwhile), told after the cause's advice */
 function agentFailed(agent: string, attempts: number, cause: CaxtonError, gone: string | null = null): CaxtonError {
   // an internal fault's advice ("a bug in Caxton") is not passed on as the agent's
   const advice = [...(cause.code === 'CAX_INTERNAL' ? [] : cause.suggestions), ...(gone ? [`It was not retried: a deployment since removed it (${gone}).`] : [])];
@@ -519,8 +519,8 @@ class DeliveryRequest implements AgentRequest {
   private ctrl: AbortController | null = null;
   private reason: Error | null = null;
   private due = 0;
-  /** the capabilities its asks in flight went to: a time-out meanwhile is theirs */
-  readonly waitingOn: string[] = [];
+  /** the capabilities its asks in flight went to: a time-out meanwhile is theirs (made at the first ask) */
+  waitingOn: string[] | null = null;
 
   constructor(
     readonly message: Message,
