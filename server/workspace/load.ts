@@ -14,6 +14,8 @@ export interface LoadedAgent {
   folder: string;
   oid: string;
   parsed: Parsed<AgentFile> | null;
+  /** without an agent.toml: the files the folder holds, relative to it (a manifest elsewhere in it, say) */
+  files?: readonly string[];
 }
 
 export interface LoadedTool {
@@ -61,7 +63,7 @@ export class EntityCache {
   agent(folder: string, oid: string): Promise<LoadedAgent> {
     return this.remember(this.agents, `${folder}:${oid}`, async () => {
       const entry = (await this.repo.readTree(oid)).find((e) => e.path === 'agent.toml' && e.type === 'blob');
-      if (!entry) return { folder, oid, parsed: null };
+      if (!entry) return { folder, oid, parsed: null, files: (await this.repo.listFiles(oid)).map((e) => e.path) };
       const source = decoder.decode(await this.repo.readBlob(entry.oid));
       return { folder, oid, parsed: parseAgentSource(folder, { path: `agents/${folder}/agent.toml`, source }) };
     });
@@ -113,7 +115,7 @@ function assemble(
     tools: new Map(tools.map((t) => [t.folder, t])),
     parts: {
       config,
-      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed })),
+      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed, ...(a.files ? { files: a.files } : {}) })),
       tools: tools.map((t) => ({ folder: t.folder, parsed: t.parsed, files: [...t.files.keys()], ...(t.plugin ? { plugin: t.plugin } : {}) })),
       strays,
     },
@@ -154,7 +156,8 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
   const agents = entries('agents').map((e): LoadedAgent => {
     const source = readIfExists(path.join(dir, 'agents', e.name, 'agent.toml'));
     const file = { path: `agents/${e.name}/agent.toml`, source: source ?? '' };
-    return { folder: e.name, oid: '', parsed: source === null ? null : parseAgentSource(e.name, file) };
+    if (source === null) return { folder: e.name, oid: '', parsed: null, files: listFilesOnDisk(path.join(dir, 'agents', e.name)) };
+    return { folder: e.name, oid: '', parsed: parseAgentSource(e.name, file) };
   });
   const tools = entries('tools').map((e): LoadedTool => {
     const folder = path.join(dir, 'tools', e.name);

@@ -14,6 +14,8 @@ export interface AgentEntry {
   folder: string;
   /** null when the folder has no agent.toml */
   parsed: Parsed<AgentFile> | null;
+  /** without an agent.toml: the files the folder holds, relative to it */
+  files?: readonly string[];
 }
 
 export interface ToolEntry {
@@ -56,20 +58,26 @@ export function folderNames(kind: 'agent' | 'tool', folders: readonly string[], 
   }
 }
 
-export function manifestPresent(kind: 'agent' | 'tool', entries: ReadonlyArray<{ folder: string; parsed: unknown }>, push: Push): void {
-  const file = kind === 'agent' ? 'agent.toml' : 'tool.toml';
+export function manifestPresent(kind: 'agent' | 'tool', entries: ReadonlyArray<{ folder: string; parsed: unknown; files?: readonly string[] }>, push: Push): void {
+  const file = `${kind}.toml`;
+  const other = kind === 'agent' ? 'tool' : 'agent';
   for (const e of entries) {
     if (e.parsed) continue;
-    push({
-      file: `${kind}s/${e.folder}/${file}`,
-      line: 1,
-      column: 1,
-      code: 'missing-manifest',
-      message: `${kind}s/${e.folder}/ has no ${file}`,
-      suggestion: kind === 'agent' ? `create it with "caxton agent new ${e.folder}", or remove the folder` : `add ${file} describing the plugin, or remove the folder`,
-      severity: 'error',
-      entity: { kind, name: e.folder },
-    });
+    const dir = `${kind}s/${e.folder}`;
+    const files = e.files ?? [];
+    // a manifest it does hold, where it does not belong: the other kind's, or one folder too deep
+    const deeper = files.find((f) => f.split('/').length === 2 && f.endsWith(`/${file}`));
+    let message = `${dir}/ has no ${file}`;
+    let suggestion = kind === 'agent' ? `create it with "caxton agent new ${e.folder}", or remove the folder` : `add ${file} describing the plugin, or remove the folder`;
+    if (files.includes(`${other}.toml`)) {
+      message += `; it holds ${other === 'agent' ? 'an' : 'a'} ${other}.toml, and ${other}s live under ${other}s/`;
+      suggestion = `move it: git mv ${dir} ${other}s/${e.folder}`;
+    } else if (deeper) {
+      const sub = deeper.split('/')[0]!;
+      message += `; ${dir}/${deeper} is one folder too deep (${kind === 'agent' ? 'an' : 'a'} ${kind} is ${kind}s/NAME/${file})`;
+      suggestion = `move it up: git mv ${dir}/${sub} ${kind}s/${sub}`;
+    }
+    push({ file: `${dir}/${file}`, line: 1, column: 1, code: 'missing-manifest', message, suggestion, severity: 'error', entity: { kind, name: e.folder } });
   }
 }
 

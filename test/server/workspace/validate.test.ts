@@ -179,6 +179,18 @@ validate('warns about an entry listed twice, without blocking the agent', () => 
   assert.ok(r.workspace.agents.has('a'));
 });
 
+validate('a folder without its manifest names one it holds in the wrong place: the other kind\'s, or one folder too deep', () => {
+  const ws = fakeWorkspace({ agents: { foo: null, qux: null }, tools: { bar: null } });
+  ws.agents = ws.agents.map((a) => ({ ...a, files: a.folder === 'foo' ? ['plugin.wasm', 'tool.toml'] : ['sub/agent.toml'] }));
+  ws.tools = ws.tools.map((t) => ({ ...t, files: ['agent.toml'] }));
+  const r = validateWorkspace(ws);
+  assert.equal(r.issues.map((i) => [i.file, i.message, i.suggestion]), [
+    ['agents/foo/agent.toml', 'agents/foo/ has no agent.toml; it holds a tool.toml, and tools live under tools/', 'move it: git mv agents/foo tools/foo'],
+    ['agents/qux/agent.toml', 'agents/qux/ has no agent.toml; agents/qux/sub/agent.toml is one folder too deep (an agent is agents/NAME/agent.toml)', 'move it up: git mv agents/qux/sub agents/sub'],
+    ['tools/bar/tool.toml', 'tools/bar/ has no tool.toml; it holds an agent.toml, and agents live under agents/', 'move it: git mv tools/bar agents/bar'],
+  ]);
+});
+
 validate('reports a folder without its manifest', () => {
   const r = validateWorkspace(fakeWorkspace({ agents: { a: null }, tools: { t: null } }));
   assert.equal(where(r.issues), ['agents/a/agent.toml@1:1 missing-manifest', 'tools/t/tool.toml@1:1 missing-manifest']);
