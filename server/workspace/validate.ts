@@ -13,6 +13,7 @@ export interface WorkspaceParts {
   config: Parsed<CaxtonFile> | null;
   agents: readonly AgentEntry[];
   tools: readonly ToolEntry[];
+  /** files directly under agents/ or tools/, and root folders named like them (`agent/`, ending in /): all ignored */
   strays?: readonly string[];
 }
 
