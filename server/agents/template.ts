@@ -2,7 +2,7 @@
 // A string that is exactly one placeholder yields the raw value, so structured data passes through
 // a step unchanged; elsewhere values are inserted as text (objects as JSON).
 
-import type { Message } from '../routing/message.js';
+import { fipaOf, type Message } from '../routing/message.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}/g;
 const ONLY = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*)\s*\}\}$/;
@@ -94,12 +94,6 @@ export const MESSAGE_FIELDS = ['id', 'sender', 'performative', 'conversationId',
 /** The message as templates see it: the FIPA fields only where the sender set them (`{{message}}` whole stays small). */
 export function messageScope(m: Pick<Message, (typeof MESSAGE_FIELDS)[number]>): Partial<Record<(typeof MESSAGE_FIELDS)[number], unknown>> {
   const base = { id: m.id, sender: m.sender, performative: m.performative, conversationId: m.conversationId, content: m.content };
-  if (m.replyWith === null && m.inReplyTo === null && m.protocol === null && m.ontology === null) return base;
-  return {
-    ...base,
-    ...(m.replyWith !== null ? { replyWith: m.replyWith } : {}),
-    ...(m.inReplyTo !== null ? { inReplyTo: m.inReplyTo } : {}),
-    ...(m.protocol !== null ? { protocol: m.protocol } : {}),
-    ...(m.ontology !== null ? { ontology: m.ontology } : {}),
-  };
+  const fipa = fipaOf(m);
+  return fipa ? { ...base, ...fipa } : base;
 }

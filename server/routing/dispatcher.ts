@@ -11,7 +11,7 @@ import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker 
 import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, breakerView, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
-import type { Content, Message, MessageRequest, Reply, Strategy, TraceEntry } from './message.js';
+import { fipaOf, type Content, type Message, type MessageRequest, type Performative, type Reply, type Strategy, type TraceEntry } from './message.js';
 import { roundMs } from '../timing.js';
 
 export interface RoutingConfig {
@@ -216,8 +216,8 @@ export class Dispatcher {
     this.deps.conversations.touch(msg.conversationId, msg.sender);
     const sent = { messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver };
     // the FIPA fields a client set, kept with the message (most messages set none)
-    const fipa = req.replyWith || req.inReplyTo || req.protocol || req.ontology;
-    this.deps.events.append(MessageEvent.MessageSent, fipa ? { ...sent, ...fipaFields(req) } : sent, { conversationId: msg.conversationId });
+    const fipa = fipaOf(msg);
+    this.deps.events.append(MessageEvent.MessageSent, fipa ? { ...sent, ...fipa } : sent, { conversationId: msg.conversationId });
     try {
       const reply = await this.dispatch(msg, 0);
       reply.durationMs = roundMs(performance.now() - t0);
@@ -242,11 +242,16 @@ export class Dispatcher {
    * line in its conversation's history, which would otherwise show the conversation and no message.
    */
   private refuse(msg: Message, e: CaxtonError, extra: Record<string, unknown> = {}): CaxtonError {
-    this.deps.conversations.record({
-      id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: null, performative: msg.performative,
-      content: msg.content, at: isoAt(msg.createdAt), ok: false, reply: null, replyPerformative: null, error: e.code,
-    });
+    this.record(msg, null, e.code);
     return this.fail(msg, e, extra);
+  }
+
+  /** The message's line in its conversation's history: answered by `to`, failed there (`error`), or refused (`to` null). */
+  private record(msg: Message, to: string | null, error: string | null, reply: Content | null = null, replyPerformative: Performative | null = null): void {
+    this.deps.conversations.record({
+      id: msg.id, conversationId: msg.conversationId, from: msg.sender, to, performative: msg.performative,
+      content: msg.content, at: isoAt(msg.createdAt), ok: error === null, reply, replyPerformative, error,
+    });
   }
 
   /**
@@ -443,10 +448,7 @@ export class Dispatcher {
       }
       this.deps.events.append(MessageEvent.MessageDelivered, { messageId: msg.id, agent: live.name, ms, attempt, hops: msg.hops }, { conversationId: msg.conversationId });
       const performative = answer.performative ?? 'inform';
-      this.deps.conversations.record({
-        id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: isoAt(msg.createdAt), ok: true, reply: answer.content, replyPerformative: performative, error: null,
-      });
+      this.record(msg, live.name, null, answer.content, performative);
       return {
         messageId: msg.id,
         conversationId: msg.conversationId,
@@ -467,10 +469,7 @@ export class Dispatcher {
       if (spent && typeof spent.promptTokens === 'number') {
         this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...spent, failed: true }, { conversationId: msg.conversationId });
       }
-      this.deps.conversations.record({
-        id: msg.id, conversationId: msg.conversationId, from: msg.sender, to: live.name, performative: msg.performative,
-        content: msg.content, at: isoAt(msg.createdAt), ok: false, reply: null, replyPerformative: null, error: toCaxtonError(err).code,
-      });
+      this.record(msg, live.name, toCaxtonError(err).code);
       throw err;
     } finally {
       // kept at zero rather than deleted: an entry removed and added again with every message made the
@@ -478,16 +477,6 @@ export class Dispatcher {
       this.inFlight.set(live.name, (this.inFlight.get(live.name) ?? 1) - 1);
     }
   }
-}
-
-/** The FIPA fields of a client's message that it set, for its MessageSent. */
-function fipaFields(req: MessageRequest): { inReplyTo?: string; replyWith?: string; protocol?: string; ontology?: string } {
-  return {
-    ...(req.inReplyTo ? { inReplyTo: req.inReplyTo } : {}),
-    ...(req.replyWith ? { replyWith: req.replyWith } : {}),
-    ...(req.protocol ? { protocol: req.protocol } : {}),
-    ...(req.ontology ? { ontology: req.ontology } : {}),
-  };
 }
 
 /** `gone`: why a retry found no agent (a deployment removed it meanwhile), told after the cause's advice */

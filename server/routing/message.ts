@@ -50,6 +50,19 @@ export type MessageRequest = z.infer<typeof MessageRequest>;
 
 export type Content = z.infer<typeof Content>;
 
+type FipaFields = Partial<Record<'replyWith' | 'inReplyTo' | 'protocol' | 'ontology', string>>;
+
+/** The FIPA fields a message's sender set, only those; null when it set none (most messages). */
+export function fipaOf(m: Pick<Message, 'replyWith' | 'inReplyTo' | 'protocol' | 'ontology'>): FipaFields | null {
+  if (m.replyWith === null && m.inReplyTo === null && m.protocol === null && m.ontology === null) return null;
+  return {
+    ...(m.replyWith !== null ? { replyWith: m.replyWith } : {}),
+    ...(m.inReplyTo !== null ? { inReplyTo: m.inReplyTo } : {}),
+    ...(m.protocol !== null ? { protocol: m.protocol } : {}),
+    ...(m.ontology !== null ? { ontology: m.ontology } : {}),
+  };
+}
+
 export interface Message {
   id: string;
   performative: Performative;
