@@ -8,7 +8,7 @@ import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
 import { parseAgentSource, parseConfigSource, parseToolSource, type Parsed } from './parse.js';
 import type { WorkspaceParts } from './validate.js';
 import { inspectPlugin, type PluginInfo } from '../tools/plugin-info.js';
-import { editDistance } from '../util/nearest.js';
+import { slipFor } from './rules.js';
 
 export interface LoadedAgent {
   folder: string;
@@ -178,12 +178,5 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
  * they hold is never read, and a workspace that validated "fine" without the agent in them misled.
  */
 export function misnamedFolders(roots: readonly string[]): string[] {
-  return roots.filter((r) => !WORKSPACE_FOLDERS.includes(r) && WORKSPACE_FOLDERS.some((w) => slipOf(r.toLowerCase(), w))).map((r) => `${r}/`);
+  return roots.filter((r) => slipFor(r) !== null).map((r) => `${r}/`);
 }
-
-/** One letter off, or two letters swapped: a slip, where `nearest` would also take tools-src for tools. */
-function slipOf(name: string, folder: string): boolean {
-  return editDistance(name, folder) <= 1 || (name.length === folder.length && [...name].sort().join('') === [...folder].sort().join(''));
-}
-
-const WORKSPACE_FOLDERS = ['agents', 'tools'];

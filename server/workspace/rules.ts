@@ -1,10 +1,11 @@
 // Small named checks over parsed files; each pushes issues and decides nothing else.
+import type { z } from 'zod';
 import type { ToolFile } from './schema.js';
-import { AgentFile, NAME_RE } from './schema.js';
+import { AgentFile, Name, NAME_RE } from './schema.js';
 import type { Issue, IssueCode, EntityRef } from './issue.js';
 import type { Parsed } from './parse.js';
 import { slugify } from './parse.js';
-import { nearest } from '../util/nearest.js';
+import { editDistance, nearest } from '../util/nearest.js';
 import type { PluginInfo } from '../tools/plugin-info.js';
 import { pagesFor } from '../tools/wasm-limits.js';
 import { inspectInputSchema } from '../tools/input-schema.js';
@@ -82,15 +83,17 @@ export function manifestPresent(kind: 'agent' | 'tool', entries: ReadonlyArray<{
 }
 
 /**
- * A manifest's name: from the checked value, or, when an error elsewhere in the file left none, from
- * the document itself if the name there is a valid one, so those errors do not hide a name's own
- * problems (every problem at once).
+ * A manifest's field as checked: from its value, or, when an error elsewhere in the file left none,
+ * from the document itself if the field is valid on its own, so that error hides neither the field's
+ * own problems nor what it provides (every problem at once).
  */
-function nameOf(p: Parsed<{ name: string }>): string | null {
-  if (p.value) return p.value.name;
-  const raw = (p.raw as { name?: unknown } | null)?.name;
-  return typeof raw === 'string' && NAME_RE.test(raw) ? raw : null;
+export function checkedField<T>(p: Parsed<object>, key: string, schema: z.ZodType<T>): T | undefined {
+  if (p.value) return (p.value as Record<string, unknown>)[key] as T | undefined;
+  const r = schema.safeParse((p.raw as Record<string, unknown> | null)?.[key]);
+  return r.success ? r.data : undefined;
 }
+
+const nameOf = (p: Parsed<{ name: string }>): string | null => checkedField(p, 'name', Name) ?? null;
 
 export function nameMatchesFolder(kind: 'agent' | 'tool', p: Parsed<{ name: string }>, push: Push): void {
   const name = nameOf(p);
@@ -243,6 +246,21 @@ export function uniqueNames(kind: 'agent' | 'tool', parsed: ReadonlyArray<Parsed
 }
 
 /**
+ * The workspace folder a root folder's name is a slip for (`agent`, `Tools`, `agnets`): one letter
+ * off or two swapped, whatever the case; null for the folder itself and any other name (`nearest`
+ * would also take tools-src for tools).
+ */
+export function slipFor(name: string): 'agents' | 'tools' | null {
+  const n = name.toLowerCase();
+  const sorted = [...n].sort().join('');
+  for (const folder of ['agents', 'tools'] as const) {
+    if (name === folder) return null;
+    if (editDistance(n, folder) <= 1 || (n.length === folder.length && sorted === [...folder].sort().join(''))) return folder;
+  }
+  return null;
+}
+
+/**
  * A manifest or plugin directly under agents/ or tools/ is ignored: said, with where it belongs.
  * Other files there (a README, notes) are for people and left alone. `folders`: the agent and tool
  * folders that exist, so the advice never moves a file over one.
@@ -252,7 +270,7 @@ export function strayFiles(paths: readonly string[], folders: { agent: ReadonlyS
     const [dir = '', file = ''] = path.split('/');
     if (path.endsWith('/')) {
       // a root folder named like agents/ or tools/ (misnamedFolders)
-      const meant = nearest(dir, ['agents', 'tools'], 1)[0] ?? 'agents';
+      const meant = slipFor(dir) ?? 'agents';
       push({
         file: path, line: 1, column: 1, code: 'stray-file', severity: 'warning',
         message: `${path} is not read: Caxton reads agents from agents/ and tools from tools/`,
@@ -357,6 +375,19 @@ function stringsIn(value: unknown, base: Array<string | number>): Array<[Array<s
   return [];
 }
 
+/** What the template check reads of an agent. */
+type TemplateParts = Pick<AgentFile, 'runtime' | 'system_prompt' | 'user_prompt_template' | 'behavior'>;
+
+/** An agent's template parts, each as checked (checkedField): a misspelt key does not hide a misspelt placeholder. */
+function templateParts(p: Parsed<AgentFile>): TemplateParts {
+  const shape = AgentFile.shape;
+  return {
+    runtime: checkedField(p, 'runtime', shape.runtime) ?? 'offline',
+    system_prompt: checkedField(p, 'system_prompt', shape.system_prompt),
+    user_prompt_template: checkedField(p, 'user_prompt_template', shape.user_prompt_template),
+    behavior: checkedField(p, 'behavior', shape.behavior),
+  };
+}
 
 /**
  * A placeholder a template cannot resolve renders as nothing, silently: `{{conten}}`, a step id that
@@ -364,29 +395,8 @@ function stringsIn(value: unknown, base: Array<string | number>): Array<[Array<s
  * templates read (the message, the agent, earlier steps, the last output) and what an LLM agent's
  * prompts read (the message, the agent) are known; data below content and a step's output is not.
  */
-/** What the template check reads of an agent. */
-type TemplateParts = Pick<AgentFile, 'runtime' | 'system_prompt' | 'user_prompt_template' | 'behavior'>;
-
-/**
- * An agent's template parts: its value, or, when an error elsewhere in the file left none, each part
- * of the document that is valid on its own, so a misspelt key does not hide a misspelt placeholder.
- */
-function templateParts(p: Parsed<AgentFile>): TemplateParts | null {
-  if (p.value) return p.value;
-  const raw = p.raw;
-  if (!raw || typeof raw !== 'object') return null;
-  const doc = raw as Record<string, unknown>;
-  const shape = AgentFile.shape;
-  const part = <K extends keyof TemplateParts>(k: K): TemplateParts[K] | undefined => {
-    const r = shape[k].safeParse(doc[k]);
-    return r.success ? (r.data as TemplateParts[K]) : undefined;
-  };
-  return { runtime: part('runtime') ?? 'offline', system_prompt: part('system_prompt'), user_prompt_template: part('user_prompt_template'), behavior: part('behavior') };
-}
-
 export function templatePlaceholders(p: Parsed<AgentFile>, push: Push): void {
   const v = templateParts(p);
-  if (!v) return;
   const templates: Array<{ path: Array<string | number>; text: string; steps: string[] | null; agentFields: string[] }> = [];
   const ids = (v.behavior?.steps ?? []).map((s, i) => s.id ?? `step${i + 1}`);
   if (v.runtime === 'llm') {

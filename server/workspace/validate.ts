@@ -1,6 +1,6 @@
 // A whole workspace (parsed files) → `{ ok, workspace, issues }`: every problem at once, and the
 // entities that are valid on their own (what a --partial deployment may still deploy).
-import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
+import { AgentFile, type CaxtonFile, type ToolFile } from './schema.js';
 import type { Issue } from './issue.js';
 import { sortIssues } from './issue.js';
 import type { Parsed } from './parse.js';
@@ -30,12 +30,6 @@ export interface ValidationResult {
   issues: Issue[];
   /** Problems not tied to one agent or tool (caxton.toml): these block even a partial deploy. */
   global: boolean;
-}
-
-/** `doc[key]`'s strings, when it is a list (a manifest as parsed, before its schema). */
-function listedStrings(doc: unknown, key: string): string[] {
-  const v = (doc as Record<string, unknown> | null | undefined)?.[key];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** Validates everything at once. Pure. */
@@ -75,7 +69,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
   }
   // what each agent at this commit says it serves, from its document when an error elsewhere in the
   // file left no checked value: that error is reported, and an ask of its capability is not a second one
-  const capabilities = new Set(parts.agents.flatMap((a) => a.parsed?.value?.capabilities ?? listedStrings(a.parsed?.raw, 'capabilities')));
+  const capabilities = new Set(parts.agents.flatMap((a) => (a.parsed ? (rules.checkedField(a.parsed, 'capabilities', AgentFile.shape.capabilities) ?? []) : [])));
   for (const a of parts.agents) if (a.parsed) rules.askedCapabilitiesServed(a.parsed, capabilities, push);
   rules.uniqueNames('agent', parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : [])), push);
   rules.uniqueNames('tool', parts.tools.flatMap((t) => (t.parsed ? [t.parsed] : [])), push);
