@@ -27,34 +27,25 @@ export function renderError(e: Pick<CaxtonError, 'message' | 'suggestions' | 'co
 const MAX_VALUE = 32;
 
 /**
- * A field's value in a change line: JSON, cut short; absent as `unset`. `from`: where the two sides
- * first differ in their JSON, so a long text changed past its start shows that part (…reply text)
- * rather than two beginnings that read the same.
+ * Before → after in a change line: each value as JSON, cut short; absent as `unset`. Both are cut
+ * from a little before where they first differ, so a long text changed past its start shows that
+ * part (…reply text) rather than two beginnings that read the same.
  */
-function valueText(v: unknown, from = 0): string {
-  if (v === undefined) return 'unset';
-  const text = JSON.stringify(v) ?? String(v);
-  if (text.length <= MAX_VALUE) return text;
-  const start = from > MAX_VALUE / 2 ? from - 8 : 0;
-  const cut = text.slice(start, start + MAX_VALUE - (start ? 2 : 1));
-  return `${start ? '…' : ''}${cut}${start + cut.length < text.length ? '…' : ''}`;
+function beforeAfter(b: unknown, a: unknown): string {
+  const json = (v: unknown) => (v === undefined ? undefined : (JSON.stringify(v) ?? String(v)));
+  const x = json(b);
+  const y = json(a);
+  let from = 0;
+  if (x !== undefined && y !== undefined) while (from < x.length && from < y.length && x[from] === y[from]) from++;
+  const cut = (text: string | undefined): string => {
+    if (text === undefined) return 'unset';
+    if (text.length <= MAX_VALUE) return text;
+    const start = from > MAX_VALUE / 2 ? from - 8 : 0;
+    const part = text.slice(start, start + MAX_VALUE - (start ? 2 : 1));
+    return `${start ? '…' : ''}${part}${start + part.length < text.length ? '…' : ''}`;
+  };
+  return `${cut(x)} → ${cut(y)}`;
 }
-
-/** Where two values' JSON first differ (0 when either is not text). */
-function firstDifference(b: unknown, a: unknown): number {
-  const x = JSON.stringify(b);
-  const y = JSON.stringify(a);
-  if (x === undefined || y === undefined) return 0;
-  let i = 0;
-  while (i < x.length && i < y.length && x[i] === y[i]) i++;
-  return i;
-}
-
-/** `before → after`, each cut around where they differ. */
-const beforeAfter = (b: unknown, a: unknown) => {
-  const at = firstDifference(b, a);
-  return `${valueText(b, at)} → ${valueText(a, at)}`;
-};
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
