@@ -62,9 +62,9 @@ const F = FIELD.charCodeAt(0);
 /** `mark`, then seq, time and type, each ended by FIELD: what a row's head and a part's head begin with. */
 function writeEventHead(w: BatchWriter, mark: number, seq: number, at: number, type: string): void {
   w.byte(mark);
-  w.num(seq);
+  w.seq.write(w, seq);
   w.byte(F);
-  w.num(at);
+  w.time.write(w, at);
   w.byte(F);
   w.text(type);
   w.byte(F);

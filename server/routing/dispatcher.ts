@@ -217,7 +217,8 @@ export class Dispatcher {
     const sent = { messageId: msg.id, performative: msg.performative, sender: msg.sender, capability: msg.capability, receiver: msg.receiver };
     // the FIPA fields a client set, kept with the message (most messages set none)
     const fipa = fipaOf(msg);
-    this.deps.events.append(MessageEvent.MessageSent, fipa ? { ...sent, ...fipa } : sent, { conversationId: msg.conversationId });
+    // the times the dispatcher has already read (a clock read costs as much as writing the event)
+    this.deps.events.append(MessageEvent.MessageSent, fipa ? { ...sent, ...fipa } : sent, { conversationId: msg.conversationId, at: started });
     try {
       const reply = await this.dispatch(msg, 0);
       reply.durationMs = roundMs(performance.now() - t0);
@@ -328,7 +329,7 @@ export class Dispatcher {
       routingMs = roundMs(routingMs + performance.now() - r0);
       this.deps.events.append(MessageEvent.MessageRouted, {
         messageId: msg.id, agent: live.name, strategy, routingMs, attempt, hops: msg.hops, candidates: decision.candidates.length,
-      }, { conversationId: msg.conversationId });
+      }, { conversationId: msg.conversationId, at: now });
       try {
         const reply = await this.deliver(msg, live, current, depth, attempt, routingMs);
         this.breakers.set(live, breakerSuccess(this.breaker(live)));

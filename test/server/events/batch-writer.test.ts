@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BatchWriter, batchText } from '../../../server/events/batch-writer.js';
+import { BatchWriter, RecentNumber, batchText } from '../../../server/events/batch-writer.js';
 import { FIELD, PART, ROW, partHead, writePartHead, writeRowHead } from '../../../server/events/wire.js';
 
 const Writer = suite('batch writer');
@@ -17,6 +17,20 @@ Writer('num :: writes every finite number as String() does', () => {
     w.num(n);
     assert.is(textOf(w), String(n), String(n));
   }
+});
+
+Writer('RecentNumber :: writes each number as String() does, the same again, one more (carries too), or any other', () => {
+  const sequence = [
+    7, 7, 8, 9, 10, 11, 99, 100, 999, 1000, 1001, 1000, 1700000000123, 1700000000123, 1700000000124, 1699999999999, 1700000000000,
+    Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 0, -0, 1, -1, 0, 0.5, 1.5, 2, 1e21, 1e21 + 1, 3,
+  ];
+  const recent = new RecentNumber();
+  const w = new BatchWriter(8);
+  for (const n of sequence) {
+    w.text(',');
+    recent.write(w, n);
+  }
+  assert.is(textOf(w), sequence.map((n) => `,${String(n)}`).join(''));
 });
 
 Writer('text :: ASCII, other scripts, surrogate pairs and control characters come back as written', () => {
