@@ -47,7 +47,9 @@ export function renderRoutingStats(s: RoutingStats): string {
 }
 
 export function renderDeploymentStats(s: DeploymentStats): string {
-  if (!s.total) return 'No deployments yet. Deploy with: caxton deploy';
+  // a server that restarted restored its deployment; that is not one made, and is said apart
+  const restores = s.restores ? `Restores at start: ${s.restores} (a server serving its last deployment again after a restart; not counted above)` : null;
+  if (!s.total) return ['No deployments yet. Deploy with: caxton deploy', ...(restores ? [restores] : [])].join('\n');
   const rate = s.successRate === null ? '—' : `${Math.round(s.successRate * 100)} %`;
   const bad = s.failed + s.rolledBack;
   // a rolled_back status is a switch undone by the server, not a `caxton rollback`: said apart
@@ -55,6 +57,7 @@ export function renderDeploymentStats(s: DeploymentStats): string {
   return [
     `Deployments: ${s.total} (${s.succeeded} succeeded, ${s.partial} partial, ${bad ? pc.red(`${s.failed} failed, ${s.rolledBack} reverted at the switch`) : '0 failed, 0 reverted at the switch'})${rollbacks}; success rate ${rate}`,
     `  duration  avg ${formatDuration(s.avgDurationMs)}   p95 ${formatDuration(s.p95DurationMs)}`,
+    ...(restores ? [restores] : []),
   ].join('\n');
 }
 

@@ -80,21 +80,30 @@ export interface DeploymentStats {
   rolledBack: number;
   /** deployments made by `caxton rollback` (trigger rollback), whatever their status */
   rollbacks: number;
+  /**
+   * a server's start serving its last deployment again (trigger startup): not counted in the rest,
+   * where each restart was a deployment that succeeded in a few milliseconds
+   */
+  restores: number;
   successRate: number | null;
   avgDurationMs: number | null;
   p95DurationMs: number | null;
 }
 
 export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
+  // each aggregate filters after WHERE: a payload is read as JSON only in a deployment's own row
+  // (a condition beside the type's in WHERE may be evaluated first, on rows that hold no JSON)
+  const made = `(payload->>'trigger') IS DISTINCT FROM 'startup'`;
   const [r] = await log.query<Record<string, string | number | null>>(
-    `SELECT count(*) AS total,
-            count(*) FILTER (WHERE (payload->>'status') = 'succeeded') AS succeeded,
-            count(*) FILTER (WHERE (payload->>'status') = 'partial') AS partial,
-            count(*) FILTER (WHERE (payload->>'status') = 'failed') AS failed,
-            count(*) FILTER (WHERE (payload->>'status') = 'rolled_back') AS rolled_back,
+    `SELECT count(*) FILTER (WHERE NOT (${made})) AS restores,
+            count(*) FILTER (WHERE ${made}) AS total,
+            count(*) FILTER (WHERE ${made} AND (payload->>'status') = 'succeeded') AS succeeded,
+            count(*) FILTER (WHERE ${made} AND (payload->>'status') = 'partial') AS partial,
+            count(*) FILTER (WHERE ${made} AND (payload->>'status') = 'failed') AS failed,
+            count(*) FILTER (WHERE ${made} AND (payload->>'status') = 'rolled_back') AS rolled_back,
             count(*) FILTER (WHERE (payload->>'trigger') = 'rollback') AS rollbacks,
-            avg(CAST((payload->>'durationMs') AS DOUBLE)) AS avg_ms,
-            quantile_cont(CAST((payload->>'durationMs') AS DOUBLE), 0.95) AS p95_ms
+            avg(CAST((payload->>'durationMs') AS DOUBLE)) FILTER (WHERE ${made}) AS avg_ms,
+            quantile_cont(CAST((payload->>'durationMs') AS DOUBLE), 0.95) FILTER (WHERE ${made}) AS p95_ms
      FROM ${ROWS} WHERE type IN (${TERMINAL})`,
   );
   const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
@@ -107,6 +116,7 @@ export async function deploymentStats(log: EventLog): Promise<DeploymentStats> {
     failed: n(r?.failed),
     rolledBack: n(r?.rolled_back),
     rollbacks: n(r?.rollbacks),
+    restores: n(r?.restores),
     successRate: total ? ok / total : null,
     avgDurationMs: r?.avg_ms == null ? null : Number(r.avg_ms),
     p95DurationMs: r?.p95_ms == null ? null : Number(r.p95_ms),

@@ -55,10 +55,12 @@ Render('routing: a window without messages says how to send one', () => {
   assert.is(strip(renderRoutingStats(empty)), 'Routing over the last 10 min: 0 routed, 0 delivered, 0 failed, 0 delivered/s\nNo messages in this window. Send one with: caxton send --capability SKILL "hello"');
 });
 
-Render('deployments: totals, success rate and durations; none yet says how to deploy', () => {
-  const text = strip(renderDeploymentStats({ total: 4, succeeded: 2, partial: 1, failed: 1, rolledBack: 0, rollbacks: 1, successRate: 0.75, avgDurationMs: 12.4, p95DurationMs: 2500 }));
+Render('deployments: totals, success rate and durations, restores apart; none yet says how to deploy', () => {
+  const text = strip(renderDeploymentStats({ total: 4, succeeded: 2, partial: 1, failed: 1, rolledBack: 0, rollbacks: 1, restores: 0, successRate: 0.75, avgDurationMs: 12.4, p95DurationMs: 2500 }));
   assert.is(text, 'Deployments: 4 (2 succeeded, 1 partial, 1 failed, 0 reverted at the switch), 1 of them a rollback; success rate 75 %\n  duration  avg 12 ms   p95 3 s');
-  assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, rollbacks: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
+  const restored = strip(renderDeploymentStats({ total: 1, succeeded: 1, partial: 0, failed: 0, rolledBack: 0, rollbacks: 0, restores: 3, successRate: 1, avgDurationMs: 10, p95DurationMs: 10 }));
+  assert.match(restored, /^Deployments: 1 \(1 succeeded.*\nRestores at start: 3 \(a server serving its last deployment again after a restart; not counted above\)$/s);
+  assert.is(renderDeploymentStats({ total: 0, succeeded: 0, partial: 0, failed: 0, rolledBack: 0, rollbacks: 0, restores: 0, successRate: null, avgDurationMs: null, p95DurationMs: null }), 'No deployments yet. Deploy with: caxton deploy');
 });
 
 Render('usage: totals on a line, then the largest first; none says where usage comes from', () => {

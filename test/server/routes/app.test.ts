@@ -280,6 +280,10 @@ Restart('serves the last successful SHA with a startup deployment recorded', asy
     assert.is(history[0].toSha, good.toSha);
     assert.equal(assertJson(await again.call('GET', '/api/v1/capabilities'), 200).map((c: { name: string }) => c.name), ['a', 'b']);
     assert.is(assertJson(await again.call('GET', '/api/v1/events?type=ServerStopped'), 200).length, 1);
+    // a restore is not a deployment made: the statistics count it apart
+    const stats = assertJson(await again.call('GET', '/api/v1/analytics/deployments'), 200);
+    assert.equal([stats.total, stats.succeeded, stats.failed, stats.restores], [2, 1, 1, 1]);
+    assert.is(stats.successRate, 0.5);
   } finally {
     if (again) await again.close();
     else await s.close();
