@@ -25,7 +25,19 @@ const InnerPath = z
 export const LlmConfig = z.strictObject({
   provider: z.enum(['openai-compatible', 'openai', 'anthropic', 'ollama', 'replay']).default('openai-compatible'),
   model: z.string().min(1),
-  base_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:8000/v1"' }).optional(),
+  base_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:8000/v1"' })
+    // the URL is quoted in every error, event and log line about the endpoint, and the SDK appends
+    // paths to it: a user:password, a ?query (an api-key) or a #fragment would leak or break it
+    .refine((u) => {
+      try {
+        const url = new URL(u);
+        return !url.username && !url.password && !url.search && !url.hash;
+      } catch {
+        return true; // z.url reports it
+      }
+    }, { message: 'must not hold credentials, a ?query or a #fragment (the URL is shown in errors and logs): put the key in the variable api_key_env names' })
+    .optional(),
   api_key_env: z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })

@@ -195,6 +195,15 @@ parseAgent('llm.api_key_env may not name one of Caxton\'s own variables: the key
   assert.equal(agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "http://127.0.0.1:9/v1"', 'api_key_env = "OPENAI_API_KEY"')).issues, []);
 });
 
+parseAgent('llm.base_url may not hold credentials, a query or a fragment: it is quoted in every error and log line', () => {
+  for (const url of ['http://admin:pw@127.0.0.1:9/v1', 'http://127.0.0.1:9/v1?api_key=sk-1', 'https://h.example/v1#x']) {
+    const p = agent(toml(...AGENT, '[llm]', 'model = "m"', `base_url = "${url}"`));
+    assert.equal(where(p.issues), ['invalid-value@6:12'], url);
+    assert.match(p.issues[0]!.message, /must not hold credentials/);
+  }
+  assert.equal(agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "https://h.example:8443/openai/v1"')).issues, []);
+});
+
 parseAgent('reports other rule failures as invalid-value :: empty capabilities, empty description', () => {
   const p = agent(toml('name = "a"', 'description = ""', 'capabilities = []'));
   assert.equal(where(p.issues), ['invalid-value@2:15', 'invalid-value@3:16']);
