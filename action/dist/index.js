@@ -21778,7 +21778,7 @@ var ERRORS = {
   CAX_LLM_REPLAY_MISS: {
     status: 502,
     exit: 1,
-    message: (d) => `No recorded model exchange in ${String(d.file)} matches this request of agent "${String(d.agent)}" (${String(d.detail)})`,
+    message: (d) => `No recorded model exchange in ${String(d.file)} matches this request of agent "${String(d.agent)}" (${String(d.detail)})${d.differs ? `: ${String(d.differs)}` : ""}`,
     suggestions: () => [
       "The prompt, the offered tools or a tool result changed since the recording: record again with CAXTON_LLM_RECORD=1 against a live endpoint and commit the file (docs/llm.md)."
     ]

@@ -149,7 +149,7 @@ export function llmError(
   const s = ctx.settings;
   const url = s.baseUrl ?? `replay of agents/${ctx.agent}/${s.replayFile}`;
   if (err instanceof ReplayMissError) {
-    return new CaxtonError('CAX_LLM_REPLAY_MISS', { agent: ctx.agent, file: `agents/${ctx.agent}/${s.replayFile}`, detail: err.lastMessage }, { cause: err });
+    return new CaxtonError('CAX_LLM_REPLAY_MISS', { agent: ctx.agent, file: `agents/${ctx.agent}/${s.replayFile}`, detail: err.lastMessage, ...(err.differs ? { differs: err.differs } : {}) }, { cause: err });
   }
   if (ToolChoiceViolationError.isInstance(err)) {
     // ai 6 refuses a tool call on the last turn, where the tool choice is "none".

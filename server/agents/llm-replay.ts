@@ -29,8 +29,8 @@ export interface Cassette {
 
 /** No recorded exchange matches a request. */
 export class ReplayMissError extends Error {
-  constructor(readonly lastMessage: string) {
-    super(`no recorded exchange matches this request (last message: ${lastMessage})`);
+  constructor(readonly lastMessage: string, readonly differs: string | null = null) {
+    super(`no recorded exchange matches this request (last message: ${lastMessage})${differs ? `; ${differs}` : ''}`);
   }
 }
 
@@ -51,12 +51,66 @@ function canonical(v: unknown): string {
  * then replaces its exchanges after a tool call too, rather than adding new ones beside them.
  */
 function requestKey(request: Exchange['request']): string {
-  const ids = new Map<string, string>();
-  return JSON.stringify(request, (k, x: unknown) => {
+  return keyOf(request, new Map());
+}
+
+/** Canonical JSON with tool-call ids numbered in order of appearance (ids shared across calls). */
+function keyOf(value: unknown, ids: Map<string, string>): string {
+  return JSON.stringify(value, (k, x: unknown) => {
     if (k !== 'toolCallId' || typeof x !== 'string') return sorted(k, x);
     if (!ids.has(x)) ids.set(x, `call_${ids.size + 1}`);
     return ids.get(x);
   });
+}
+
+/** The request's messages, each as its canonical key (tool-call ids numbered as requestKey does). */
+function messageKeys(request: Exchange['request']): string[] {
+  const ids = new Map<string, string>();
+  return request.prompt.map((m) => keyOf(m, ids));
+}
+
+/** `a` and `b` around their first difference, each at most ~100 characters. */
+function around(a: string, b: string): [string, string] {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const cut = (t: string) => `${i > 40 ? '…' : ''}${t.slice(Math.max(0, i - 40), i + 60)}${t.length > i + 60 ? '…' : ''}`;
+  return [cut(a), cut(b)];
+}
+
+function roleOf(key: string | undefined): string {
+  try {
+    return String((JSON.parse(key ?? '{}') as { role?: unknown }).role ?? '?');
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * What separates a request from the closest recorded one (the one sharing the longest run of leading
+ * messages, and the offered tools): the first message that differs, quoted both ways, or the tools.
+ */
+export function describeMiss(request: Exchange['request'], recorded: readonly Exchange['request'][]): string {
+  if (!recorded.length) return 'the recording has no exchanges';
+  const now = messageKeys(request);
+  const tools = JSON.stringify(request.tools);
+  // closest: the most leading messages alike, then the same tools
+  let best: { keys: string[]; tools: string[]; same: number; score: number } | null = null;
+  for (const r of recorded) {
+    const keys = messageKeys(r);
+    let same = 0;
+    while (same < keys.length && same < now.length && keys[same] === now[same]) same++;
+    const score = same * 2 + (JSON.stringify(r.tools) === tools ? 1 : 0);
+    if (!best || score > best.score) best = { keys, tools: r.tools, same, score };
+  }
+  const b = best!;
+  if (b.same === now.length && b.same === b.keys.length) {
+    return `the closest recorded exchange offered the tools [${b.tools.join(', ')}], this request offers [${request.tools.join(', ')}]`;
+  }
+  const i = b.same;
+  if (i >= b.keys.length) return `the closest recorded exchange ends after message ${i} (${roleOf(b.keys[i - 1])}); this request goes on with message ${i + 1} (${roleOf(now[i])})`;
+  if (i >= now.length) return `the closest recorded exchange has more messages: message ${i + 1} (${roleOf(b.keys[i])}) was recorded, this request ends before it`;
+  const [was, is] = around(b.keys[i]!, now[i]!);
+  return `message ${i + 1} (${roleOf(now[i])}) differs from the closest recorded exchange: recorded ${was} — now ${is}`;
 }
 
 /** What identifies a model call: the whole prompt and the offered tools (not settings like toolChoice). */
@@ -78,7 +132,26 @@ export function parseCassette(text: string, file: string): Cassette {
   if (data.version !== CASSETTE_VERSION || !Array.isArray(data.exchanges)) {
     throw new Error(`${file} is not a Caxton LLM recording (version ${CASSETTE_VERSION} with "exchanges"); record it again (docs/llm.md)`);
   }
+  data.exchanges.forEach((e: unknown, i) => {
+    const why = exchangeProblem(e);
+    if (why) throw new Error(`${file}: exchange ${i + 1} of ${data.exchanges!.length} is not a recorded exchange (${why}); record it again (docs/llm.md)`);
+  });
   return data as Cassette;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Why a value is not an Exchange replay can use, or null. */
+function exchangeProblem(e: unknown): string | null {
+  if (!isObject(e)) return 'not an object';
+  const { request, response } = e;
+  if (!isObject(request) || !Array.isArray(request.prompt)) return 'request.prompt is not a list';
+  if (!Array.isArray(request.tools) || !request.tools.every((t) => typeof t === 'string')) return 'request.tools is not a list of names';
+  if (!isObject(response) || !Array.isArray(response.content)) return 'response.content is not a list';
+  if (!response.content.every((c) => isObject(c) && typeof c.type === 'string')) return 'response.content has a part without a type';
+  if (!isObject(response.finishReason) && typeof response.finishReason !== 'string') return 'response.finishReason is missing';
+  if (!isObject(response.usage) || !isObject(response.usage.inputTokens) || !isObject(response.usage.outputTokens)) return 'response.usage is missing its inputTokens or outputTokens';
+  return null;
 }
 
 function lastMessageText(prompt: LanguageModelV3CallOptions['prompt']): string {
@@ -91,14 +164,16 @@ function lastMessageText(prompt: LanguageModelV3CallOptions['prompt']): string {
 /** A model that answers from a recording, never from the network. */
 export function replayModel(args: { cassette: Cassette; modelId: string }): LanguageModelV3 {
   const byRequest = new Map(args.cassette.exchanges.map((e) => [requestKey(e.request), e.response]));
+  const recorded = args.cassette.exchanges.map((e) => e.request);
   return {
     specificationVersion: 'v3',
     provider: 'caxton.replay',
     modelId: args.modelId,
     supportedUrls: {},
     async doGenerate(options) {
-      const response = byRequest.get(requestKey(exchangeRequest(options)));
-      if (!response) throw new ReplayMissError(lastMessageText(options.prompt));
+      const request = exchangeRequest(options);
+      const response = byRequest.get(requestKey(request));
+      if (!response) throw new ReplayMissError(lastMessageText(options.prompt), describeMiss(request, recorded));
       return { ...structuredClone(response), warnings: [] };
     },
     async doStream() {

@@ -98,6 +98,33 @@ Replay('a request the recording lacks :: CAX_LLM_REPLAY_MISS naming the file', a
   assert.match((err as CaxtonError).message, /something else/);
 });
 
+Replay('a changed system prompt :: the replay miss names the message that differs and quotes both versions', async () => {
+  const { text } = await record();
+  const changed = agentToml({ provider: 'replay' }).replace('Count, then answer.', 'Count, then answer briefly.');
+  assert.ok(changed.includes('briefly'));
+  const agent = await replayAgent({ 'agents/helper/agent.toml': changed, 'agents/helper/replay.json': text });
+  const err = await agent.handle(withTools().req).then(() => null, (e: unknown) => e);
+  assert.is((err as CaxtonError).code, 'CAX_LLM_REPLAY_MISS');
+  assert.match((err as CaxtonError).message, /message 1 \(system\) differs from the closest recorded exchange/);
+  assert.match((err as CaxtonError).message, /recorded .*Count, then answer\.".* — now .*Count, then answer briefly\./);
+});
+
+Replay('a recording whose exchange is malformed :: the build fails, naming the file and the exchange', async () => {
+  const { text } = await record();
+  const cassette = JSON.parse(text) as { exchanges: unknown[] };
+  for (const [bad, why] of [[null, /not an object/], [{ request: (cassette.exchanges[0] as { request: unknown }).request, response: { content: 'oops' } }, /response\.content is not a list/]] as const) {
+    const broken = JSON.stringify({ ...cassette, exchanges: [cassette.exchanges[0], bad] });
+    try {
+      await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': broken });
+      assert.unreachable('built');
+    } catch (err) {
+      assert.match((err as Error).message, /replay\.json: exchange 2 of 2 is not a recorded exchange/);
+      assert.match((err as Error).message, why);
+    }
+    repo.remove();
+  }
+});
+
 Replay('a recording missing from the commit :: the build fails, naming the agent, the file and why it is played back', async () => {
   try {
     await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }) });
