@@ -7,7 +7,7 @@ import type { EventSink } from '../events/log.js';
 import { MessageEvent } from '../events/types.js';
 import type { LiveAgent, Snapshot } from '../deploy/snapshot.js';
 import type { AgentFile, RoutingSettings, ToolFile } from '../workspace/schema.js';
-import { isAgentRuntime, type AgentRequest, type AgentRuntime, type ToolInvoker } from '../agents/runtime.js';
+import { isAgentRuntime, type AgentAnswer, type AgentRequest, type AgentRuntime, type TokenUsage, type ToolInvoker } from '../agents/runtime.js';
 import { breakerAdmit, breakerFailure, breakerRelease, breakerSuccess, breakerView, CLOSED, DEFAULT_BREAKER, type BreakerConfig, type BreakerState } from './breaker.js';
 import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
@@ -411,6 +411,18 @@ export class Dispatcher {
     }
   }
 
+  /** Logs the tokens a runtime that was cut short by a time-out reports once it settles. */
+  private lateUsage(pending: Promise<AgentAnswer>, msg: Message, agent: string): void {
+    pending.then(
+      (a) => a.usage,
+      (err: unknown) => (err as { details?: { usage?: TokenUsage } }).details?.usage,
+    ).then((spent) => {
+      if (spent && typeof spent.promptTokens === 'number') {
+        this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent, ...spent, failed: true }, { conversationId: msg.conversationId });
+      }
+    }, () => undefined);
+  }
+
   /** Runs the agent on the message; its asks and tool calls go through here too. */
   private async deliver(msg: Message, live: LiveAgent, snap: Snapshot, depth: number, attempt: number, routingMs: number): Promise<Reply> {
     const runtime = live.instance;
@@ -433,6 +445,9 @@ export class Dispatcher {
       // which limit ended it decides the error: the agent's own, or the message's ttl
       const answer = isPromise(pending)
         ? await withTimeout(pending, timeoutMs, req, () => {
+          // The model calls made before the time-out still cost: once the aborted runtime stops, log
+          // the tokens it reports (as a failure does), though the message has been answered already.
+          this.lateUsage(pending, msg, live.name);
           const waitingOn = req.waitingOn?.length ? req.waitingOn.map((c) => `"${c}"`).join(', ') : undefined;
           const e = cfg.agentTimeoutMs <= left
             ? new CaxtonError('CAX_AGENT_TIMEOUT', { agent: live.name, ms: cfg.agentTimeoutMs, waitingOn })

@@ -451,6 +451,30 @@ Retry("time-out :: the agent's own limit cutting first is CAX_AGENT_TIMEOUT nami
   assert.is(h.sink.of('MessageFailed').length, 1, 'not retried');
 });
 
+Retry('time-out :: tokens an LLM runtime spent before the dispatcher cut it short are still logged as LlmUsage', async () => {
+  const spent = { promptTokens: 100, completionTokens: 20 };
+  let settled!: Promise<unknown>;
+  // as the LLM runtime does: one model call made, the next one aborted by the signal, the error carrying the usage
+  const h = harness({
+    writer: {
+      capabilities: ['write'],
+      handle: (r) => {
+        const p = new Promise<AgentAnswer>((_, reject) => r.signal.addEventListener('abort', () => {
+          reject(new CaxtonError((r.signal.reason as CaxtonError).code, (r.signal.reason as CaxtonError).data, { details: { usage: spent } }));
+        }));
+        settled = p.catch(() => undefined);
+        return p;
+      },
+    },
+  }, { agentTimeoutMs: 20 });
+  const alive = setTimeout(() => undefined, 10_000);
+  const e = await rejection(h.d.send(req({ capability: 'write' }))).finally(() => clearTimeout(alive));
+  assert.is(e.code, 'CAX_AGENT_TIMEOUT');
+  await settled;
+  await new Promise((ok) => setImmediate(ok));
+  assert.equal(h.sink.of('LlmUsage').map((u) => [u.agent, u.promptTokens, u.completionTokens, u.failed]), [['writer', 100, 20, true]]);
+});
+
 Retry('time-out :: a ttl shorter than the agent timeout is CAX_MESSAGE_EXPIRED with the ttl the message was sent with', async () => {
   const never = deferred<AgentAnswer>();
   const h = harness({ slow: { capabilities: ['w'], handle: () => never.promise } }, { agentTimeoutMs: 30_000 });
