@@ -9,7 +9,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { CaxtonError } from '../errors.js';
 import type { TokenUsage } from './runtime.js';
 import type { LlmSettings } from './llm-config.js';
-import { RateLimitedError, retryOnRateLimit } from './llm-retry.js';
+import { RateLimitedError, retryAfterMs, retryOnRateLimit } from './llm-retry.js';
 import { recordingMiddleware, replayModel, ReplayMissError, type Cassette } from './llm-replay.js';
 
 /** A function the model may call; `execute` runs it (for agents: through req.callTool). */
@@ -158,15 +158,20 @@ export function llmError(
   let detail: string;
   let hint: string | undefined;
   let refused: number | undefined;
+  /** a rate limit that outlasted its one retry: the wait the endpoint asked for, when it named one */
+  let limited: { waitMs: number | null } | undefined;
   if (ctx.timedOut) detail = `no answer within ${s.timeoutMs} ms`;
-  else if (err instanceof RateLimitedError) detail = err.message;
-  else if (APICallError.isInstance(err)) {
+  else if (err instanceof RateLimitedError) {
+    detail = err.message;
+    limited = { waitMs: err.waitMs };
+  } else if (APICallError.isInstance(err)) {
     if (err.statusCode === undefined) {
       const cause = err.cause as { code?: string; cause?: { code?: string }; message?: string } | undefined;
       detail = `cannot connect (${cause?.cause?.code ?? cause?.code ?? cause?.message ?? 'network error'})`;
     } else {
       const again = err.statusCode === 429 ? ' again after one retry' : '';
       detail = `HTTP ${err.statusCode}${again}: ${err.message}`;
+      if (err.statusCode === 429) limited = { waitMs: retryAfterMs(err.responseHeaders, Date.now()) };
       if (err.statusCode === 401 || err.statusCode === 403) {
         hint = s.apiKeyEnv
           ? `The endpoint refused the key in $${s.apiKeyEnv}: check that it is a valid key for ${url} (it is read on every call).`
@@ -181,5 +186,6 @@ export function llmError(
   const safe = ctx.apiKey && ctx.apiKey.length >= 4 ? text.split(ctx.apiKey).join('[redacted]') : text;
   const data = { agent: ctx.agent, url, model: s.model, detail: safe.slice(0, 1000), ...(hint ? { hint } : {}) };
   if (refused !== undefined) return new CaxtonError('CAX_LLM_REFUSED', { ...data, status: refused });
+  if (limited) return new CaxtonError('CAX_LLM_RATE_LIMITED', { ...data, ...(limited.waitMs === null ? {} : { waitMs: Math.round(limited.waitMs) }) });
   return new CaxtonError('CAX_LLM_UNAVAILABLE', data);
 }

@@ -263,6 +263,8 @@ export class Dispatcher {
   private async dispatch(msg: Message, depth: number, start?: Snapshot, routed?: { agent: string | null }): Promise<Reply> {
     // agents already tried for this message: made at the first one, which most messages never have
     let tried: Set<string> | null = null;
+    // agents whose endpoint rate limited this message: never sent it again (the router may go back to a tried one)
+    let limited: Map<string, CaxtonError> | null = null;
     let routingMs = 0;
     let lastError: CaxtonError | null = null;
     let lastAgent = '';
@@ -318,6 +320,9 @@ export class Dispatcher {
       }
       // once a message: a retry moving on from a failed agent does not move the next message's turn
       if (attempt === 1) this.counters.set(key, counter + 1);
+      // every other agent tried: the rate limit is the answer (its message says how long to wait)
+      const limit = limited?.get(decision.agent);
+      if (limit) throw this.fail(msg, markNested(limit), { attempt, agent: decision.agent });
       const live = current.agents.get(decision.agent)!;
       const admitted = breakerAdmit(this.breaker(live), now);
       if (!admitted.allowed) {
@@ -338,8 +343,10 @@ export class Dispatcher {
         const e = toCaxtonError(err);
         const nested = (err as { nested?: boolean }).nested === true;
         const final = FINAL.has(e.code);
-        // a failure nested deeper, or one about the request (a replay miss, a missing key): not its fault, keep its record
-        if (nested || (final && !UNWELL.has(e.code))) this.breakers.set(live, breakerRelease(this.breaker(live)));
+        const rateLimited = e.code === 'CAX_LLM_RATE_LIMITED';
+        // a failure nested deeper, one about the request (a replay miss, a missing key) or a rate
+        // limit (its endpoint is busy, not broken): not its fault, keep its record
+        if (nested || rateLimited || (final && !UNWELL.has(e.code))) this.breakers.set(live, breakerRelease(this.breaker(live)));
         else {
           this.breakers.set(live, breakerFailure(this.breaker(live), this.now(), cfg.breaker));
           this.lastFailures.set(live.name, `${e.code}: ${e.message.slice(0, 300)}`);
@@ -348,6 +355,7 @@ export class Dispatcher {
         // the message ends here: its RoutingFailed, as every message that fails has one
         if (final || nested) throw this.fail(msg, markNested(e), { attempt, agent: live.name });
         (tried ??= new Set()).add(live.name);
+        if (rateLimited) (limited ??= new Map()).set(live.name, e);
         lastError = e;
         lastAgent = live.name;
       }

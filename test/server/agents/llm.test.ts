@@ -173,12 +173,14 @@ Failures('429 with Retry-After :: retried once after the wait, then answers', as
   assert.ok(gap < 3000, `waited ${gap} ms`);
 });
 
-Failures('429 again after the retry :: CAX_LLM_UNAVAILABLE after exactly two requests', async () => {
-  s.queue(errorReply(429, 'slow down', { 'retry-after-ms': '50' }), errorReply(429, 'still slow', { 'retry-after-ms': '50' }));
+Failures('429 again after the retry :: CAX_LLM_RATE_LIMITED with the wait asked, after exactly two requests', async () => {
+  s.queue(errorReply(429, 'slow down', { 'retry-after-ms': '50' }), errorReply(429, 'still slow', { 'retry-after': '7' }));
   const a = await build(llmSpec({ base_url: s.url }));
   const e = await rejection(a.handle(agentRequest().req));
-  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
+  assert.is(e.code, 'CAX_LLM_RATE_LIMITED');
   assert.match(e.message, /429/);
+  assert.is(e.data.waitMs, 7000);
+  assert.match(e.suggestions[0]!, /wait 7 s/);
   assert.is(s.requests.length, 2);
 });
 
@@ -187,7 +189,7 @@ Failures('429 asking for longer than the time-out allows :: fails at once, no re
   const a = await build(llmSpec({ base_url: s.url, timeout_ms: 5000 }));
   const t0 = Date.now();
   const e = await rejection(a.handle(agentRequest().req));
-  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
+  assert.is(e.code, 'CAX_LLM_RATE_LIMITED');
   assert.match(e.message, /wait 120 s/);
   assert.is(s.requests.length, 1);
   assert.ok(Date.now() - t0 < 2000);
@@ -198,7 +200,7 @@ Failures("429 whose wait fits timeout_ms but not the dispatcher's deadline (agen
   const a = await build(llmSpec({ base_url: s.url, timeout_ms: 60_000 }));
   const t0 = Date.now();
   const e = await rejection(a.handle(agentRequest({ deadline: Date.now() + 30_000 }).req));
-  assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
+  assert.is(e.code, 'CAX_LLM_RATE_LIMITED');
   assert.match(e.message, /wait 40 s, more than the (29|30) s left/);
   assert.is(s.requests.length, 1);
   assert.ok(Date.now() - t0 < 2000);

@@ -326,6 +326,28 @@ Retry('a CaxtonError from the agent that another attempt cannot fix is not retri
   }
 });
 
+Retry('a rate-limited agent :: the message moves to another capable agent; with none, it fails with the rate limit after one request, not three', async () => {
+  const limit = () => new CaxtonError('CAX_LLM_RATE_LIMITED', { agent: 'a', url: 'http://x/v1', model: 'm', detail: 'HTTP 429 again after one retry', waitMs: 120_000 });
+  const calls: string[] = [];
+  const two = harness({
+    a: { capabilities: ['w'], handle: () => { calls.push('a'); throw limit(); } },
+    b: { capabilities: ['w'], handle: () => (calls.push('b'), { content: 'b answers' }) },
+  }, { defaultStrategy: 'least-loaded' });
+  assert.is((await two.d.send(req({ capability: 'w' }))).handledBy, 'b');
+  assert.equal(calls, ['a', 'b']);
+
+  let requests = 0;
+  const one = harness({ a: { capabilities: ['w'], handle: () => { requests++; throw limit(); } } });
+  const e = await rejection(one.d.send(req({ capability: 'w' })));
+  assert.is(e.code, 'CAX_LLM_RATE_LIMITED');
+  assert.is(requests, 1, 'not sent to the rate-limited endpoint again');
+  assert.ok(e.suggestions[0]!.includes('wait 120 s'), e.suggestions[0]);
+  assert.equal(one.sink.of('RoutingFailed').map((p) => p.code), ['CAX_LLM_RATE_LIMITED']);
+  // a busy endpoint is not a broken agent: its breaker did not count it
+  assert.is(one.d.health('a').circuit, 'closed');
+  assert.is(one.d.health('a').recentFailures, 0);
+});
+
 Retry("a retry after a deployment removed the agents :: the agent's failure, not a 404 for a capability that was there", async () => {
   let h!: Harness;
   h = harness({ a: { capabilities: ['w'], handle: failing('disk full') } }, {}, {
