@@ -18,7 +18,7 @@ import { Deployer } from './deploy/deployer.js';
 import { StateStore, writeFileAtomic } from './deploy/state-store.js';
 import type { RuntimeFactory } from './deploy/runtime-factory.js';
 import { runtimeFactory } from './agents/factory.js';
-import { llmAgentFactory, recordDirFrom } from './agents/llm-factory.js';
+import { llmAgentFactory, recordDirFrom, replayAllFrom } from './agents/llm-factory.js';
 import { createSandbox } from './tools/sandbox.js';
 import { SnapshotToolInvoker } from './tools/invoker.js';
 import { Dispatcher, type RoutingConfig } from './routing/dispatcher.js';
@@ -118,6 +118,9 @@ function privateDir(dir: string): void {
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? process.env.CAXTON_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'headers.authorization'] });
   const branch = opts.branch ?? 'main';
+  // read first: a value that is neither on nor off stops the start before anything is opened
+  const replayAll = replayAllFrom(process.env.CAXTON_LLM_REPLAY);
+  if (replayAll) logger.info('CAXTON_LLM_REPLAY is on: every LLM agent plays back its recording, and no model endpoint is called');
   let workspace: string;
   let repo: GitRepo;
   let beforeResolve: ((ref: string) => Promise<void>) | undefined;
@@ -199,7 +202,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
         repo,
         logger,
         recordDir: recordDirFrom(process.env.CAXTON_LLM_RECORD, { workspace: opts.repo ? null : workspace, fallback: path.join(dataDir, 'recordings') }),
-        replayAll: process.env.CAXTON_LLM_REPLAY === '1',
+        replayAll,
       }),
     }),
     logger,

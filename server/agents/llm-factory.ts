@@ -9,6 +9,7 @@ import type { LlmAgentFactory } from './factory.js';
 import { llmAgent } from './llm.js';
 import { llmSettings } from './llm-config.js';
 import { parseCassette } from './llm-replay.js';
+import { CaxtonError } from '../errors.js';
 
 /** The git reads a factory needs: a file of a commit by path. */
 export interface CommitReader {
@@ -45,9 +46,33 @@ export interface LlmFactoryOptions {
  * anything else → that folder.
  */
 export function recordDirFrom(value: string | undefined, opts: { workspace: string | null; fallback: string }): string | null {
-  if (!value || value === '0' || value === 'false') return null;
-  if (value === '1' || value === 'true') return opts.workspace ?? opts.fallback;
-  return path.resolve(value);
+  const flag = switchOf(value);
+  if (flag === false) return null;
+  if (flag === true) return opts.workspace ?? opts.fallback;
+  return path.resolve(value!);
+}
+
+/** An on/off environment variable: "1", "true", "yes", "on" (any case: a workflow's YAML writes true) or "0", "false", "no", "off", unset; else null. */
+function switchOf(value: string | undefined): boolean | null {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
+  if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
+  return null;
+}
+
+/**
+ * Whether every LLM agent plays back its recording, from CAXTON_LLM_REPLAY. A value that is neither
+ * on nor off is refused: read as off, a CI run would call the live endpoint (and spend money).
+ */
+export function replayAllFrom(value: string | undefined): boolean {
+  const flag = switchOf(value);
+  if (flag === null) {
+    throw new CaxtonError('CAX_USAGE', {
+      detail: `CAXTON_LLM_REPLAY is ${JSON.stringify(value)}, which is neither on (1, true, yes, on) nor off (0, false, no, off)`,
+      hint: 'Set CAXTON_LLM_REPLAY=1 (or true) to play every LLM agent back from its recording, as in CI; unset it, or 0, for the live endpoints.',
+    });
+  }
+  return flag;
 }
 
 export function llmAgentFactory(o: LlmFactoryOptions): LlmAgentFactory {

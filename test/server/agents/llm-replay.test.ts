@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { llmAgentFactory, readAtCommit, recordDirFrom } from '../../../server/agents/llm-factory.js';
+import { llmAgentFactory, readAtCommit, recordDirFrom, replayAllFrom } from '../../../server/agents/llm-factory.js';
 import { parseCassette } from '../../../server/agents/llm-replay.js';
 import { GitRepo } from '../../../server/git/repo.js';
 import { CaxtonError } from '../../../server/errors.js';
@@ -205,6 +205,22 @@ RecordDir('unset or 0 :: none; 1 :: the local workspace, else the fallback; a pa
   assert.is(recordDirFrom('1', { workspace: '/ws', fallback: '/data/rec' }), '/ws');
   assert.is(recordDirFrom('1', { workspace: null, fallback: '/data/rec' }), '/data/rec');
   assert.is(recordDirFrom('/tmp/rec', { workspace: '/ws', fallback: '/data/rec' }), '/tmp/rec');
+});
+
+RecordDir('CAXTON_LLM_RECORD and CAXTON_LLM_REPLAY read true and yes as on, as a workflow\'s YAML writes them; a replay value neither on nor off is refused', () => {
+  for (const on of ['1', 'true', 'TRUE', 'yes', 'on', ' True ']) {
+    assert.is(replayAllFrom(on), true, on);
+    assert.is(recordDirFrom(on, { workspace: '/ws', fallback: '/data/rec' }), '/ws', on);
+  }
+  for (const off of [undefined, '', '0', 'false', 'False', 'no', 'off']) {
+    assert.is(replayAllFrom(off), false, String(off));
+    assert.is(recordDirFrom(off, { workspace: '/ws', fallback: '/data/rec' }), null, String(off));
+  }
+  for (const bad of ['2', 'replay', 'enabled']) {
+    const err = (() => { try { replayAllFrom(bad); } catch (e) { return e as CaxtonError; } return null; })();
+    assert.is(err?.code, 'CAX_USAGE', bad);
+    assert.match(err!.message, new RegExp(`CAXTON_LLM_REPLAY is "${bad}", which is neither on \\(1, true, yes, on\\) nor off`));
+  }
 });
 
 RecordDir.run();
