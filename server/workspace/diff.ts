@@ -43,8 +43,10 @@ function scalar(field: string, before: unknown, after: unknown, impact: Impact, 
   return [{ field, impact, before, after, ...(note ? { note } : {}) }];
 }
 
-const AGENT_COSMETIC = ['description', 'system_prompt', 'user_prompt_template', 'version', 'tags', 'metadata'] as const;
+const AGENT_COSMETIC = ['description', 'version', 'tags', 'metadata'] as const;
 const AGENT_BEHAVIOUR = ['runtime', 'behavior', 'llm'] as const;
+/** what an LLM agent sends its model: a change changes its answers, and leaves its recordings behind */
+const AGENT_PROMPTS = ['system_prompt', 'user_prompt_template'] as const;
 
 /** What changed in an agent: capabilities removed / tools revoked break callers; additions do not. */
 export function diffAgent(before: AgentFile, after: AgentFile): FieldChange[] {
@@ -53,6 +55,10 @@ export function diffAgent(before: AgentFile, after: AgentFile): FieldChange[] {
     ...setDiff('tools', before.tools, after.tools, 'tool revoked', 'tool granted'),
     ...AGENT_BEHAVIOUR.flatMap((f) => scalar(f, before[f], after[f], 'compatible', 'behaviour changed')),
     ...AGENT_COSMETIC.flatMap((f) => scalar(f, before[f], after[f], 'cosmetic')),
+    // an offline agent never reads its prompts
+    ...AGENT_PROMPTS.flatMap((f) =>
+      after.runtime === 'llm' ? scalar(f, before[f], after[f], 'compatible', 'prompt changed: the model answers differently, and a recording no longer matches') : scalar(f, before[f], after[f], 'cosmetic'),
+    ),
   ];
   return sortByImpact(out);
 }

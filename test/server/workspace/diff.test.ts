@@ -53,6 +53,15 @@ agentDiff('reports field diff :: tool revoked is breaking, granted is compatible
   assert.equal([granted.impact, granted.added], ['compatible', ['pdf']]);
 });
 
+agentDiff("reports field diff :: an LLM agent's prompts are behaviour (its answers and recordings change), an offline agent's cosmetic", () => {
+  for (const field of ['system_prompt', 'user_prompt_template']) {
+    const llm = (v: string) => agent({ runtime: 'llm', llm: { model: 'm' }, [field]: v });
+    const c = only(diffAgent(llm('Be brief'), llm('Be thorough')));
+    assert.equal([c.field, c.impact, c.note], [field, 'compatible', 'prompt changed: the model answers differently, and a recording no longer matches']);
+    assert.is(only(diffAgent(agent({ [field]: 'Be brief' }), agent({ [field]: 'Be thorough' }))).impact, 'cosmetic');
+  }
+});
+
 agentDiff('reports field diff :: description and prompts are cosmetic', () => {
   for (const o of [{ description: 'Other' }, { system_prompt: 'Be brief' }, { user_prompt_template: '{{content}}' }, { version: '2.0.0' }, { tags: ['x'] }, { metadata: { owner: 'me' } }]) {
     const field = Object.keys(o)[0]!;
