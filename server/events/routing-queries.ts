@@ -84,7 +84,8 @@ export interface UsageRow {
 export async function llmUsage(log: EventLog, by: 'agent' | 'conversation'): Promise<UsageRow[]> {
   const key = by === 'agent' ? `(payload->>'agent')` : 'conversation_id';
   const rows = await log.query<{ key: string | null; calls: string; p: string | null; c: string | null }>(
-    `SELECT ${key} AS key, count(*) AS calls,
+    // calls: messages, each once: a message retried writes an LlmUsage per attempt that spent tokens
+    `SELECT ${key} AS key, count(DISTINCT coalesce(payload->>'messageId', CAST(seq AS VARCHAR))) AS calls,
             sum(CAST(payload->>'promptTokens' AS BIGINT)) AS p, sum(CAST(payload->>'completionTokens' AS BIGINT)) AS c
      FROM events WHERE type = 'LlmUsage' GROUP BY 1 ORDER BY 3 DESC NULLS LAST`,
   );

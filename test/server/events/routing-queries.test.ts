@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { EventLog } from '../../../server/events/log.js';
-import { routingStats } from '../../../server/events/routing-queries.js';
+import { llmUsage, routingStats } from '../../../server/events/routing-queries.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -87,3 +87,25 @@ Stats('throughput of a single message is not one a second long after it', async 
 });
 
 Stats.run();
+
+// ---
+
+const Usage = suite('llmUsage');
+
+Usage('counts a message once however many attempts spent tokens on it, and sums every attempt\'s tokens', async () => {
+  await withLog(async (log) => {
+    // one message: two failed attempts that spent tokens, then an answer
+    for (const failed of [true, true, false]) log.append('LlmUsage', { messageId: 'm1', agent: 'writer', promptTokens: 10, completionTokens: 2, ...(failed ? { failed } : {}) }, { conversationId: 'c1' });
+    log.append('LlmUsage', { messageId: 'm2', agent: 'writer', promptTokens: 5, completionTokens: 1 }, { conversationId: 'c2' });
+    log.append('LlmUsage', { agent: 'writer', promptTokens: 1, completionTokens: 1 });
+    log.append('LlmUsage', { agent: 'writer', promptTokens: 1, completionTokens: 1 });
+    assert.equal(await llmUsage(log, 'agent'), [{ key: 'writer', calls: 4, promptTokens: 37, completionTokens: 9 }]);
+    assert.equal(await llmUsage(log, 'conversation'), [
+      { key: 'c1', calls: 1, promptTokens: 30, completionTokens: 6 },
+      { key: 'c2', calls: 1, promptTokens: 5, completionTokens: 1 },
+      { key: null, calls: 2, promptTokens: 2, completionTokens: 2 },
+    ]);
+  });
+});
+
+Usage.run();
