@@ -75,8 +75,19 @@ export function replayAllFrom(value: string | undefined): boolean {
   return flag;
 }
 
+/**
+ * The AI SDK's warnings (a setting the provider ignores or clamps, say) through the server's log:
+ * by default the SDK writes them as plain text to the console, once per call, into a log of JSON
+ * lines. The SDK reads one process-wide setting, so the last server started in a process has them.
+ */
+export function sdkWarningsTo(logger: Pick<Logger, 'warn'>): void {
+  (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS = (o: { warnings: unknown[]; provider?: string; model?: string }) =>
+    logger.warn({ provider: o.provider, model: o.model, warnings: o.warnings }, 'the AI SDK warns about a model call');
+}
+
 export function llmAgentFactory(o: LlmFactoryOptions): LlmAgentFactory {
   const env = o.env ?? (() => process.env);
+  if (o.logger) sdkWarningsTo(o.logger);
   return async ({ name, spec, sha }) => {
     const configured = llmSettings(spec);
     const settings = o.replayAll ? { ...configured, provider: 'replay' as const, baseUrl: null, apiKeyEnv: null } : configured;

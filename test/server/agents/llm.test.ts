@@ -72,6 +72,22 @@ Answers('provider "anthropic" :: the Messages API with x-api-key; usage reported
   assert.is((r.body as unknown as { system: Array<{ text: string }> }).system[0]!.text, 'Be brief.');
 });
 
+Answers("the AI SDK's warnings (anthropic clamps a temperature over 1) :: through the server's logger, not as text on the console", async () => {
+  const warnings: unknown[] = [];
+  const printed: unknown[] = [];
+  const a = await build(llmSpec({ provider: 'anthropic', base_url: s.url, temperature: 1.5 }), { ANTHROPIC_API_KEY: 'sk-ant-test' }, warnings);
+  const { warn, info } = console;
+  console.warn = (...x: unknown[]) => void printed.push(x);
+  console.info = (...x: unknown[]) => void printed.push(x);
+  try {
+    await a.handle(agentRequest().req);
+  } finally {
+    Object.assign(console, { warn, info });
+  }
+  assert.equal(printed, []);
+  assert.ok(warnings.some((w) => /temperature/.test(JSON.stringify(w))), JSON.stringify(warnings));
+});
+
 Answers('JSON content :: the default template sends it as JSON text', async () => {
   const a = await build(llmSpec({ base_url: s.url }));
   const { req } = agentRequest({ message: { content: { city: 'Oslo' } } });
