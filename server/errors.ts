@@ -343,7 +343,10 @@ export const ERRORS = {
     status: 502,
     exit: 1,
     message: (d) => `Agent "${String(d.agent)}" needs an API key in $${String(d.env)}, which is not set`,
-    suggestions: (d) => [`Set ${String(d.env)} in the server's environment and restart it, or point [llm] base_url at a local server.`],
+    suggestions: (d) => [
+      `Set ${String(d.env)} in the server's environment and restart it: the key is read from there, never from the workspace.`,
+      'To run without a key (tests, CI), play the agent back from a recording: CAXTON_LLM_REPLAY=1 (docs/llm.md).',
+    ],
   },
   CAX_LLM_UNAVAILABLE: {
     status: 502,

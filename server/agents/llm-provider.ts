@@ -160,7 +160,10 @@ export function llmError(
   let refused: number | undefined;
   /** a rate limit that outlasted its one retry: the wait the endpoint asked for, when it named one */
   let limited: { waitMs: number | null } | undefined;
-  if (ctx.timedOut) detail = `no answer within ${s.timeoutMs} ms`;
+  if (ctx.timedOut) {
+    detail = `no answer within ${s.timeoutMs} ms`;
+    hint = `A slow model needs more than [llm] timeout_ms (${s.timeoutMs} ms): raise it, and [routing] agent_timeout_ms in caxton.toml, which bounds it too; or check that ${url} is up.`;
+  }
   else if (err instanceof RateLimitedError) {
     detail = err.message;
     limited = { waitMs: err.waitMs };

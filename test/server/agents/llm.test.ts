@@ -280,6 +280,7 @@ Failures('the key variable is not set :: CAX_LLM_KEY_MISSING at call time, no re
   assert.is(e.code, 'CAX_LLM_KEY_MISSING');
   assert.is(e.data.env, 'STANDIN_KEY');
   assert.match(e.message, /STANDIN_KEY/);
+  assert.ok(e.suggestions.some((x) => x.includes('CAXTON_LLM_REPLAY=1')), e.suggestions.join('\n'));
   assert.is(s.requests.length, 0);
   env.STANDIN_KEY = 'sk-set-later';
   assert.is((await a.handle(agentRequest().req)).content, 'echo: plan my week', 'the key is read at call time');
@@ -292,6 +293,7 @@ Failures('timeout_ms :: a slow endpoint fails with CAX_LLM_UNAVAILABLE when the 
   const e = await rejection(a.handle(agentRequest().req));
   assert.is(e.code, 'CAX_LLM_UNAVAILABLE');
   assert.match(e.message, /no answer within 200 ms/);
+  assert.match(e.suggestions[0]!, /raise it, and \[routing\] agent_timeout_ms/, 'the advice is the time-out, not only whether the endpoint is up');
   assert.ok(Date.now() - t0 < 1500);
 });
 
