@@ -34,6 +34,8 @@ export interface LlmResult {
   usage: TokenUsage;
   /** model calls made */
   turns: number;
+  /** tool calls the model asked for that were refused before they ran, with why (the model was told) */
+  rejected: Array<{ name: string; reason: string }>;
 }
 
 export interface LlmProvider {
@@ -132,13 +134,17 @@ export function sdkProvider(o: SdkProviderOptions): LlmProvider {
         if (r.finishReason === 'tool-calls') {
           throw new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: o.agent, turns: r.steps.length, model: s.model }, { details: { usage } });
         }
-        return { text: r.text, usage, turns: r.steps.length };
+        // a call of a tool not offered, or with arguments that do not parse or fit: the SDK answers the model with the error
+        const rejected = r.steps.flatMap((step) => step.toolCalls.filter((c) => c.dynamic && c.invalid).map((c) => ({ name: c.toolName, reason: errorText(c.error) })));
+        return { text: r.text, usage, turns: r.steps.length, rejected };
       } catch (err) {
         throw withUsage(llmError(err, { agent: o.agent, settings: s, apiKey, timedOut: timeout.aborted && !call.signal.aborted, cancelled: call.signal.aborted }), spent);
       }
     },
   };
 }
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e ?? 'invalid tool call'));
 
 /** An SDK failure as a catalogue error that names the endpoint and model, and never the key. */
 export function llmError(

@@ -66,6 +66,7 @@ export function llmAgent(args: { name: string; spec: AgentFile; provider: LlmPro
         signal: req.signal,
         ...(req.deadline !== undefined ? { deadline: req.deadline } : {}),
       });
+      for (const r of result.rejected) req.toolRejected?.(r.name, r.reason);
       return { content: result.text, performative: 'inform', usage: result.usage };
     },
   };

@@ -29,6 +29,12 @@ export interface AgentRequest {
   callTool(tool: string, fn: string, input: unknown): Promise<unknown>;
   /** the manifest of a tool in the snapshot this message runs on (the LLM runtime offers its functions) */
   toolSpec?(tool: string): ToolFile | undefined;
+  /**
+   * A tool call the model asked for and the runtime refused before it ran: a tool it was not offered
+   * (unknown, or not the agent's), or arguments that do not parse or fit the input schema. The model
+   * is told and tries again; this records it, so a reply that looks fine still shows it happened.
+   */
+  toolRejected?(name: string, reason: string): void;
   signal: AbortSignal;
   /** epoch ms by which the dispatcher wants the answer (the agent's time-out or the message's ttl); the signal aborts then */
   deadline?: number;

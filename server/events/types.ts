@@ -39,6 +39,8 @@ export const MessageEvent = {
   ConversationEnded: 'ConversationEnded',
   ConversationsEvicted: 'ConversationsEvicted',
   ToolCalled: 'ToolCalled',
+  /** a tool call an LLM asked for that was refused before it ran (not offered, arguments that do not fit) */
+  ToolCallRejected: 'ToolCallRejected',
   LlmUsage: 'LlmUsage',
 } as const;
 
@@ -63,6 +65,7 @@ export const SHEDDABLE_EVENTS: ReadonlySet<string> = new Set([
   MessageEvent.ConversationStarted,
   MessageEvent.ConversationEnded,
   MessageEvent.ToolCalled,
+  MessageEvent.ToolCallRejected,
   ToolEvent.ToolExecuted,
   ToolEvent.ToolExecutionFailed,
 ]);

@@ -141,6 +141,7 @@ export class Dispatcher {
   private readonly host: DeliveryHost = {
     ask: (req, capability, content) => this.ask(req, capability, content),
     callTool: (req, tool, fn, input) => this.callTool(req, tool, fn, input),
+    toolRejected: (req, name, reason) => this.toolRejected(req, name, reason),
   };
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -419,6 +420,13 @@ export class Dispatcher {
     }
   }
 
+  /** A tool call the runtime refused before it ran (LLM: a tool not offered, arguments that do not fit), traced and logged. */
+  private toolRejected(req: DeliveryRequest, name: string, reason: string): void {
+    const { message: msg, live } = req;
+    req.trace.push({ kind: 'tool', name, depth: req.depth, ms: 0, ok: false });
+    this.deps.events.append(MessageEvent.ToolCallRejected, { messageId: msg.id, agent: live.name, name, reason: reason.slice(0, 500) }, { conversationId: msg.conversationId });
+  }
+
   /** Logs the tokens a runtime that was cut short by a time-out reports once it settles. */
   private lateUsage(pending: Promise<AgentAnswer>, msg: Message, agent: string): void {
     pending.then(
@@ -520,6 +528,7 @@ function markNested(e: CaxtonError): CaxtonError {
 interface DeliveryHost {
   ask(req: DeliveryRequest, capability: string, content: Content): Promise<Reply>;
   callTool(req: DeliveryRequest, tool: string, fn: string, input: unknown): Promise<unknown>;
+  toolRejected(req: DeliveryRequest, name: string, reason: string): void;
 }
 
 /**
@@ -561,6 +570,10 @@ class DeliveryRequest implements AgentRequest {
 
   toolSpec(tool: string): ToolFile | undefined {
     return this.snapshot.tools.get(tool)?.spec;
+  }
+
+  toolRejected(name: string, reason: string): void {
+    this.host.toolRejected(this, name, reason);
   }
 
   /** when the answer is due (epoch ms), read on first use: most runtimes never ask, and a clock read per message shows */

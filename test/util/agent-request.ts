@@ -36,8 +36,9 @@ export function agentRequest(o: {
   manifests?: ToolFile[];
   signal?: AbortSignal;
   deadline?: number;
-} = {}): { req: AgentRequest; calls: ToolCallRecord[] } {
+} = {}): { req: AgentRequest; calls: ToolCallRecord[]; rejected: Array<{ name: string; reason: string }> } {
   const calls: ToolCallRecord[] = [];
+  const rejected: Array<{ name: string; reason: string }> = [];
   const req: AgentRequest = {
     message: message(o.message),
     spec: o.spec ?? agentSpec(),
@@ -50,9 +51,10 @@ export function agentRequest(o: {
       return f(input);
     },
     toolSpec: (tool) => o.manifests?.find((m) => m.name === tool),
+    toolRejected: (name, reason) => void rejected.push({ name, reason }),
     async ask(capability) {
       throw new CaxtonError('CAX_NO_CAPABLE_AGENT', { capability, capabilities: [], nearest: [] });
     },
   };
-  return { req, calls };
+  return { req, calls, rejected };
 }

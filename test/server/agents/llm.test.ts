@@ -88,6 +88,18 @@ Answers("the AI SDK's warnings (anthropic clamps a temperature over 1) :: throug
   assert.ok(warnings.some((w) => /temperature/.test(JSON.stringify(w))), JSON.stringify(warnings));
 });
 
+Answers('a tool call the model gets wrong (a tool it was not offered) :: refused before it runs, the model told, reported through req.toolRejected', async () => {
+  s.queue(toolCallReply([{ name: 'fetch-data__fetch', args: { url: 'x' } }]), textReply('gave up on tools'));
+  const a = await build(llmSpec({ base_url: s.url }, { tools: ['wordcount'] }));
+  const { req, calls, rejected } = agentRequest({ tools: { 'wordcount.count': () => ({ words: 3 }) }, manifests: [WORDCOUNT] });
+  assert.is((await a.handle(req)).content, 'gave up on tools');
+  assert.equal(calls, [], 'nothing ran');
+  assert.equal(rejected.map((r) => r.name), ['fetch-data__fetch']);
+  assert.match(rejected[0]!.reason, /fetch-data__fetch/);
+  // the model was told what went wrong, in the tool result of its next call
+  assert.match(JSON.stringify(s.requests[1]!.body.messages), /fetch-data__fetch/);
+});
+
 Answers('JSON content :: the default template sends it as JSON text', async () => {
   const a = await build(llmSpec({ base_url: s.url }));
   const { req } = agentRequest({ message: { content: { city: 'Oslo' } } });

@@ -116,6 +116,16 @@ Send('delivers by capability and answers with the reply shape', async () => {
   assert.equal({ ...r.trace[0], ms: 0 }, { kind: 'agent', name: 'echo', depth: 0, ms: 0, ok: true });
 });
 
+Send("a tool call the runtime refused before it ran (req.toolRejected) :: in the reply's trace, failed, and a ToolCallRejected event", async () => {
+  const h = harness({
+    writer: { capabilities: ['write'], handle: (r) => (r.toolRejected?.('fetch-data__fetch', 'Model tried to call unavailable tool "fetch-data__fetch"'), { content: 'done anyway' }) },
+  });
+  const r = await h.d.send(req({ capability: 'write', conversationId: 'c' }));
+  assert.is(r.reply, 'done anyway');
+  assert.equal(r.trace.map((t) => [t.kind, t.name, t.depth, t.ok]), [['agent', 'writer', 0, true], ['tool', 'fetch-data__fetch', 0, false]]);
+  assert.equal(h.sink.of('ToolCallRejected'), [{ messageId: r.messageId, agent: 'writer', name: 'fetch-data__fetch', reason: 'Model tried to call unavailable tool "fetch-data__fetch"' }]);
+});
+
 Send('delivers to a named receiver and keeps the given conversation', async () => {
   const h = harness({ a: { capabilities: ['x'], handle: answer('from a') }, b: { capabilities: ['x'], handle: answer('from b') } });
   const r = await h.d.send(req({ to: 'b', conversationId: 'conv-7' }));
