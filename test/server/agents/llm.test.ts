@@ -88,14 +88,17 @@ Answers("the AI SDK's warnings (anthropic clamps a temperature over 1) :: throug
   assert.ok(warnings.some((w) => /temperature/.test(JSON.stringify(w))), JSON.stringify(warnings));
 });
 
-Answers('a tool call the model gets wrong (a tool it was not offered) :: refused before it runs, the model told, reported through req.toolRejected', async () => {
-  s.queue(toolCallReply([{ name: 'fetch-data__fetch', args: { url: 'x' } }]), textReply('gave up on tools'));
+Answers('tool calls the model gets wrong (a tool it was not offered, arguments that are not JSON) :: refused before they run, the model told, reported through req.toolRejected', async () => {
+  const broken = toolCallReply([{ name: 'wordcount__count', args: {} }]);
+  (broken.body as { choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }> }).choices[0]!.message.tool_calls[0]!.function.arguments = '{"text": ';
+  s.queue(toolCallReply([{ name: 'fetch-data__fetch', args: { url: 'x' } }]), broken, textReply('gave up on tools'));
   const a = await build(llmSpec({ base_url: s.url }, { tools: ['wordcount'] }));
   const { req, calls, rejected } = agentRequest({ tools: { 'wordcount.count': () => ({ words: 3 }) }, manifests: [WORDCOUNT] });
   assert.is((await a.handle(req)).content, 'gave up on tools');
   assert.equal(calls, [], 'nothing ran');
-  assert.equal(rejected.map((r) => r.name), ['fetch-data__fetch']);
+  assert.equal(rejected.map((r) => r.name), ['fetch-data__fetch', 'wordcount__count']);
   assert.match(rejected[0]!.reason, /fetch-data__fetch/);
+  assert.match(rejected[1]!.reason, /JSON|parse|input/i);
   // the model was told what went wrong, in the tool result of its next call
   assert.match(JSON.stringify(s.requests[1]!.body.messages), /fetch-data__fetch/);
 });
