@@ -6,9 +6,9 @@
 // DuckDB writes straight to the file only from a full row group (122,880 rows), and committing
 // that many measured no cheaper per row.
 import { parentPort } from 'node:worker_threads';
-import { BUFFER_BACK, FIELD, GROUP, PART, ROWS, decodeRows, groupRows, type Row } from './wire.js';
+import { BUFFER_BACK, GROUP, PART, ROWS, decodeRows, groupRows, type Row } from './wire.js';
 import { batchText } from './batch-writer.js';
-import { VALUE, payloadSql } from './compact.js';
+import { eventsSql } from './view.js';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 export type Request =
@@ -40,13 +40,7 @@ const SCHEMA = [
     conversation_id VARCHAR,
     payload VARCHAR
   )`,
-  `CREATE OR REPLACE VIEW events AS
-    SELECT seq, ts, type, deployment_id, conversation_id, ${payloadSql('type', 'payload', 'v')} AS payload
-    FROM (SELECT *, CASE WHEN starts_with(payload, chr(${VALUE.charCodeAt(0)})) THEN string_split(payload, chr(${VALUE.charCodeAt(0)})) END AS v FROM (
-      SELECT seq, ts, type, deployment_id, conversation_id, payload FROM ${ROWS} WHERE type <> '${GROUP}'
-      UNION ALL
-      SELECT CAST(f[1] AS BIGINT), make_timestamp(CAST(f[2] AS BIGINT) * 1000), f[3], deployment_id, conversation_id, f[4]
-      FROM (SELECT deployment_id, conversation_id, string_split(unnest(string_split(payload, chr(${PART.charCodeAt(0)}))), chr(${FIELD.charCodeAt(0)})) AS f FROM ${ROWS} WHERE type = '${GROUP}')))`,
+  `CREATE OR REPLACE VIEW events AS ${eventsSql()}`,
 ];
 
 let db: DuckDBInstance | null = null;
