@@ -391,6 +391,12 @@ export const ERRORS = {
     message: (d) => `The data folder ${String(d.dir)} is in use by another Caxton server`,
     suggestions: () => ['Stop the other server (its URL is in <data>/server.json), or start this one with --data DIR.'],
   },
+  CAX_DATA_DIR_UNUSABLE: {
+    status: 500,
+    exit: 1,
+    message: (d) => `Caxton cannot write its data folder ${String(d.dir)}: ${String(d.detail)}`,
+    suggestions: () => ['Make the folder writable by the user running Caxton, with free space, or start the server with --data DIR on a disk that is.'],
+  },
   CAX_CANCELLED: {
     status: 400,
     exit: 1,

@@ -99,10 +99,25 @@ async function openEventLog(opts: EventLogOptions): Promise<EventLog> {
   try {
     return await EventLog.open(opts);
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/lock/i.test(msg)) throw new CaxtonError('CAX_DATA_DIR_IN_USE', { dir: path.dirname(opts.file) }, { cause: err });
-    throw err;
+    throw dataDirError(err, path.dirname(opts.file));
   }
+}
+
+/**
+ * A failure to write the data folder (its token, the event log), as the catalogue says it: the
+ * folder in use by another server, or one it cannot write; anything else as it was.
+ */
+export function dataDirError(err: unknown, dir: string): unknown {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/could not set lock|conflicting lock/i.test(msg)) return new CaxtonError('CAX_DATA_DIR_IN_USE', { dir }, { cause: err });
+  // Node's error codes, and DuckDB's words, for a folder it cannot write (a read-only disk, a full one, the wrong owner)
+  const code = (err as { code?: unknown }).code;
+  const why = code === 'EROFS' || /read-only file system/i.test(msg) ? 'its disk is read-only'
+    : code === 'ENOSPC' || /no space left/i.test(msg) ? 'its disk is full'
+    : code === 'EACCES' || code === 'EPERM' || /permission denied/i.test(msg) ? 'this user may not write there'
+    : null;
+  if (why) return new CaxtonError('CAX_DATA_DIR_UNUSABLE', { dir, detail: `${why} (${msg.split('\n')[0]!.slice(0, 300)})` }, { cause: err });
+  return err;
 }
 
 /**
@@ -179,7 +194,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     }
   }
 
-  const { token } = loadOrCreateToken(dataDir, opts.token ?? process.env.CAXTON_TOKEN);
+  let token: string;
+  try {
+    ({ token } = loadOrCreateToken(dataDir, opts.token ?? process.env.CAXTON_TOKEN));
+  } catch (err) {
+    // the first write to the data folder: a folder it cannot write is said as such here
+    throw dataDirError(err, dataDir);
+  }
   const metrics = new Metrics();
   const events = await openEventLog({
     file: path.join(dataDir, 'events.duckdb'),
