@@ -32,6 +32,8 @@ export class Metrics {
   private readonly toolDuration = this.histogram('caxton_tool_call_seconds', 'Time a tool call ran in its sandbox', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], ['tool']);
 
   private readonly dropped = this.counter('caxton_events_dropped_total', 'Message and tool events the event log shed while it was behind (each time also an EventsDropped event)', ['type']);
+  private readonly writeFailures = this.counter('caxton_event_log_write_failures_total', 'Commits of the event log that failed (a full disk, say): their stored rows are lost, and the server log says why', []);
+  private readonly rowsLost = this.counter('caxton_event_log_rows_lost_total', 'Stored rows (each one event, or a conversation\'s events of one batch) lost with the commits that failed', []);
 
   /** What the event log has sent its worker and not yet stored, read at each scrape. */
   eventLogBacklog(read: () => number): void {
@@ -48,6 +50,12 @@ export class Metrics {
   toolCall(c: { tool: string; outcome: string; ms: number }): void {
     this.toolCalls.inc({ tool: c.tool, outcome: c.outcome });
     this.toolDuration.observe({ tool: c.tool }, c.ms / 1000);
+  }
+
+  /** A commit of the event log that failed, with the stored rows it held. */
+  eventLogWriteFailed(rows: number): void {
+    this.writeFailures.inc();
+    this.rowsLost.inc(rows);
   }
 
   eventsDropped(types: Record<string, number>): void {

@@ -206,6 +206,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     file: path.join(dataDir, 'events.duckdb'),
     logger,
     onDropped: (d) => metrics.eventsDropped(d.types),
+    onWriteFailed: (rows) => metrics.eventLogWriteFailed(rows),
     ...(opts.maxEventBacklogBytes ? { maxBacklogBytes: opts.maxEventBacklogBytes } : {}),
   });
   metrics.eventLogBacklog(() => events.backlog());

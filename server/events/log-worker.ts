@@ -22,7 +22,8 @@ export type Request =
 /** What the worker's queue runs: an append's batch is decoded as it arrives, and queued as its text. */
 type Job = Exclude<Request, { op: 'append' }> | { id: number; op: 'rows'; rows: string; bytes: number };
 
-export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
+/** `lost`: on a failed commit, the stored rows it held (they are gone: the log's metrics count them) */
+export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string; lost?: number };
 
 // Rows are stored in event_rows; `events` is the view every query reads, with each GROUP row
 // (wire.ts) split back into its events. Events with neither a conversation nor a group key are never
@@ -111,6 +112,7 @@ async function flush(): Promise<void> {
   try {
     appender.flushSync();
   } catch (err) {
+    (err as { lost?: number }).lost = uncommitted;
     // A failed appender is unusable: open a new one so later events still land.
     try {
       appender.closeSync();
@@ -181,8 +183,11 @@ function enqueue(req: Job): void {
       if (req.id === -1) return; // the commit timer's own flush
       parentPort!.postMessage({ id: req.id, ok: true, value } satisfies Response);
     } catch (err) {
-      if (req.op !== 'rows') parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
-      else parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies Response);
+      const lost = (err as { lost?: number }).lost;
+      // a commit's failure is reported once, to the log's owner (id -1), whoever asked for the commit
+      if (lost !== undefined) parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message, lost } satisfies Response);
+      if (req.op !== 'rows' && req.id !== -1) parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response);
+      else if (lost === undefined) parentPort!.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies Response);
     } finally {
       if (req.op === 'rows') Atomics.add(stored!, 0, BigInt(req.bytes));
     }

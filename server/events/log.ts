@@ -63,6 +63,8 @@ export interface EventLogOptions {
   sheddable?: ReadonlySet<string>;
   /** after a time behind, once caught up: the events it shed */
   onDropped?: (dropped: DroppedEvents) => void;
+  /** a commit that failed (a full disk, say), with the stored rows it held, now lost */
+  onWriteFailed?: (rows: number) => void;
 }
 
 /** The payload of an EventsDropped event. */
@@ -142,7 +144,10 @@ export class EventLog implements EventSink {
       return;
     }
     if (res.id === -1) {
-      if (!res.ok) this.opts.logger?.error({ err: new Error(res.error) }, 'event log write failed');
+      if (!res.ok) {
+        this.opts.logger?.error({ err: new Error(res.error), rowsLost: res.lost }, 'event log write failed');
+        if (res.lost) this.opts.onWriteFailed?.(res.lost);
+      }
       return;
     }
     const w = this.waiting.get(res.id);

@@ -163,6 +163,31 @@ Commit('appended events are committed within a second without a flush: a process
   }
 });
 
+Commit('a commit that fails (a full disk, say) :: reported with the rows it lost, and the flush fails; later events land', async () => {
+  const dir = tmpDir('caxton-log-');
+  const lost: number[] = [];
+  const errors: unknown[] = [];
+  const logger = { error: (o: unknown) => void errors.push(o), warn: () => undefined, info: () => undefined } as unknown as pino.Logger;
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), logger, onWriteFailed: (n) => lost.push(n) });
+  try {
+    // a constraint the appended rows break makes their commit fail, as a disk that is full does
+    await log.query(`ALTER TABLE ${ROWS} ALTER COLUMN deployment_id SET NOT NULL`);
+    log.append('MessageSent', { i: 1 }, { conversationId: 'c1' });
+    log.append('ServerStarted', { i: 2 });
+    const flushed = await log.flush().then(() => null, (e: Error) => e.message);
+    assert.match(String(flushed), /NOT NULL constraint failed/);
+    assert.equal(lost, [2], 'reported once, with both rows');
+    assert.is(errors.length, 1);
+    assert.is((errors[0] as { rowsLost: number }).rowsLost, 2);
+    log.append('DeploymentCompleted', { id: 'd' }, { deploymentId: 'd' });
+    await log.flush();
+    assert.equal((await log.events({ limit: 10 })).map((e) => e.type), ['DeploymentCompleted']);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
 Commit.run();
 
 const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
