@@ -1,23 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import path from 'node:path';
-import { EventLog } from '../../../server/events/log.js';
+import type { EventLog } from '../../../server/events/log.js';
 import { llmUsage, routingStats } from '../../../server/events/routing-queries.js';
-import { rm, tmpDir } from '../../util/tmp.js';
+import { withLog } from '../../util/event-log.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MIN = 60_000;
-
-async function withLog(fn: (log: EventLog) => Promise<void>): Promise<void> {
-  const dir = tmpDir('caxton-events-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
-  try {
-    await fn(log);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
-}
 
 /** A routed and delivered message `minutesAgo` before NOW. */
 function message(log: EventLog, minutesAgo: number, routingMs: number, agent = 'a'): void {

@@ -1,22 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import path from 'node:path';
-import { EventLog } from '../../../server/events/log.js';
+import type { EventLog } from '../../../server/events/log.js';
 import { toolStats } from '../../../server/events/tool-queries.js';
-import { rm, tmpDir } from '../../util/tmp.js';
+import { withLog } from '../../util/event-log.js';
 
 const MIN = 60_000;
-
-async function withLog(fn: (log: EventLog) => Promise<void>): Promise<void> {
-  const dir = tmpDir('caxton-events-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
-  try {
-    await fn(log);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
-}
 
 function call(log: EventLog, at: number): void {
   log.append('ToolExecuted', { tool: 'chart', fn: 'render', agent: 'a', durationMs: 2, memoryPages: 1, outputBytes: 10 }, { group: 'tool:chart', at });
