@@ -10,6 +10,7 @@ import { startupBench } from './startup.bench.js';
 import { routingBench } from './routing.bench.js';
 import { sandboxBench } from './sandbox.bench.js';
 import { firstRunBench } from './first-run.bench.js';
+import { eventReadsBench } from './event-reads.bench.js';
 import { WORK, log, machine, renderTable, type BenchResult } from './harness.js';
 
 const BENCHES: Array<{ name: string; title: string; run: () => Promise<BenchResult[]> }> = [
@@ -20,6 +21,7 @@ const BENCHES: Array<{ name: string; title: string; run: () => Promise<BenchResu
   { name: 'routing', title: 'issue 3. routing in process, POST /api/v1/messages vs bare Fastify, event log on vs off', run: routingBench },
   { name: 'first-run', title: 'issue 6. caxton quickstart and caxton init, as a user runs them', run: firstRunBench },
   { name: 'sandbox', title: 'issue 4. tool sandbox: call overhead, HTTP tool calls, time-outs', run: sandboxBench },
+  { name: 'event-reads', title: 'the event log\'s reads on a log of ~1.2M events vs one scan of the log', run: eventReadsBench },
 ];
 
 async function main(argv: string[]): Promise<number> {
