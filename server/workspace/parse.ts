@@ -58,6 +58,25 @@ function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): z.ZodTyp
   return cur ? unwrap(cur) : null;
 }
 
+/**
+ * A value as advice may quote it back: a URL keeps its scheme, host and path, and its user:password,
+ * query and fragment (where keys and tokens go) show as "…". The advice lands in the CLI's output
+ * and in a failed deployment's record, which the event log keeps.
+ */
+function quotable(v: unknown): string {
+  if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+    try {
+      const u = new URL(v);
+      if (u.username || u.password || u.search || u.hash) {
+        return JSON.stringify(`${u.protocol}//${u.username || u.password ? '…@' : ''}${u.host}${u.pathname}${u.search ? '?…' : ''}${u.hash ? '#…' : ''}`);
+      }
+    } catch {
+      /* not a URL after all: as written */
+    }
+  }
+  return JSON.stringify(v);
+}
+
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let cur: unknown = root;
   for (const seg of path) {
@@ -195,7 +214,7 @@ function schemaIssues(
     } else {
       const actual = valueAt(data, path);
       push(path, 'value', 'invalid-value', `"${field}" ${iss.message.replace(/^Invalid (input|string): /, '')}`,
-        actual === undefined ? `set ${field}` : `change ${field} (now ${JSON.stringify(actual)})`);
+        actual === undefined ? `set ${field}` : `change ${field} (now ${quotable(actual)})`);
     }
   }
   // "capabilites" unknown + "capabilities" missing is one mistake: keep the did-you-mean only. Matched

@@ -200,6 +200,9 @@ parseAgent('llm.base_url may not hold credentials, a query or a fragment: it is 
     const p = agent(toml(...AGENT, '[llm]', 'model = "m"', `base_url = "${url}"`));
     assert.equal(where(p.issues), ['invalid-value@6:12'], url);
     assert.match(p.issues[0]!.message, /must not hold credentials/);
+    // the advice quotes the URL without what it must not hold: it lands in a failed deployment's record
+    const said = JSON.stringify(p.issues);
+    for (const secret of ['admin:pw', 'api_key=sk-1', '#x']) assert.not.ok(said.includes(secret), `${url}: ${said}`);
   }
   assert.equal(agent(toml(...AGENT, '[llm]', 'model = "m"', 'base_url = "https://h.example:8443/openai/v1"')).issues, []);
 });
