@@ -427,16 +427,16 @@ export class Dispatcher {
     this.deps.events.append(MessageEvent.ToolCallRejected, { messageId: msg.id, agent: live.name, name, reason: reason.slice(0, 500) }, { conversationId: msg.conversationId });
   }
 
+  /** The tokens an attempt that failed had spent (e.g. before the turn limit): they still cost, so they are logged. */
+  private failedUsage(msg: Message, agent: string, spent: TokenUsage | undefined): void {
+    if (spent && typeof spent.promptTokens === 'number') {
+      this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent, ...spent, failed: true }, { conversationId: msg.conversationId });
+    }
+  }
+
   /** Logs the tokens a runtime that was cut short by a time-out reports once it settles. */
   private lateUsage(pending: Promise<AgentAnswer>, msg: Message, agent: string): void {
-    pending.then(
-      (a) => a.usage,
-      (err: unknown) => (err as { details?: { usage?: TokenUsage } }).details?.usage,
-    ).then((spent) => {
-      if (spent && typeof spent.promptTokens === 'number') {
-        this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent, ...spent, failed: true }, { conversationId: msg.conversationId });
-      }
-    }, () => undefined);
+    pending.then((a) => a.usage, usageOf).then((spent) => this.failedUsage(msg, agent, spent), () => undefined);
   }
 
   /** Runs the agent on the message; its asks and tool calls go through here too. */
@@ -496,11 +496,7 @@ export class Dispatcher {
       };
     } catch (err) {
       trace[0]!.ok = false;
-      // Tokens spent before a failure (e.g. the turn limit) still cost: record them too.
-      const spent = (err as { details?: { usage?: { promptTokens?: number; completionTokens?: number } } }).details?.usage;
-      if (spent && typeof spent.promptTokens === 'number') {
-        this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...spent, failed: true }, { conversationId: msg.conversationId });
-      }
+      this.failedUsage(msg, live.name, usageOf(err));
       this.record(msg, live.name, toCaxtonError(err).code);
       throw err;
     } finally {
@@ -510,6 +506,9 @@ export class Dispatcher {
     }
   }
 }
+
+/** The token usage a runtime's failure carries (CaxtonError details), if any. */
+const usageOf = (err: unknown): TokenUsage | undefined => (err as { details?: { usage?: TokenUsage } } | null)?.details?.usage;
 
 /** `gone`: why a retry found no agent (a deployment removed it meanwhile), told after the cause's advice */
 function agentFailed(agent: string, attempts: number, cause: CaxtonError, gone: string | null = null): CaxtonError {
