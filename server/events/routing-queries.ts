@@ -1,7 +1,7 @@
 // Routing analytics as SQL over the event log: latency percentiles, throughput, failure reasons,
 // per-agent load, and LLM token usage per agent and conversation.
 import type { EventLog } from './log.js';
-import { eventsSinceSql } from './view.js';
+import { windowEventsSql } from './view.js';
 
 export interface RoutingStats {
   windowSeconds: number;
@@ -24,19 +24,13 @@ const ms = (v: unknown) => {
 };
 
 export async function routingStats(log: EventLog, windowSeconds = 3600, now = Date.now()): Promise<RoutingStats> {
-  // `ts` holds UTC wall time (epoch ms from the log's clock); the cut-off is computed the same way,
-  // since DuckDB's now()::TIMESTAMP is local time and would shift the window by the UTC offset.
-  const sinceMs = Math.floor(now - Math.max(1, Math.floor(windowSeconds)) * 1000);
-  const since = `ts >= epoch_ms(${sinceMs})`;
-  // only the stored rows of the window are split (view.ts): over the whole view, each of these
-  // queries split every event the log holds, whatever the window (~0.5 s each at 5M events)
-  const events = eventsSinceSql(sinceMs);
+  const events = windowEventsSql(windowSeconds, now);
   const [lat] = await log.query<Record<string, unknown>>(
     `SELECT count(*) AS n,
             quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.5) AS p50,
             quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.95) AS p95,
             quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.99) AS p99
-     FROM ${events} WHERE type = 'MessageRouted' AND ${since}`,
+     FROM ${events} WHERE type = 'MessageRouted'`,
   );
   const [del] = await log.query<Record<string, unknown>>(
     `SELECT count(*) AS n, min(ts) AS first, max(ts) AS last,
@@ -44,20 +38,20 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
             quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.95) AS p95,
             quantile_cont(CAST(payload->>'ms' AS DOUBLE), 0.99) AS p99,
             epoch_ms(min(ts)) AS first_ms
-     FROM ${events} WHERE type = 'MessageDelivered' AND ${since}`,
+     FROM ${events} WHERE type = 'MessageDelivered'`,
   );
   const failures = await log.query<{ code: string; count: string }>(
-    `SELECT (payload->>'code') AS code, count(*) AS count FROM ${events} WHERE type = 'RoutingFailed' AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+    `SELECT (payload->>'code') AS code, count(*) AS count FROM ${events} WHERE type = 'RoutingFailed' GROUP BY 1 ORDER BY 2 DESC`,
   );
   const agents = await log.query<{ agent: string; delivered: string; failed: string; avg_ms: number | null }>(
     `SELECT (payload->>'agent') AS agent,
             count(*) FILTER (WHERE type = 'MessageDelivered') AS delivered,
             count(*) FILTER (WHERE type = 'MessageFailed') AS failed,
             avg(CAST(payload->>'ms' AS DOUBLE)) FILTER (WHERE type = 'MessageDelivered') AS avg_ms
-     FROM ${events} WHERE type IN ('MessageDelivered', 'MessageFailed') AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+     FROM ${events} WHERE type IN ('MessageDelivered', 'MessageFailed') GROUP BY 1 ORDER BY 2 DESC`,
   );
   const strategies = await log.query<{ strategy: string; count: string }>(
-    `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM ${events} WHERE type = 'MessageRouted' AND ${since} GROUP BY 1 ORDER BY 2 DESC`,
+    `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM ${events} WHERE type = 'MessageRouted' GROUP BY 1 ORDER BY 2 DESC`,
   );
   const delivered = Number(del?.n ?? 0);
   // the rate since the first delivery in the window (over a second at least): a server that

@@ -1,7 +1,7 @@
 // Tool analytics as SQL over the event log: calls, failure rate, latency percentiles, failure
 // reasons and quarantines per tool.
 import type { EventLog } from './log.js';
-import { eventsSinceSql } from './view.js';
+import { windowEventsSql } from './view.js';
 
 export interface ToolStatsRow {
   tool: string;
@@ -25,13 +25,7 @@ export interface ToolStats {
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export async function toolStats(log: EventLog, windowSeconds = 3600, now = Date.now()): Promise<ToolStats> {
-  // `ts` holds UTC wall time (epoch ms from the log's clock): the cut-off is computed the same way, as
-  // routingStats does. now()::TIMESTAMP is local time and moved the window by the UTC offset (empty
-  // east of UTC, hours too long west of it).
-  const sinceMs = Math.floor(now - Math.max(1, Math.floor(windowSeconds)) * 1000);
-  const since = `ts >= epoch_ms(${sinceMs})`;
-  // only the stored rows of the window are split (view.ts)
-  const events = eventsSinceSql(sinceMs);
+  const events = windowEventsSql(windowSeconds, now);
   const rows = await log.query<Record<string, unknown>>(
     `SELECT (payload->>'tool') AS tool,
             count(*) AS calls,
@@ -41,15 +35,15 @@ export async function toolStats(log: EventLog, windowSeconds = 3600, now = Date.
             quantile_cont(CAST(payload->>'durationMs' AS DOUBLE), 0.95) FILTER (WHERE type = 'ToolExecuted') AS p95,
             avg(CAST(payload->>'outputBytes' AS DOUBLE)) FILTER (WHERE type = 'ToolExecuted') AS avg_out,
             max(CAST(payload->>'memoryPages' AS BIGINT)) AS max_pages
-     FROM ${events} WHERE type IN ('ToolExecuted', 'ToolExecutionFailed') AND ${since}
+     FROM ${events} WHERE type IN ('ToolExecuted', 'ToolExecutionFailed')
      GROUP BY 1 ORDER BY 2 DESC, 1`,
   );
   const reasons = await log.query<{ tool: string; reason: string; n: string }>(
     `SELECT (payload->>'tool') AS tool, (payload->>'reason') AS reason, count(*) AS n
-     FROM ${events} WHERE type = 'ToolExecutionFailed' AND ${since} GROUP BY 1, 2 ORDER BY 3 DESC`,
+     FROM ${events} WHERE type = 'ToolExecutionFailed' GROUP BY 1, 2 ORDER BY 3 DESC`,
   );
   const quarantines = await log.query<{ tool: string; n: string }>(
-    `SELECT (payload->>'tool') AS tool, count(*) AS n FROM ${events} WHERE type = 'ToolQuarantined' AND ${since} GROUP BY 1`,
+    `SELECT (payload->>'tool') AS tool, count(*) AS n FROM ${events} WHERE type = 'ToolQuarantined' GROUP BY 1`,
   );
   const tools = new Map<string, ToolStatsRow>();
   for (const r of rows) {

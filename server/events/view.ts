@@ -35,10 +35,16 @@ export function eventsSql(rows: string = ROWS): string {
  */
 const SLACK_MS = 10 * 60_000;
 
-/** SQL for the events at or after `sinceMs` (epoch ms; an exact filter on ts is still needed): only recent rows are split. */
-export function eventsSinceSql(sinceMs: number): string {
-  const from = Math.floor(sinceMs - SLACK_MS);
-  return `(WITH recent AS (SELECT * FROM ${ROWS} WHERE ts >= epoch_ms(${from})) ${eventsSql('recent')})`;
+/**
+ * SQL for the events of the last `windowSeconds` (at least one) before `now` (epoch ms), as the
+ * `events` view has them. The cut-off is computed here, as `ts` holds it (UTC epoch ms): DuckDB's
+ * now()::TIMESTAMP is local time and would move the window by the UTC offset. Only the stored rows
+ * of the window are split: over the whole view, a query split every event the log holds.
+ */
+export function windowEventsSql(windowSeconds: number, now: number): string {
+  const since = Math.floor(now - Math.max(1, Math.floor(windowSeconds)) * 1000);
+  return `(WITH recent AS (SELECT * FROM ${ROWS} WHERE ts >= epoch_ms(${since - SLACK_MS}))
+    SELECT * FROM (${eventsSql('recent')}) WHERE ts >= epoch_ms(${since}))`;
 }
 
 /** the text by which a GROUP row's payload holds an event of a type (each part's type is between two FIELDs) */
