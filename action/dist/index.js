@@ -21777,7 +21777,7 @@ var ERRORS = {
     exit: 1,
     message: (d) => `The LLM endpoint for agent "${String(d.agent)}" is rate limiting its calls: ${String(d.detail)}`,
     suggestions: (d) => [
-      typeof d.waitMs === "number" ? `It asks to wait ${Math.ceil(d.waitMs / 1e3)} s: send the message again after that. Caxton does not send it to that agent again sooner, which would only be one more request the endpoint refuses.` : "Send the message again in a while. Caxton does not send it to that agent again sooner, which would only be one more request the endpoint refuses.",
+      `${typeof d.waitMs === "number" ? `It asks to wait ${Math.ceil(d.waitMs / 1e3)} s: send the message again after that.` : "Send the message again in a while."} Caxton does not send it to that agent again sooner, which would only be one more request the endpoint refuses.`,
       "If it happens often: a higher limit from the provider, or a second agent with the capability on another endpoint (the message moves to it)."
     ]
   },

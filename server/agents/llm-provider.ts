@@ -169,8 +169,7 @@ export function llmError(
   if (ctx.timedOut) {
     detail = `no answer within ${s.timeoutMs} ms`;
     hint = `A slow model needs more than [llm] timeout_ms (${s.timeoutMs} ms): raise it, and [routing] agent_timeout_ms in caxton.toml, which bounds it too; or check that ${url} is up.`;
-  }
-  else if (err instanceof RateLimitedError) {
+  } else if (err instanceof RateLimitedError) {
     detail = err.message;
     limited = { waitMs: err.waitMs };
   } else if (APICallError.isInstance(err)) {

@@ -63,7 +63,7 @@ function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): z.ZodTyp
  * query and fragment (where keys and tokens go) show as "…". The advice lands in the CLI's output
  * and in a failed deployment's record, which the event log keeps.
  */
-function quotable(v: unknown): string {
+function shown(v: unknown): string {
   if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
     try {
       const u = new URL(v);
@@ -214,7 +214,7 @@ function schemaIssues(
     } else {
       const actual = valueAt(data, path);
       push(path, 'value', 'invalid-value', `"${field}" ${iss.message.replace(/^Invalid (input|string): /, '')}`,
-        actual === undefined ? `set ${field}` : `change ${field} (now ${quotable(actual)})`);
+        actual === undefined ? `set ${field}` : `change ${field} (now ${shown(actual)})`);
     }
   }
   // "capabilites" unknown + "capabilities" missing is one mistake: keep the did-you-mean only. Matched
