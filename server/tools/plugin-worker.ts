@@ -94,7 +94,28 @@ function classify(err: unknown): { kind: FailureKind; message: string } {
   return { kind: 'trap', message };
 }
 
+/**
+ * What the last call of an exported function returned. Extism's convention is 0 for success and
+ * anything else for a failure, which the plugin may or may not describe with an error; the JS SDK
+ * (1.0.x) drops the return value, so a plugin that returned 1 without an error counted as success.
+ * The instances this worker makes (it makes one) get their functions wrapped to keep it.
+ */
+let returned: unknown;
+
+/** The instance's exports with each function wrapped to record what it returns (memory and globals as they are). */
+function recordingReturns(instance: WebAssembly.Instance): WebAssembly.Instance {
+  const exports: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(instance.exports)) {
+    exports[name] = typeof value === 'function' ? (...args: unknown[]) => (returned = (value as (...a: unknown[]) => unknown)(...args)) : value;
+  }
+  // Extism and Node's WASI read only `exports` from it
+  return { exports: Object.freeze(exports) } as WebAssembly.Instance;
+}
+
 async function main(): Promise<void> {
+  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (m: WebAssembly.Module, i?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+  // Extism instantiates the compiled module the pool sends, which answers an Instance
+  WebAssembly.instantiate = (async (module: WebAssembly.Module, imports?: WebAssembly.Imports) => recordingReturns(await instantiate(module, imports))) as typeof WebAssembly.instantiate;
   let plugin: Plugin;
   try {
     plugin = await createPlugin(
@@ -153,7 +174,11 @@ async function main(): Promise<void> {
     let reply: CallReply;
     const transfer: ArrayBuffer[] = [];
     try {
+      returned = undefined;
       const out = await plugin.call(req.fn, req.input);
+      if ((typeof returned === 'number' || typeof returned === 'bigint') && Number(returned) !== 0) {
+        throw new Fault('error', `${req.fn} returned ${returned} (not 0: a failure) without an error message${out ? ` and with ${out.bytes().byteLength} bytes of output` : ''}`);
+      }
       const bytes = out ? out.bytes() : null;
       if (bytes && bytes.byteLength > init.maxOutputBytes) {
         throw new Fault('output', `the output is ${bytes.byteLength} bytes, over the limit of ${init.maxOutputBytes}`);
@@ -164,9 +189,10 @@ async function main(): Promise<void> {
       reply = { seq: req.seq, ok: true, output: bytes, pages: pages(), ms: performance.now() - t0 };
     } catch (err) {
       const { kind, message } = classify(err);
-      // Anything but an error the plugin reported, or an output over the cap, left the instance mid-way
-      // (its allocator or globals may be inconsistent): the pool replaces this worker.
-      const trapped = !(err instanceof Fault && err.kind === 'output') && !/^Plugin-originated error: /.test((err as Error)?.message ?? '');
+      // Anything but a failure the plugin reported (an error, or a return other than 0), or an output
+      // over the cap, left the instance mid-way (its allocator or globals may be inconsistent): the
+      // pool replaces this worker.
+      const trapped = !(err instanceof Fault && (err.kind === 'output' || err.kind === 'error')) && !/^Plugin-originated error: /.test((err as Error)?.message ?? '');
       reply = { seq: req.seq, ok: false, kind, message: message.slice(0, 4096), pages: pages(), ms: performance.now() - t0, trapped };
       poisoned = trapped;
     }

@@ -1,4 +1,5 @@
-// Minimal WebAssembly modules assembled by hand: each export is a function () -> i32 returning 0.
+// Minimal WebAssembly modules assembled by hand: each export is a function () -> i32 returning 0
+// (or `returns`, 0–63: what Extism reads as a failure when not 0).
 // Enough for deployment tests (compile + export checks) without a toolchain.
 
 function uleb(n: number): number[] {
@@ -16,13 +17,14 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-export function wasmModule(exports: string[] = ['run']): Uint8Array {
+export function wasmModule(exports: string[] = ['run'], returns = 0): Uint8Array {
+  if (!(returns >= 0 && returns < 64)) throw new Error('returns: 0–63 (one byte of LEB128)');
   const n = exports.length;
   const type = section(1, [1, 0x60, 0, 1, 0x7f]);
   const funcs = section(3, [...uleb(n), ...exports.map(() => 0)]);
   const enc = new TextEncoder();
   const exp = section(7, [...uleb(n), ...exports.flatMap((name, i) => { const b = [...enc.encode(name)]; return [...uleb(b.length), ...b, 0x00, ...uleb(i)]; })]);
-  const body = [0x00, 0x41, 0x00, 0x0b];
+  const body = [0x00, 0x41, returns, 0x0b];
   const code = section(10, [...uleb(n), ...exports.flatMap(() => [...uleb(body.length), ...body])]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...funcs, ...exp, ...code]);
 }

@@ -385,6 +385,21 @@ Deploy('a module without memory (hand-made) runs too', async () => {
   assert.is((await call(t, 'run')).output, null);
 });
 
+Deploy('a function that returns other than 0 without an error fails (Extism: 0 is success)', async () => {
+  const { events, sink } = recorder();
+  const t = await makeTool('rc', { functions: ['run'], wasm: wasmModule(['run'], 3), sandbox: { events: sink } });
+  for (let i = 0; i < 2; i++) {
+    const e = await rejection(call(t, 'run'));
+    assert.is(e.code, 'CAX_TOOL_FAILED');
+    assert.is(e.details?.reason, 'error');
+    assert.match(e.message, /run returned 3 \(not 0: a failure\) without an error message/);
+  }
+  const failed = events.filter((x) => x.type === 'ToolExecutionFailed');
+  assert.is(failed.length, 2);
+  assert.is(failed[0]!.payload.reason, 'error');
+  assert.is((await call(await makeTool('rc0', { functions: ['run'], wasm: wasmModule(['run'], 0) }), 'run')).output, null, 'and 0 is success');
+});
+
 Deploy('dispose ends the workers; later calls are refused as unavailable', async () => {
   const t = await makeTool('fx', { sandbox: { warmup: 'await' } });
   assert.is(t.status().workers, 1);
