@@ -17,10 +17,12 @@ export type Request =
   | { id: number; op: 'flush' }
   | { id: number; op: 'query'; sql: string; params: Record<string, DuckDBValue> }
   | { id: number; op: 'prune'; before: number; types: string[] }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'close' }
+  /** blocks this thread until the flag's first Int32 is not 0 (EventLog.hold) */
+  | { id: number; op: 'hold'; until: SharedArrayBuffer };
 
 /** What the worker's queue runs: an append's batch is decoded as it arrives, and queued as its text. */
-type Job = Exclude<Request, { op: 'append' }> | { id: number; op: 'rows'; rows: string; bytes: number };
+type Job = Exclude<Request, { op: 'append' | 'hold' }> | { id: number; op: 'rows'; rows: string; bytes: number };
 
 /** `lost`: on a failed commit, the stored rows it held (they are gone: the log's metrics count them) */
 export type Response = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string; lost?: number };
@@ -45,6 +47,7 @@ const SCHEMA = [
 ];
 
 let db: DuckDBInstance | null = null;
+/** opens the log; reads have connections of their own (Readers) */
 let reader: DuckDBConnection | null = null;
 let writer: DuckDBConnection | null = null;
 let appender: DuckDBAppender | null = null;
@@ -141,6 +144,64 @@ async function prune(before: number, types: string[]): Promise<number> {
   return n;
 }
 
+/**
+ * Reads run beside the queue, not in it: a read waits in the queue only for the commit of what was
+ * appended before it, then runs on a connection of its own while the queue goes on. Run in the
+ * queue, a long one (analytics over a month of a busy log: seconds) held every commit behind it,
+ * and so every deployment's answer (it awaits its events' commit) and webhook's duplicate check.
+ * At most MAX_READERS run at once, each on its own connection (DuckDB runs one query at a time on
+ * a connection); the others wait their turn.
+ */
+const MAX_READERS = 4;
+
+class Readers {
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly all: DuckDBConnection[] = [];
+  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
+  private readonly running = new Set<Promise<unknown>>();
+
+  /** Answers the query's rows; it runs once a connection is free. */
+  run(sql: string, params: Record<string, DuckDBValue>): Promise<unknown> {
+    const done = this.take().then(async (c) => {
+      try {
+        return (await c.runAndReadAll(sql, params)).getRowObjectsJson();
+      } finally {
+        this.give(c);
+      }
+    });
+    const tracked = done.catch(() => undefined);
+    this.running.add(tracked);
+    void tracked.then(() => this.running.delete(tracked));
+    return done;
+  }
+
+  /** once every read started has ended: the connections close with the log */
+  async close(): Promise<void> {
+    while (this.running.size) await Promise.all(this.running);
+    for (const c of this.all.splice(0)) c.closeSync();
+    this.idle.length = 0;
+  }
+
+  private async take(): Promise<DuckDBConnection> {
+    const c = this.idle.pop();
+    if (c) return c;
+    if (this.all.length < MAX_READERS) {
+      const made = await db!.connect();
+      this.all.push(made);
+      return made;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private give(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+}
+
+const readers = new Readers();
+
 async function handle(req: Job): Promise<unknown> {
   switch (req.op) {
     case 'open':
@@ -150,22 +211,30 @@ async function handle(req: Job): Promise<unknown> {
       return undefined;
     case 'flush':
       return flush();
-    case 'query': {
+    case 'query':
+      // the queue answers this one once the read ends (enqueue)
       await flush();
-      const r = await reader!.runAndReadAll(req.sql, req.params);
-      return r.getRowObjectsJson();
-    }
+      return undefined;
     case 'prune':
       await flush();
       return prune(req.before, req.types);
     case 'close':
       await flush().catch(() => undefined);
+      await readers.close();
       appender?.closeSync();
       writer?.closeSync();
       reader?.closeSync();
       db?.closeSync();
       return undefined;
   }
+}
+
+/** The read's answer, when it ends; the queue does not wait for it. */
+function read(req: Extract<Job, { op: 'query' }>): void {
+  readers.run(req.sql, req.params).then(
+    (value) => parentPort!.postMessage({ id: req.id, ok: true, value } satisfies Response),
+    (err: unknown) => parentPort!.postMessage({ id: req.id, ok: false, error: (err as Error).message } satisfies Response),
+  );
 }
 
 // Requests run strictly in order, so an append is always in before a later flush or query.
@@ -181,6 +250,7 @@ function enqueue(req: Job): void {
         return;
       }
       if (req.id === -1) return; // the commit timer's own flush
+      if (req.op === 'query') return read(req);
       parentPort!.postMessage({ id: req.id, ok: true, value } satisfies Response);
     } catch (err) {
       const lost = (err as { lost?: number }).lost;
@@ -193,7 +263,15 @@ function enqueue(req: Job): void {
     }
   });
 }
+/** The longest a hold may last: a test that never releases one does not leave a worker stuck. */
+const MAX_HOLD_MS = 60_000;
+
 parentPort!.on('message', (req: Request) => {
+  if (req.op === 'hold') {
+    // right away, whatever is queued: nothing on this thread runs until it is released
+    Atomics.wait(new Int32Array(req.until), 0, 0, MAX_HOLD_MS);
+    return;
+  }
   if (req.op !== 'append') return enqueue(req);
   // decoded at once, so its buffer goes back for the next batches while DuckDB is still busy
   const rows = batchText(req.buffer, req.length);

@@ -295,7 +295,24 @@ export class EventLog implements EventSink {
     return (await this.request({ op: 'prune', before, types: [...types] })) as number;
   }
 
-  /** Runs a read query (after everything appended so far); rows come back JSON-safe (BIGINT as string). */
+  /**
+   * Stops the worker (it stores and answers nothing) until the returned function is called, or for
+   * a minute at most: what a stalled disk does to the log, for tests and benches of a log that
+   * falls behind.
+   */
+  hold(): () => void {
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    this.worker.postMessage({ id: 0, op: 'hold', until: flag.buffer as SharedArrayBuffer } satisfies Request);
+    return () => {
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    };
+  }
+
+  /**
+   * Runs a read query once everything appended so far is committed; rows come back JSON-safe
+   * (BIGINT as string). It runs beside later appends and commits, not before them (log-worker.ts).
+   */
   async query<T = Record<string, unknown>>(sql: string, params: DuckParams = {}): Promise<T[]> {
     this.send();
     return (await this.request({ op: 'query', sql, params })) as T[];

@@ -2,9 +2,11 @@
 import type { EventLog } from '../../server/events/log.js';
 
 /**
- * A query DuckDB runs on its own threads for ~0.3 s here; the worker stores nothing more until it
- * ends, so what is appended meanwhile waits as the log's backlog. Resolves when it ends.
+ * Holds the worker for `ms` (EventLog.hold: as a stalled disk would); what is appended meanwhile
+ * waits as the log's backlog. Resolves when it is released.
  */
-export function holdWorker(log: EventLog): Promise<unknown> {
-  return log.query(`SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 7 = 3`);
+export async function holdWorker(log: EventLog, ms = 300): Promise<void> {
+  const release = log.hold();
+  await new Promise((r) => setTimeout(r, ms));
+  release();
 }

@@ -188,6 +188,33 @@ Commit('a commit that fails (a full disk, say) :: reported with the rows it lost
   }
 });
 
+Commit('a long read holds up no commit: a flush (a deployment awaits one) and a short read queued after it answer first; close waits for it', async () => {
+  const dir = tmpDir('caxton-log-');
+  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
+  const order: string[] = [];
+  try {
+    log.append('MessageSent', { messageId: 'm0' }, { conversationId: 'c' });
+    // seconds of DuckDB's time here, as analytics over a month of a busy log are
+    const long = log.query<{ n: string }>(`SELECT count(*) AS n FROM range(200000000) t(i) WHERE i % 7 = 3`).then((r) => {
+      order.push('long read');
+      return r;
+    });
+    log.append('DeploymentCompleted', { id: 'd1' }, { deploymentId: 'd1' });
+    await log.flush();
+    order.push('flush');
+    const short = await log.query<{ n: string }>(`SELECT count(*) AS n FROM events`);
+    order.push('short read');
+    assert.is(Number(short[0]!.n), 2, 'the short read sees everything appended before it');
+    const closed = log.close().then(() => order.push('close'));
+    assert.is(Number((await long)[0]!.n), 28571429);
+    await closed;
+    assert.equal(order, ['flush', 'short read', 'long read', 'close']);
+  } finally {
+    await log.close();
+    rm(dir);
+  }
+});
+
 Commit.run();
 
 const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
@@ -203,7 +230,7 @@ async function withLog(opts: Omit<EventLogOptions, 'file'>, body: (log: EventLog
   }
 }
 
-Backlog('while the worker is held by a slow query: message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
+Backlog('while the worker is held (as by a stalled disk): message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
   const warnings: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
   const reported: DroppedEvents[] = [];
