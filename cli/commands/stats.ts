@@ -6,7 +6,7 @@ import { table, utcTime } from '../render.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 
 const KINDS = ['onboarding', 'deployments', 'routing', 'usage'] as const;
-const USAGE_BY = ['agent', 'conversation'] as const;
+const USAGE_BY = ['agent', 'conversation', 'model'] as const;
 type Kind = (typeof KINDS)[number];
 
 export function formatDuration(ms: number | null): string {
@@ -63,7 +63,7 @@ export function renderDeploymentStats(s: DeploymentStats): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** LLM token usage by agent or conversation, the largest first, with a total line. */
+/** LLM token usage by agent, conversation or model, the largest first, with a total line. */
 export function renderUsage(rows: UsageRow[], by: (typeof USAGE_BY)[number]): string {
   if (!rows.length) return 'No LLM calls recorded yet. Offline agents use no tokens; an agent with an [llm] section records its usage here.';
   const sum = (f: (r: UsageRow) => number) => rows.reduce((n, r) => n + f(r), 0);
@@ -75,7 +75,7 @@ export function renderUsage(rows: UsageRow[], by: (typeof USAGE_BY)[number]): st
     '',
     table(
       rows.map((r) => [r.key ?? '—', count(r.calls), count(r.promptTokens), count(r.completionTokens), count(r.promptTokens + r.completionTokens)]),
-      [by === 'agent' ? 'AGENT' : 'CONVERSATION', 'MESSAGES', 'PROMPT', 'COMPLETION', 'TOTAL'],
+      [by.toUpperCase(), 'MESSAGES', 'PROMPT', 'COMPLETION', 'TOTAL'],
     ),
   ].join('\n');
 }
@@ -87,7 +87,7 @@ interface Funnel {
 
 export const stats: Command = {
   name: 'stats',
-  usage: 'caxton stats [onboarding|deployments|routing|usage] [--by agent|conversation] [--json]',
+  usage: 'caxton stats [onboarding|deployments|routing|usage] [--by agent|conversation|model] [--json]',
   positionals: 1,
   options: { ...SERVER_OPTIONS, by: { type: 'string' } },
   async run(ctx) {
@@ -110,7 +110,7 @@ export const stats: Command = {
     }
     if (kind === 'usage') {
       const by = (typeof ctx.flags.by === 'string' ? ctx.flags.by : 'agent') as (typeof USAGE_BY)[number];
-      if (!USAGE_BY.includes(by)) throw new CaxtonError('CAX_USAGE', { detail: `--by ${by}: usage is counted by agent or by conversation`, hint: 'caxton stats usage --by conversation' });
+      if (!USAGE_BY.includes(by)) throw new CaxtonError('CAX_USAGE', { detail: `--by ${by}: usage is counted by agent, by conversation or by model`, hint: 'caxton stats usage --by model' });
       const rows = await api.get<UsageRow[]>(`/api/v1/analytics/usage?by=${by}`);
       return { data: { usage: rows, by }, text: renderUsage(rows, by), ok: true };
     }

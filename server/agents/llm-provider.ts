@@ -71,14 +71,15 @@ function baseModel(s: LlmSettings, apiKey: string | undefined, cassette: Cassett
   }
 }
 
-/** Middleware: adds up the tokens of every model call, the one a failure ends on included. */
-function usageMeter(spent: TokenUsage): LanguageModelV3Middleware {
+/** Middleware: adds up the tokens and the calls of every model call, the one a failure ends on included. */
+function usageMeter(spent: Required<TokenUsage>): LanguageModelV3Middleware {
   return {
     specificationVersion: 'v3',
     async wrapGenerate({ doGenerate }) {
       const r = await doGenerate();
       spent.promptTokens += r.usage.inputTokens.total ?? 0;
       spent.completionTokens += r.usage.outputTokens.total ?? 0;
+      spent.modelCalls++;
       return r;
     },
   };
@@ -110,7 +111,7 @@ export function sdkProvider(o: SdkProviderOptions): LlmProvider {
       if (s.apiKeyEnv && !apiKey) throw new CaxtonError('CAX_LLM_KEY_MISSING', { agent: o.agent, env: s.apiKeyEnv });
       const timeout = AbortSignal.timeout(s.timeoutMs);
       const signal = AbortSignal.any([call.signal, timeout]);
-      const spent: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+      const spent: Required<TokenUsage> = { provider: s.provider, model: s.model, promptTokens: 0, completionTokens: 0, modelCalls: 0 };
       const deadline = Math.min(now() + s.timeoutMs, call.deadline ?? Infinity);
       const middleware: LanguageModelV3Middleware[] = [retryOnRateLimit({ deadline, now }), usageMeter(spent)];
       if (o.recordFile) middleware.push(recordingMiddleware({ file: o.recordFile, modelId: s.model, ...(o.onRecordError ? { onError: o.onRecordError } : {}) }));
@@ -130,7 +131,7 @@ export function sdkProvider(o: SdkProviderOptions): LlmProvider {
           ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
           ...(s.maxTokens !== undefined ? { maxOutputTokens: s.maxTokens } : {}),
         });
-        const usage = { promptTokens: r.totalUsage.inputTokens ?? 0, completionTokens: r.totalUsage.outputTokens ?? 0 };
+        const usage: TokenUsage = { provider: s.provider, model: s.model, promptTokens: r.totalUsage.inputTokens ?? 0, completionTokens: r.totalUsage.outputTokens ?? 0, modelCalls: r.steps.length };
         if (r.finishReason === 'tool-calls') {
           throw new CaxtonError('CAX_LLM_TURN_LIMIT', { agent: o.agent, turns: r.steps.length, model: s.model }, { details: { usage } });
         }

@@ -18,6 +18,11 @@ export interface ToolInvoker {
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /** the model the tokens were spent on, as the agent's [llm] names it: tokens are priced per model */
+  provider?: string;
+  model?: string;
+  /** the model calls that answered (one a turn of the tool-call loop) */
+  modelCalls?: number;
 }
 
 export interface AgentRequest {

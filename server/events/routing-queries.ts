@@ -71,17 +71,27 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
   };
 }
 
+export const USAGE_BY = ['agent', 'conversation', 'model'] as const;
+export type UsageBy = (typeof USAGE_BY)[number];
+
 export interface UsageRow {
-  /** the agent or conversation; null for calls recorded without one */
+  /** the agent, conversation or model (provider/model); null for calls recorded without one */
   key: string | null;
   calls: number;
   promptTokens: number;
   completionTokens: number;
 }
 
-/** LLM token usage grouped by agent or by conversation. */
-export async function llmUsage(log: EventLog, by: 'agent' | 'conversation'): Promise<UsageRow[]> {
-  const key = by === 'agent' ? `(payload->>'agent')` : 'conversation_id';
+/** The SQL of each grouping's key; usage recorded before the model was (Caxton 0.1) has none. */
+const USAGE_KEY: Record<UsageBy, string> = {
+  agent: `(payload->>'agent')`,
+  conversation: 'conversation_id',
+  model: `CASE WHEN payload->>'model' IS NULL THEN NULL ELSE concat_ws('/', payload->>'provider', payload->>'model') END`,
+};
+
+/** LLM token usage grouped by agent, conversation or model. */
+export async function llmUsage(log: EventLog, by: UsageBy): Promise<UsageRow[]> {
+  const key = USAGE_KEY[by];
   const rows = await log.query<{ key: string | null; calls: string; p: string | null; c: string | null }>(
     // calls: messages, each once: a message retried writes an LlmUsage per attempt that spent tokens
     `SELECT ${key} AS key, count(DISTINCT coalesce(payload->>'messageId', CAST(seq AS VARCHAR))) AS calls,

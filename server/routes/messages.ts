@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CaxtonError } from '../errors.js';
 import { Id, MessageAnswer, MessageRequest } from '../routing/message.js';
 import { Conversations, join } from '../routing/conversations.js';
-import { routingStats, llmUsage } from '../events/routing-queries.js';
+import { routingStats, llmUsage, USAGE_BY } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
 
 const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.array(z.string().min(1).max(128)).max(64).optional() });
@@ -57,7 +57,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
   app.get('/analytics/onboarding', async () => onboarding?.funnel() ?? { createdAt: null, steps: [] });
 
   app.get('/analytics/usage', async (req) => {
-    const q = parseInput(z.object({ by: z.enum(['agent', 'conversation']).default('agent') }), req.query, 'query');
+    const q = parseInput(z.object({ by: z.enum(USAGE_BY).default('agent') }), req.query, 'query');
     return llmUsage(events, q.by);
   });
 }

@@ -83,8 +83,8 @@ const { Cli, cli: stats } = cliSuite('caxton stats (child process, real server)'
   for (let i = 0; i < 3; i++) await dispatcher.send({ performative: 'request', capability: 'greet', content: `n${i}` });
   await dispatcher.send({ performative: 'request', capability: 'nope', content: 'x' }).catch(() => undefined);
   // what an LLM agent's calls record (the greeter is offline and records none)
-  events.append('LlmUsage', { messageId: 'm1', agent: 'writer', promptTokens: 100, completionTokens: 20 }, { conversationId: 'c-1' });
-  events.append('LlmUsage', { messageId: 'm2', agent: 'writer', promptTokens: 50, completionTokens: 5 }, { conversationId: 'c-2' });
+  events.append('LlmUsage', { messageId: 'm1', agent: 'writer', provider: 'openai', model: 'gpt-4o-mini', promptTokens: 100, completionTokens: 20, modelCalls: 2 }, { conversationId: 'c-1' });
+  events.append('LlmUsage', { messageId: 'm2', agent: 'writer', provider: 'anthropic', model: 'claude-haiku', promptTokens: 50, completionTokens: 5, modelCalls: 1 }, { conversationId: 'c-2' });
 });
 
 Cli('routing :: the log\'s messages, rendered', async () => {
@@ -106,11 +106,12 @@ Cli('deployments :: one that succeeded', async () => {
   assert.match(text, /^Deployments: 1 \(1 succeeded, 0 partial, 0 failed, 0 reverted at the switch\); success rate 100 %\n {2}duration {2}avg \d+ ms {3}p95 \d+ ms$/, text);
 });
 
-Cli('usage :: tokens by agent, or by conversation', async () => {
+Cli('usage :: tokens by agent, by conversation or by model', async () => {
   assert.match(strip(assertOk(await stats('usage'))).trimEnd(), /^LLM usage: 2 messages, 175 tokens \(150 prompt, 25 completion\)\n\nAGENT\s+MESSAGES\s+PROMPT\s+COMPLETION\s+TOTAL\nwriter\s+2\s+150\s+25\s+175$/);
   const doc = assertOkJson(await stats('usage', '--by', 'conversation', '--json'));
   assert.equal(doc.usage.map((r: { key: string }) => r.key), ['c-1', 'c-2']);
-  assertFails(await stats('usage', '--by', 'model'), 2, 'CAX_USAGE');
+  assert.match(strip(assertOk(await stats('usage', '--by', 'model'))).trimEnd(), /\nMODEL\s+MESSAGES\s+PROMPT\s+COMPLETION\s+TOTAL\nopenai\/gpt-4o-mini\s+1\s+100\s+20\s+120\nanthropic\/claude-haiku\s+1\s+50\s+5\s+55$/);
+  assert.match(assertFails(await stats('usage', '--by', 'tool'), 2, 'CAX_USAGE'), /--by tool: usage is counted by agent, by conversation or by model/);
   // --by counts usage only: elsewhere it is refused rather than ignored
   assert.match(assertFails(await stats('routing', '--by', 'agent'), 2, 'CAX_USAGE'), /--by applies to "caxton stats usage" only, not to routing/);
 });

@@ -7,6 +7,7 @@ import { llmAgentFactory, readAtCommit, recordDirFrom, replayAllFrom } from '../
 import { parseCassette } from '../../../server/agents/llm-replay.js';
 import { GitRepo } from '../../../server/git/repo.js';
 import { CaxtonError } from '../../../server/errors.js';
+import type { AgentAnswer } from '../../../server/agents/runtime.js';
 import { agentRequest, toolSpec } from '../../util/agent-request.js';
 import { AgentFile } from '../../../server/workspace/schema.js';
 import { makeRepo, type TestRepo } from '../../util/repo.js';
@@ -47,10 +48,10 @@ Replay.after.each(async () => {
 });
 
 /** Records one conversation (a tool round trip) against the stand-in; returns the file's text. */
-async function record(): Promise<{ text: string; answer: unknown }> {
+async function record(): Promise<{ text: string; answer: AgentAnswer }> {
   const spec = AgentFile.parse(parse(agentToml({ base_url: s.url })));
   const live = await llmAgentFactory({ repo: noRepo, env: () => ({}), recordDir })({ name: 'helper', spec, sha: 'x' });
-  const answer = await live.handle(withTools().req);
+  const answer = (await live.handle(withTools().req)) as AgentAnswer;
   return { text: fs.readFileSync(path.join(recordDir, 'agents', 'helper', 'replay.json'), 'utf8'), answer };
 }
 
@@ -73,9 +74,11 @@ Replay('records the exchanges of a conversation, then replays them with no serve
   const agent = await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': text });
   const { req, calls } = withTools();
   const replayed = await agent.handle(req);
-  assert.equal(replayed, answer, 'the same answer and usage');
+  // the same answer and tokens, spent on no endpoint: usage says so, so they are never priced
+  const replayedAnswer = { ...answer, usage: { ...answer.usage!, provider: 'replay' } };
+  assert.equal(replayed, replayedAnswer, 'the same answer and usage');
   assert.equal(calls, [{ tool: 'wordcount', fn: 'count', input: { text: 'plan my week' } }], 'the tool itself still runs');
-  assert.equal(await agent.handle(withTools().req), answer, 'deterministic: again the same');
+  assert.equal(await agent.handle(withTools().req), replayedAnswer, 'deterministic: again the same');
 });
 
 Replay('replay_file names the recording inside the agent folder', async () => {
@@ -170,7 +173,7 @@ Replay('recording again replaces the exchanges after a tool call too, though the
   assert.is(cassette.exchanges.length, 2, 'replaced, not added beside the first recording');
   await s.close();
   const agent = await replayAgent({ 'agents/helper/agent.toml': agentToml({ provider: 'replay' }), 'agents/helper/replay.json': text });
-  assert.equal(await agent.handle(withTools().req), answer);
+  assert.equal(await agent.handle(withTools().req), { ...answer, usage: { ...answer.usage!, provider: 'replay' } });
 });
 
 Replay.run();

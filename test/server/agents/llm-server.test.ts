@@ -53,7 +53,7 @@ E2E.after.each(async () => {
   await s.close();
 });
 
-E2E('POST /api/v1/messages :: the stand-in answers; GET /api/v1/analytics/usage shows the tokens per agent and conversation', async () => {
+E2E('POST /api/v1/messages :: the stand-in answers; GET /api/v1/analytics/usage shows the tokens per agent, conversation and model', async () => {
   const srv = await serve(llmAgent('writer', { base_url: s.url }));
   const r = await srv.api('POST', '/api/v1/messages', { capability: 'write', content: 'tides', conversationId: 'conv-llm' });
   assert.is(r.status, 200, JSON.stringify(r.body));
@@ -68,6 +68,14 @@ E2E('POST /api/v1/messages :: the stand-in answers; GET /api/v1/analytics/usage 
   assert.equal(byAgent.body, [{ key: 'writer', calls: 2, promptTokens: 24, completionTokens: 10 }]);
   const byConversation = await srv.api('GET', '/api/v1/analytics/usage?by=conversation');
   assert.equal(byConversation.body, [{ key: 'conv-llm', calls: 2, promptTokens: 24, completionTokens: 10 }]);
+  const byModel = await srv.api('GET', '/api/v1/analytics/usage?by=model');
+  assert.equal(byModel.body, [{ key: 'openai-compatible/standin-model', calls: 2, promptTokens: 24, completionTokens: 10 }]);
+  // each message's usage names the model its tokens were spent on, and how many calls it took
+  const events = await srv.api('GET', '/api/v1/events?type=LlmUsage');
+  assert.equal(events.body.map((e: { payload: Record<string, unknown> }) => e.payload).map(({ messageId: _, ...p }: Record<string, unknown>) => p), [
+    { agent: 'writer', provider: 'openai-compatible', model: 'standin-model', promptTokens: 12, completionTokens: 5, modelCalls: 1 },
+    { agent: 'writer', provider: 'openai-compatible', model: 'standin-model', promptTokens: 12, completionTokens: 5, modelCalls: 1 },
+  ]);
 });
 
 E2E('a tool-call round trip through the dispatcher :: the manifest offered, the call made through the sandbox interface', async () => {

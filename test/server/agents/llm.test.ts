@@ -47,7 +47,7 @@ Answers('a plain answer :: prompts rendered over the message, settings sent, usa
   assert.is(a.kind, 'llm');
   const { req, calls } = agentRequest();
   const answer = await a.handle(req);
-  assert.equal(answer, { content: 'echo: Task: plan my week (from client)', performative: 'inform', usage: { promptTokens: 12, completionTokens: 5 } });
+  assert.equal(answer, { content: 'echo: Task: plan my week (from client)', performative: 'inform', usage: { provider: 'openai-compatible', model: 'standin-model', promptTokens: 12, completionTokens: 5, modelCalls: 1 } });
   assert.is(s.requests.length, 1);
   const body = s.requests[0]!.body;
   assert.is(body.model, 'standin-model');
@@ -65,7 +65,7 @@ Answers('a plain answer :: prompts rendered over the message, settings sent, usa
 Answers('provider "anthropic" :: the Messages API with x-api-key; usage reported', async () => {
   const a = await build(llmSpec({ provider: 'anthropic', base_url: s.url }, { system_prompt: 'Be brief.' }), { ANTHROPIC_API_KEY: 'sk-ant-test' });
   const answer = await a.handle(agentRequest().req);
-  assert.equal(answer, { content: 'echo: plan my week', performative: 'inform', usage: { promptTokens: 12, completionTokens: 5 } });
+  assert.equal(answer, { content: 'echo: plan my week', performative: 'inform', usage: { provider: 'anthropic', model: 'standin-model', promptTokens: 12, completionTokens: 5, modelCalls: 1 } });
   const r = s.requests[0]!;
   assert.is(r.path, '/v1/messages');
   assert.is(r.headers['x-api-key'], 'sk-ant-test');
@@ -124,7 +124,7 @@ Answers('a tool-call round trip :: the model asks, req.callTool runs it, the res
   const [, assistant, tool] = second!.messages;
   assert.is(assistant!.tool_calls![0]!.function.name, 'wordcount__count');
   assert.equal(tool, { role: 'tool', tool_call_id: 'call_1', content: '{"words":3}' });
-  assert.equal(answer.usage, { promptTokens: 24, completionTokens: 10 }, 'usage summed over both model calls');
+  assert.equal(answer.usage, { provider: 'openai-compatible', model: 'standin-model', promptTokens: 24, completionTokens: 10, modelCalls: 2 }, 'usage summed over both model calls');
 });
 
 Answers('a tool that fails :: the model is told, and answers', async () => {
@@ -164,7 +164,7 @@ Turns('a model that keeps calling tools :: stops after max_turns with CAX_LLM_TU
   assert.is(s.requests[2]!.body.tool_choice, 'none', 'the last turn asks for an answer in words');
   assert.is(calls.length, 2, 'the tool call on the last turn is refused, not run');
   // every model call cost tokens, the refused last one too: the dispatcher records them as failed usage
-  assert.equal(e.details.usage, { promptTokens: 3 * 12, completionTokens: 3 * 5 });
+  assert.equal(e.details.usage, { provider: 'openai-compatible', model: 'standin-model', promptTokens: 3 * 12, completionTokens: 3 * 5, modelCalls: 3 });
 });
 
 Turns('the last turn forbids tool calls :: a model that complies answers (max_turns = 1)', async () => {

@@ -96,4 +96,18 @@ Usage('counts a message once however many attempts spent tokens on it, and sums 
   });
 });
 
+Usage('by model :: provider/model, the most prompt tokens first; usage recorded before the model was has none', async () => {
+  await withLog(async (log) => {
+    log.append('LlmUsage', { messageId: 'm1', agent: 'a', provider: 'openai', model: 'gpt-4o', promptTokens: 10, completionTokens: 2, modelCalls: 2 });
+    log.append('LlmUsage', { messageId: 'm2', agent: 'b', provider: 'openai', model: 'gpt-4o', promptTokens: 5, completionTokens: 1, modelCalls: 1 });
+    log.append('LlmUsage', { messageId: 'm3', agent: 'a', provider: 'anthropic', model: 'claude-haiku', promptTokens: 40, completionTokens: 4, modelCalls: 1 });
+    log.append('LlmUsage', { messageId: 'm4', agent: 'a', promptTokens: 7, completionTokens: 7 });
+    assert.equal(await llmUsage(log, 'model'), [
+      { key: 'anthropic/claude-haiku', calls: 1, promptTokens: 40, completionTokens: 4 },
+      { key: 'openai/gpt-4o', calls: 2, promptTokens: 15, completionTokens: 3 },
+      { key: null, calls: 1, promptTokens: 7, completionTokens: 7 },
+    ]);
+  });
+});
+
 Usage.run();
