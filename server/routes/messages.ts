@@ -5,6 +5,7 @@ import { Id, MessageAnswer, MessageRequest } from '../routing/message.js';
 import { Conversations, join } from '../routing/conversations.js';
 import { routingStats, llmUsage, USAGE_BY } from '../events/routing-queries.js';
 import { parseInput } from './body.js';
+import { uuid } from '../util/uuid.js';
 
 const ConversationBody = z.strictObject({ id: Id.optional(), participants: z.array(z.string().min(1).max(128)).max(64).optional() });
 
@@ -28,7 +29,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
 
   app.post('/conversations', async (req, reply) => {
     const body = parseInput(ConversationBody, req.body);
-    const id = body.id ?? crypto.randomUUID();
+    const id = body.id ?? uuid();
     // 201 for a conversation this made, 200 for one that was going on already (it joins the participants)
     const existed = conversations.get(id);
     const going = existed !== undefined && !existed.ended;

@@ -1,7 +1,6 @@
 // The message path: take a message, route it (pure router) against the snapshot that serves now,
 // hand it to the agent's runtime, retry elsewhere with backoff on failure, keep breakers, loads and
 // conversations, and log every step as an event (off the hot path, through the batched writer).
-import { randomUUID } from 'node:crypto';
 import { CaxtonError, toCaxtonError, type ErrorCode } from '../errors.js';
 import type { EventSink } from '../events/log.js';
 import { MessageEvent } from '../events/types.js';
@@ -13,6 +12,7 @@ import { route, type RoutingFailure } from './router.js';
 import type { Conversations } from './conversations.js';
 import { fipaOf, type Content, type Message, type MessageRequest, type Performative, type Reply, type Strategy, type TraceEntry } from './message.js';
 import { roundMs } from '../timing.js';
+import { uuid } from '../util/uuid.js';
 
 export interface RoutingConfig {
   defaultStrategy: Strategy;
@@ -148,7 +148,7 @@ export class Dispatcher {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.sleep = deps.sleep ?? sleepReal;
-    this.newId = deps.newId ?? randomUUID;
+    this.newId = deps.newId ?? uuid;
   }
 
   private config(s: Snapshot | null): RoutingConfig {
