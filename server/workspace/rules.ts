@@ -347,7 +347,7 @@ export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: Read
   });
 }
 
-/** runtime = "llm" needs an [llm] table. */
+/** runtime = "llm" needs an [llm] table, and the table settings its provider can use. */
 export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
   const v = p.value;
   if (!v) return;
@@ -364,6 +364,12 @@ export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
   if (v.llm?.provider === 'openai-compatible' && !v.llm.base_url) {
     push(at(p, ['llm', 'provider'], 'missing-field', '[llm] provider "openai-compatible" needs base_url',
       'add base_url = "http://127.0.0.1:8000/v1" (your server), or provider = "openai" / "ollama"', entity));
+  }
+  // The schema allows 0–2 (OpenAI's range); Anthropic's Messages API takes 0–1, and the AI SDK
+  // clamps a higher value to 1 on every call, with only a warning in the server log.
+  if (v.llm?.provider === 'anthropic' && v.llm.temperature !== undefined && v.llm.temperature > 1) {
+    push(at(p, ['llm', 'temperature'], 'invalid-value', `[llm] temperature = ${v.llm.temperature} is over 1: provider "anthropic" takes 0 to 1, and would be sent 1 instead`,
+      'set temperature between 0 and 1 (1 is anthropic\'s most varied), or remove it for the model\'s default', entity));
   }
 }
 

@@ -425,4 +425,18 @@ validate('an [llm] table on an offline agent is a warning: it never calls the mo
   assert.equal(r.issues.map((i) => [i.severity, i.suggestion]), [['warning', 'add runtime = "llm" to use the model, or remove [llm]']]);
 });
 
+validate('provider "anthropic" with a temperature over 1 :: refused at the temperature, saying its range (the SDK would clamp it); 1, and 1.5 elsewhere, are fine', () => {
+  const llm = (provider: string, temperature: string) => validateWorkspace(fakeWorkspace({
+    agents: { a: toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'runtime = "llm"', '[llm]', `provider = "${provider}"`, 'model = "m"', `temperature = ${temperature}`) },
+  }));
+  const r = llm('anthropic', '1.5');
+  assert.not.ok(r.ok);
+  assert.equal(where(r.issues), ['agents/a/agent.toml@8:15 invalid-value']);
+  assert.is(r.issues[0]!.message, '[llm] temperature = 1.5 is over 1: provider "anthropic" takes 0 to 1, and would be sent 1 instead');
+  assert.match(r.issues[0]!.suggestion, /between 0 and 1/);
+  assert.equal([...r.workspace.agents.keys()], [], 'a --partial deployment holds the agent back');
+  assert.equal(llm('anthropic', '1').issues, []);
+  assert.equal(llm('openai', '1.5').issues, []);
+});
+
 validate.run();
