@@ -31,6 +31,14 @@ const PROVIDER_DEFAULTS: Record<LlmProviderName, { baseUrl: string | null; apiKe
 };
 
 /**
+ * The recording a deployment plays back for the agent, as a path inside its folder: runtime "llm"
+ * with provider "replay" (CAXTON_LLM_REPLAY=1 plays back every LLM agent, which only the server knows).
+ */
+export function replayedFile(spec: AgentFile): string | null {
+  return spec.runtime === 'llm' && spec.llm?.provider === 'replay' ? (spec.llm.replay_file ?? LLM_DEFAULTS.replayFile) : null;
+}
+
+/**
  * Resolves an agent's [llm] table. Throws (a plain Error: the deployer turns it into
  * CAX_BUILD_FAILED naming the agent) when the table cannot work at all.
  */

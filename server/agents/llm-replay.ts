@@ -121,22 +121,35 @@ export function exchangeRequest(params: LanguageModelV3CallOptions): Exchange['r
   };
 }
 
-/** Parses a recording; throws an Error naming the file when it is not one. */
-export function parseCassette(text: string, file: string): Cassette {
+/** The recording in `text`, or why it is not one (naming `file`). */
+function readCassette(text: string, file: string): { cassette: Cassette } | { problem: string } {
   let data: Partial<Cassette>;
   try {
     data = JSON.parse(text) as Partial<Cassette>;
   } catch (err) {
-    throw new Error(`${file} is not JSON: ${(err as Error).message}`);
+    return { problem: `${file} is not JSON: ${(err as Error).message}` };
   }
-  if (data.version !== CASSETTE_VERSION || !Array.isArray(data.exchanges)) {
-    throw new Error(`${file} is not a Caxton LLM recording (version ${CASSETTE_VERSION} with "exchanges"); record it again (docs/llm.md)`);
+  if (!isObject(data) || data.version !== CASSETTE_VERSION || !Array.isArray(data.exchanges)) {
+    return { problem: `${file} is not a Caxton LLM recording (version ${CASSETTE_VERSION} with "exchanges")` };
   }
-  data.exchanges.forEach((e: unknown, i) => {
+  for (const [i, e] of data.exchanges.entries()) {
     const why = exchangeProblem(e);
-    if (why) throw new Error(`${file}: exchange ${i + 1} of ${data.exchanges!.length} is not a recorded exchange (${why}); record it again (docs/llm.md)`);
-  });
-  return data as Cassette;
+    if (why) return { problem: `${file}: exchange ${i + 1} of ${data.exchanges.length} is not a recorded exchange (${why})` };
+  }
+  return { cassette: data as Cassette };
+}
+
+/** Why `text` is not a recording replay can use, naming `file`; null when it is one. For validation. */
+export function cassetteProblem(text: string, file: string): string | null {
+  const r = readCassette(text, file);
+  return 'problem' in r ? r.problem : null;
+}
+
+/** Parses a recording; throws an Error naming the file when it is not one. */
+export function parseCassette(text: string, file: string): Cassette {
+  const r = readCassette(text, file);
+  if ('problem' in r) throw new Error(`${r.problem}; record it again (docs/llm.md)`);
+  return r.cassette;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

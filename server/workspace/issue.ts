@@ -40,6 +40,7 @@ export type IssueCode =
   | 'missing-manifest'
   | 'missing-file'
   | 'invalid-plugin'
+  | 'invalid-recording'
   | 'unexported-function'
   | 'invalid-schema'
   | 'unknown-placeholder'

@@ -9,6 +9,7 @@ import { parseAgentSource, parseConfigSource, parseToolSource, type Parsed } fro
 import type { WorkspaceParts } from './validate.js';
 import { inspectPlugin, type PluginInfo } from '../tools/plugin-info.js';
 import { slipFor } from './rules.js';
+import { replayedFile } from '../agents/llm-config.js';
 
 export interface LoadedAgent {
   folder: string;
@@ -16,6 +17,8 @@ export interface LoadedAgent {
   parsed: Parsed<AgentFile> | null;
   /** without an agent.toml: the files the folder holds, relative to it (a manifest elsewhere in it, say) */
   files?: readonly string[];
+  /** an agent that plays back a recording (replayedFile): its text, null when the folder lacks it */
+  recording?: string | null;
 }
 
 export interface LoadedTool {
@@ -65,7 +68,11 @@ export class EntityCache {
       const entry = (await this.repo.readTree(oid)).find((e) => e.path === 'agent.toml' && e.type === 'blob');
       if (!entry) return { folder, oid, parsed: null, files: (await this.repo.listFiles(oid)).map((e) => e.path) };
       const source = decoder.decode(await this.repo.readBlob(entry.oid));
-      return { folder, oid, parsed: parseAgentSource(folder, { path: `agents/${folder}/agent.toml`, source }) };
+      const parsed = parseAgentSource(folder, { path: `agents/${folder}/agent.toml`, source });
+      const replayed = parsed.value ? replayedFile(parsed.value) : null;
+      if (!replayed) return { folder, oid, parsed };
+      const blob = (await this.repo.listFiles(oid)).find((e) => e.path === replayed);
+      return { folder, oid, parsed, recording: blob ? decoder.decode(await this.repo.readBlob(blob.oid)) : null };
     });
   }
 
@@ -115,7 +122,7 @@ function assemble(
     tools: new Map(tools.map((t) => [t.folder, t])),
     parts: {
       config,
-      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed, ...(a.files ? { files: a.files } : {}) })),
+      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed, ...(a.files ? { files: a.files } : {}), ...(a.recording !== undefined ? { recording: a.recording } : {}) })),
       tools: tools.map((t) => ({ folder: t.folder, parsed: t.parsed, files: [...t.files.keys()], ...(t.plugin ? { plugin: t.plugin } : {}) })),
       strays,
     },
@@ -157,7 +164,10 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
     const source = readIfExists(path.join(dir, 'agents', e.name, 'agent.toml'));
     const file = { path: `agents/${e.name}/agent.toml`, source: source ?? '' };
     if (source === null) return { folder: e.name, oid: '', parsed: null, files: listFilesOnDisk(path.join(dir, 'agents', e.name)) };
-    return { folder: e.name, oid: '', parsed: parseAgentSource(e.name, file) };
+    const parsed = parseAgentSource(e.name, file);
+    const replayed = parsed.value ? replayedFile(parsed.value) : null;
+    if (!replayed) return { folder: e.name, oid: '', parsed };
+    return { folder: e.name, oid: '', parsed, recording: readIfExists(path.join(dir, 'agents', e.name, ...replayed.split('/'))) };
   });
   const tools = entries('tools').map((e): LoadedTool => {
     const folder = path.join(dir, 'tools', e.name);

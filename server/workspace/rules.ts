@@ -10,6 +10,8 @@ import type { PluginInfo } from '../tools/plugin-info.js';
 import { pagesFor } from '../tools/wasm-limits.js';
 import { inspectInputSchema } from '../tools/input-schema.js';
 import { MESSAGE_FIELDS, placeholders } from '../agents/template.js';
+import { replayedFile } from '../agents/llm-config.js';
+import { cassetteProblem } from '../agents/llm-replay.js';
 
 export interface AgentEntry {
   folder: string;
@@ -17,6 +19,8 @@ export interface AgentEntry {
   parsed: Parsed<AgentFile> | null;
   /** without an agent.toml: the files the folder holds, relative to it */
   files?: readonly string[];
+  /** an agent that plays back a recording (replayedFile): its text, null when the folder lacks it; absent when not read */
+  recording?: string | null;
 }
 
 export interface ToolEntry {
@@ -371,6 +375,26 @@ export function llmConfigured(p: Parsed<AgentFile>, push: Push): void {
     push(at(p, ['llm', 'temperature'], 'invalid-value', `[llm] temperature = ${v.llm.temperature} is over 1: provider "anthropic" takes 0 to 1, and would be sent 1 instead`,
       'set temperature between 0 and 1 (1 is anthropic\'s most varied), or remove it for the model\'s default', entity));
   }
+}
+
+/**
+ * A replayed agent's recording is in its folder and is one: the deployment reads it from the commit
+ * and fails the build without it, which `caxton validate` said nothing about.
+ */
+export function recordingPlayable(a: AgentEntry, push: Push): void {
+  const p = a.parsed;
+  const file = p?.value ? replayedFile(p.value) : null;
+  if (!p || !file || a.recording === undefined) return;
+  const entity = { kind: 'agent' as const, name: a.folder };
+  const where = p.value!.llm?.replay_file !== undefined ? ['llm', 'replay_file'] : ['llm', 'provider'];
+  const full = `agents/${a.folder}/${file}`;
+  if (a.recording === null) {
+    push(at(p, where, 'missing-file', `recording "${file}" is missing from agents/${a.folder}/: provider "replay" plays it back`,
+      `record it against the live endpoint (CAXTON_LLM_RECORD=1, docs/llm.md) and commit ${full}, or set the provider the agent is for`, entity));
+    return;
+  }
+  const problem = cassetteProblem(a.recording, full);
+  if (problem) push(at(p, where, 'invalid-recording', problem, `record it again (CAXTON_LLM_RECORD=1, docs/llm.md) and commit ${full}`, entity));
 }
 
 /** Every string inside a TOML value, with its key path under `base`. */

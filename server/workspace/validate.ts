@@ -65,6 +65,7 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
     rules.behaviorSteps(a.parsed, push);
     rules.stepFunctionsDeclared(a.parsed, toolFunctions, push);
     rules.llmConfigured(a.parsed, push);
+    rules.recordingPlayable(a, push);
     rules.templatePlaceholders(a.parsed, push);
   }
   // what each agent at this commit says it serves, from its document when an error elsewhere in the

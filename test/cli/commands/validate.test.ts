@@ -102,6 +102,20 @@ Validate('--json lists every issue with file, line, column and code', async () =
   assert.equal(doc.issues.map((i: { file: string }) => i.file).sort(), ['agents/a/agent.toml', 'agents/b/agent.toml', 'agents/b/agent.toml', 'tools/t/tool.toml']);
 });
 
+Validate('an agent that plays back a recording :: a missing or malformed one is reported at its provider (or replay_file), as the deployment reports it', async () => {
+  const agent = (...extra: string[]) => ['name = "r"', 'description = "Replays"', 'capabilities = ["r"]', 'runtime = "llm"', '[llm]', 'provider = "replay"', 'model = "m"', ...extra, ''].join('\n');
+  repo.write({ 'agents/r/agent.toml': agent() });
+  const missing = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.match(missing, /^agents\/r\/agent\.toml:6:12 recording "replay\.json" is missing from agents\/r\/: provider "replay" plays it back$/m);
+  assert.match(missing, /→ record it against the live endpoint \(CAXTON_LLM_RECORD=1, docs\/llm\.md\) and commit agents\/r\/replay\.json/);
+  repo.write({ 'agents/r/agent.toml': agent('replay_file = "rec/r.json"'), 'agents/r/rec/r.json': '{"version": 1}' });
+  const malformed = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.match(malformed, /^agents\/r\/agent\.toml:8:15 agents\/r\/rec\/r\.json is not a Caxton LLM recording \(version 1 with "exchanges"\)$/m);
+  assert.match(malformed, /→ record it again/);
+  repo.write({ 'agents/r/rec/r.json': JSON.stringify({ version: 1, generatedBy: 'test', model: 'm', exchanges: [] }) });
+  assertOk(await runCli(['validate'], { cwd: repo.dir }));
+});
+
 Validate.run();
 
 // ---

@@ -7,6 +7,9 @@ import { Deployer } from '../../../server/deploy/deployer.js';
 import { StateStore } from '../../../server/deploy/state-store.js';
 import { basicFactory } from '../../../server/deploy/basic-factory.js';
 import { runtimeFactory } from '../../../server/agents/factory.js';
+import { llmAgentFactory } from '../../../server/agents/llm-factory.js';
+import { loadWorkingTree } from '../../../server/workspace/load.js';
+import { validateWorkspace } from '../../../server/workspace/validate.js';
 import type { RuntimeFactory } from '../../../server/deploy/runtime-factory.js';
 import type { DeploymentRecord } from '../../../server/deploy/record.js';
 import { EventLog } from '../../../server/events/log.js';
@@ -278,6 +281,31 @@ Partial('a tool whose plugin cannot start is invalid at the target: atomic, the 
     assert.is(s.tools.get('charts')!.sha, first.toSha);
     assert.is(s.agents.get('painter')!.spec.description, 'paints more', 'the agent moves on, with the tool\'s running version');
     assert.equal(s.agents.get('ok')!.spec.capabilities, ['ok', 'more']);
+  } finally {
+    await teardown(c);
+  }
+});
+
+Partial('an agent whose recording is missing from the commit :: refused at validation as `caxton validate` reports it, so --partial holds it back and deploys the rest', async () => {
+  const replayed = 'name = "r"\ndescription = "Replays"\ncapabilities = ["r"]\nruntime = "llm"\n[llm]\nprovider = "replay"\nmodel = "m"\n';
+  const repo = makeRepo({ ...agentFiles('ok'), 'agents/r/agent.toml': replayed });
+  const factory = runtimeFactory({ createTool: basicFactory.createTool, createLlmAgent: llmAgentFactory({ repo: new GitRepo(repo.dir) }) });
+  const data = tmpDir('caxton-data-');
+  const log = await EventLog.open({ file: path.join(data, 'events.duckdb') });
+  const c: Ctx = { repo, data, log, deployer: newDeployer(repo, data, log, factory) };
+  try {
+    const validated = validateWorkspace(loadWorkingTree(repo.dir).parts).issues;
+    assert.equal(validated.map((i) => [i.code, i.file, i.line, i.column]), [['missing-file', 'agents/r/agent.toml', 6, 12]]);
+    const atomic = await deploy(c.deployer);
+    assert.is(atomic.status, 'failed');
+    assert.equal(atomic.errors, validated, 'the same issue as caxton validate, not a build failure');
+    const r = await deploy(c.deployer, 'HEAD', { partial: true });
+    assert.is(r.status, 'partial');
+    assert.equal(r.heldBack.map((h) => [h.name, h.kept, h.issues.map((i) => i.code)]), [['r', 'none', ['missing-file']]]);
+    assert.ok(c.deployer.snapshot!.agents.has('ok'));
+    repo.commit({ 'agents/r/replay.json': JSON.stringify({ version: 1, generatedBy: 'test', model: 'm', exchanges: [] }) });
+    assert.is((await deploy(c.deployer)).status, 'succeeded');
+    assert.is(c.deployer.snapshot!.agents.get('r')!.instance.name, 'r');
   } finally {
     await teardown(c);
   }
