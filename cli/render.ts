@@ -64,8 +64,9 @@ function differences(b: unknown, a: unknown, path: string, out: Array<[string, u
   } else out.push([path, b, a]);
 }
 
-/** Before → after: for a table (limits, behavior) the values inside that changed, at most three; a plugin by its short blob id. */
+/** Before → after: for a table (limits, behavior) the values inside that changed, at most three; a plugin by its short blob id; a file beside the manifest by what became of it. */
 function valueChange(f: FieldChange): string {
+  if (f.file !== undefined) return fileChange(f);
   if (!('before' in f) && !('after' in f)) return '';
   if (f.field === 'plugin') return `${short(String(f.before))} → ${short(String(f.after))}`;
   const diffs: Array<[string, unknown, unknown]> = [];
@@ -73,6 +74,11 @@ function valueChange(f: FieldChange): string {
   if (diffs.length === 1 && diffs[0]![0] === '') return beforeAfter(f.before, f.after);
   const shown = diffs.slice(0, 3).map(([k, b, a]) => `${k} ${beforeAfter(b, a)}`);
   return `${shown.join('; ')}${diffs.length > 3 ? '; …' : ''}`;
+}
+
+/** A file beside the manifest (its blob ids mean nothing to a reader): added, removed or changed. */
+function fileChange(f: Pick<FieldChange, 'before' | 'after'>): string {
+  return f.before === undefined ? 'added' : f.after === undefined ? 'removed' : 'changed';
 }
 
 function describeItem(c: ChangeItem): string {

@@ -22130,6 +22130,7 @@ function fieldsCell(item) {
     const parts = [];
     if (f.added?.length) parts.push(`+${f.added.map(text).join(", +")}`);
     if (f.removed?.length) parts.push(`\u2212${f.removed.map(text).join(", \u2212")}`);
+    if (f.file !== void 0) parts.push(f.before === void 0 ? "added" : f.after === void 0 ? "removed" : "changed");
     if (!parts.length && (f.before !== void 0 || f.after !== void 0)) parts.push(`${code(value(f.before))} \u2192 ${code(value(f.after))}`);
     const note = f.note ? ` \u2014 ${text(f.note)}` : "";
     return `${code(f.field)} ${parts.join(" ")} (${text(f.impact)})${note}`.replace(/\s+\(/, " (");

@@ -46,6 +46,8 @@ function fieldsCell(item: ChangeItem): string {
       const parts: string[] = [];
       if (f.added?.length) parts.push(`+${f.added.map(text).join(', +')}`);
       if (f.removed?.length) parts.push(`−${f.removed.map(text).join(', −')}`);
+      // a file beside the manifest: its blob ids mean nothing to a reader
+      if (f.file !== undefined) parts.push(f.before === undefined ? 'added' : f.after === undefined ? 'removed' : 'changed');
       if (!parts.length && (f.before !== undefined || f.after !== undefined)) parts.push(`${code(value(f.before))} → ${code(value(f.after))}`);
       const note = f.note ? ` — ${text(f.note)}` : '';
       return `${code(f.field)} ${parts.join(' ')} (${text(f.impact)})${note}`.replace(/\s+\(/, ' (');

@@ -31,11 +31,19 @@ const PROVIDER_DEFAULTS: Record<LlmProviderName, { baseUrl: string | null; apiKe
 };
 
 /**
+ * An LLM agent's recording, as a path inside its folder: what provider "replay" and
+ * CAXTON_LLM_REPLAY=1 play back, and CAXTON_LLM_RECORD writes. Null for an offline agent.
+ */
+export function recordingFile(spec: AgentFile): string | null {
+  return spec.runtime === 'llm' && spec.llm ? (spec.llm.replay_file ?? LLM_DEFAULTS.replayFile) : null;
+}
+
+/**
  * The recording a deployment plays back for the agent, as a path inside its folder: runtime "llm"
  * with provider "replay" (CAXTON_LLM_REPLAY=1 plays back every LLM agent, which only the server knows).
  */
 export function replayedFile(spec: AgentFile): string | null {
-  return spec.runtime === 'llm' && spec.llm?.provider === 'replay' ? (spec.llm.replay_file ?? LLM_DEFAULTS.replayFile) : null;
+  return spec.llm?.provider === 'replay' ? recordingFile(spec) : null;
 }
 
 /**

@@ -360,7 +360,7 @@ export class Deployer {
         const wasm = await this.deps.repo.readBlob(wasmOid);
         const instance = await this.deps.factory.createTool({ name, spec, wasm, sha: plan.toSha });
         built.push(instance);
-        tools.set(name, { name, oid: sel.oid, sha: plan.toSha, wasmOid, spec, instance });
+        tools.set(name, { name, oid: sel.oid, sha: plan.toSha, wasmOid, spec, instance, files: loaded.files });
       }
       const agents = new Map<string, LiveAgent>();
       for (const [name, sel] of plan.agents) {
@@ -369,12 +369,13 @@ export class Deployer {
           agents.set(name, old!);
           continue;
         }
-        const spec = ws.agents.get(name)!.parsed!.value!;
+        const loaded = ws.agents.get(name)!;
+        const spec = loaded.parsed!.value!;
         const instance = await this.deps.factory.createAgent({ name, spec, sha: plan.toSha }).catch((err: unknown) => {
           throw new CaxtonError('CAX_BUILD_FAILED', { kind: 'agent', name, detail: (err as Error).message }, { cause: err });
         });
         built.push(instance);
-        agents.set(name, { name, oid: sel.oid, sha: plan.toSha, spec, instance });
+        agents.set(name, { name, oid: sel.oid, sha: plan.toSha, spec, instance, files: loaded.files });
       }
       return {
         deploymentId: id,

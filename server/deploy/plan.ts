@@ -5,7 +5,8 @@ import type { Issue } from '../workspace/issue.js';
 import type { ValidationResult } from '../workspace/validate.js';
 import type { LoadedAgent, LoadedTool } from '../workspace/load.js';
 import { computeChangeset, type EntityOids } from '../git/changeset.js';
-import { diffAgent, diffConfig, diffTool, overallImpact, type FieldChange } from '../workspace/diff.js';
+import { diffAgent, diffConfig, diffFiles, diffTool, overallImpact, sortByImpact, type FieldChange, type FolderFiles } from '../workspace/diff.js';
+import { recordingFile, replayedFile } from '../agents/llm-config.js';
 import type { ChangeItem, Changes, DeploymentStatus, HeldBack, RecordIssue } from './record.js';
 
 export interface PlanEntity<T> {
@@ -16,17 +17,19 @@ export interface PlanEntity<T> {
   sha: string;
   /** tools: blob id of the wasm file */
   wasmOid?: string | null;
+  /** the files of the folder (path inside it → blob id), to name those beside the manifest that changed */
+  files?: ReadonlyMap<string, string>;
 }
 
 /** A loaded agent folder as a plan entity. */
 export function agentEntity(a: LoadedAgent, sha: string): PlanEntity<AgentFile> {
-  return { oid: a.oid, spec: a.parsed?.value ?? null, sha };
+  return { oid: a.oid, spec: a.parsed?.value ?? null, sha, files: a.files };
 }
 
 /** A loaded tool folder as a plan entity; its identity includes the blob id of its plugin. */
 export function toolEntity(t: LoadedTool, sha: string): PlanEntity<ToolFile> {
   const spec = t.parsed?.value ?? null;
-  return { oid: t.oid, spec, sha, wasmOid: spec ? (t.files.get(spec.wasm) ?? null) : null };
+  return { oid: t.oid, spec, sha, wasmOid: spec ? (t.files.get(spec.wasm) ?? null) : null, files: t.files };
 }
 
 export interface PlanSide {
@@ -77,11 +80,25 @@ function oids(side: PlanSide | null): EntityOids | null {
   return { config: side.config, agents: pick(side.agents), tools: pick(side.tools) };
 }
 
-function fieldsFor(kind: 'agent' | 'tool', before: PlanEntity<unknown> | undefined, after: PlanEntity<unknown> | undefined): FieldChange[] {
+/** What an LLM agent's recording is to it: played back by provider "replay", else only by CAXTON_LLM_REPLAY=1. */
+function recordingNote(spec: AgentFile): string {
+  return replayedFile(spec) ? 'the recording the agent plays back: its answers change' : 'the recording CAXTON_LLM_REPLAY=1 plays back';
+}
+
+function fieldsFor(kind: 'agent' | 'tool', name: string, before: PlanEntity<unknown> | undefined, after: PlanEntity<unknown> | undefined): FieldChange[] {
   if (!before?.spec || !after?.spec) return [];
-  if (kind === 'agent') return diffAgent(before.spec as AgentFile, after.spec as AgentFile);
+  // without both folders' files (a side known only by its tree id) the files are not compared
+  const files = (f: Omit<FolderFiles, 'before' | 'after'>) => (before.files && after.files ? diffFiles({ ...f, before: before.files, after: after.files }) : []);
+  if (kind === 'agent') {
+    const [b, a] = [before.spec as AgentFile, after.spec as AgentFile];
+    // its recording (replay_file, before and after a rename) is read; the other files are not
+    const recordings = [recordingFile(b), recordingFile(a)].filter((f): f is string => f !== null);
+    const read = new Map(recordings.map((f) => [f, recordingNote(a)] as const));
+    return sortByImpact([...diffAgent(b, a), ...files({ folder: `agents/${name}`, skip: ['agent.toml'], read })]);
+  }
+  const [b, a] = [before.spec as ToolFile, after.spec as ToolFile];
   const wasm = { before: before.wasmOid ?? '', after: after.wasmOid ?? '' };
-  return diffTool(before.spec as ToolFile, after.spec as ToolFile, wasm);
+  return sortByImpact([...diffTool(b, a, wasm), ...files({ folder: `tools/${name}`, skip: ['tool.toml', b.wasm, a.wasm] })]);
 }
 
 /** The changes between two sides, with field diffs for modified entities. */
@@ -90,7 +107,7 @@ export function describeChanges(from: PlanSide | null, to: PlanSide): Changes {
   const side = (s: PlanSide | null, kind: 'agent' | 'tool', name: string) =>
     (kind === 'agent' ? s?.agents.get(name) : s?.tools.get(name)) as PlanEntity<unknown> | undefined;
   const modified: ChangeItem[] = cs.modified.map((c) => {
-    const fields = fieldsFor(c.kind, side(from, c.kind, c.name), side(to, c.kind, c.name));
+    const fields = fieldsFor(c.kind, c.name, side(from, c.kind, c.name), side(to, c.kind, c.name));
     return { kind: c.kind, name: c.name, impact: overallImpact(fields), fields };
   });
   const plain = (c: { kind: 'agent' | 'tool'; name: string }): ChangeItem => ({ kind: c.kind, name: c.name });

@@ -12,6 +12,8 @@ export const FieldChangeSchema = z.object({
   added: z.array(z.string()).optional(),
   removed: z.array(z.string()).optional(),
   note: z.string().optional(),
+  /** a file beside the manifest (field: its path in the folder), by its path in the workspace; before and after are blob ids */
+  file: z.string().optional(),
 });
 
 export const ChangeItem = z.object({

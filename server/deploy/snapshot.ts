@@ -13,6 +13,8 @@ export interface LiveAgent {
   readonly sha: string;
   readonly spec: AgentFile;
   readonly instance: AgentInstance;
+  /** the folder's files, path inside it → blob id: a plan names those beside agent.toml that change */
+  readonly files?: ReadonlyMap<string, string>;
 }
 
 export interface LiveTool {
@@ -22,6 +24,8 @@ export interface LiveTool {
   readonly wasmOid: string;
   readonly spec: ToolFile;
   readonly instance: ToolInstance;
+  /** the folder's files, path inside it → blob id */
+  readonly files?: ReadonlyMap<string, string>;
 }
 
 export interface Snapshot {
@@ -57,8 +61,8 @@ export function planSideOf(s: Snapshot): PlanSide & { sha: string } {
     sha: s.sha,
     config: s.configOid,
     configSpec: s.config,
-    agents: new Map([...s.agents].map(([n, a]) => [n, { oid: a.oid, spec: a.spec, sha: a.sha }])),
-    tools: new Map([...s.tools].map(([n, t]) => [n, { oid: t.oid, spec: t.spec, sha: t.sha, wasmOid: t.wasmOid }])),
+    agents: new Map([...s.agents].map(([n, a]) => [n, { oid: a.oid, spec: a.spec, sha: a.sha, ...(a.files ? { files: a.files } : {}) }])),
+    tools: new Map([...s.tools].map(([n, t]) => [n, { oid: t.oid, spec: t.spec, sha: t.sha, wasmOid: t.wasmOid, ...(t.files ? { files: t.files } : {}) }])),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AgentFile, CaxtonFile, ToolFile } from './schema.js';
 export type Impact = 'breaking' | 'compatible' | 'cosmetic';
 
 export interface FieldChange {
+  /** a key of the manifest; for a file beside it (see `file`), its path inside the folder */
   field: string;
   impact: Impact;
   before?: unknown;
@@ -14,6 +15,11 @@ export interface FieldChange {
   removed?: string[];
   /** A short human reason, e.g. "capability removed". */
   note?: string;
+  /**
+   * Set when the change is a file beside the manifest (a recording, a README): its path in the
+   * workspace; `before` and `after` are then its blob ids, one absent when it was added or removed.
+   */
+  file?: string;
 }
 
 const IMPACT_ORDER: Record<Impact, number> = { breaking: 0, compatible: 1, cosmetic: 2 };
@@ -92,6 +98,42 @@ export function diffTool(before: ToolFile, after: ToolFile, wasm?: { before: str
   out.push(...scalar('description', before.description, after.description, 'cosmetic'));
   out.push(...scalar('version', before.version, after.version, 'cosmetic'));
   out.push(...scalar('metadata', before.metadata, after.metadata, 'cosmetic'));
+  return sortByImpact(out);
+}
+
+/** An entity folder's files (path inside it → blob id), and which of them Caxton reads, with why. */
+export interface FolderFiles {
+  /** e.g. agents/writer */
+  folder: string;
+  before: ReadonlyMap<string, string>;
+  after: ReadonlyMap<string, string>;
+  /** files compared elsewhere (the manifest, a tool's plugin) */
+  skip: readonly string[];
+  /** files Caxton reads (compatible when they change), each with the note; others are cosmetic */
+  read?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The files beside a manifest that were added, removed or changed (by blob id): a folder whose only
+ * change is such a file (an agent's recording, say) is modified too, and said nothing about why.
+ */
+export function diffFiles(f: FolderFiles): FieldChange[] {
+  const paths = [...new Set([...f.before.keys(), ...f.after.keys()])].filter((p) => !f.skip.includes(p));
+  const out: FieldChange[] = [];
+  for (const path of paths) {
+    const before = f.before.get(path);
+    const after = f.after.get(path);
+    if (before === after) continue;
+    const note = f.read?.get(path);
+    out.push({
+      field: path,
+      impact: note ? 'compatible' : 'cosmetic',
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+      note: note ?? 'not read by Caxton',
+      file: `${f.folder}/${path}`,
+    });
+  }
   return sortByImpact(out);
 }
 

@@ -15,8 +15,8 @@ export interface LoadedAgent {
   folder: string;
   oid: string;
   parsed: Parsed<AgentFile> | null;
-  /** without an agent.toml: the files the folder holds, relative to it (a manifest elsewhere in it, say) */
-  files?: readonly string[];
+  /** Files in the agent's folder: path relative to it → blob id ('' in the working tree). */
+  files: ReadonlyMap<string, string>;
   /** an agent that plays back a recording (replayedFile): its text, null when the folder lacks it */
   recording?: string | null;
 }
@@ -65,14 +65,15 @@ export class EntityCache {
 
   agent(folder: string, oid: string): Promise<LoadedAgent> {
     return this.remember(this.agents, `${folder}:${oid}`, async () => {
-      const entry = (await this.repo.readTree(oid)).find((e) => e.path === 'agent.toml' && e.type === 'blob');
-      if (!entry) return { folder, oid, parsed: null, files: (await this.repo.listFiles(oid)).map((e) => e.path) };
-      const source = decoder.decode(await this.repo.readBlob(entry.oid));
+      const files = new Map((await this.repo.listFiles(oid)).map((e) => [e.path, e.oid] as const));
+      const manifest = files.get('agent.toml');
+      if (!manifest) return { folder, oid, parsed: null, files };
+      const source = decoder.decode(await this.repo.readBlob(manifest));
       const parsed = parseAgentSource(folder, { path: `agents/${folder}/agent.toml`, source });
       const replayed = parsed.value ? replayedFile(parsed.value) : null;
-      if (!replayed) return { folder, oid, parsed };
-      const blob = (await this.repo.listFiles(oid)).find((e) => e.path === replayed);
-      return { folder, oid, parsed, recording: blob ? decoder.decode(await this.repo.readBlob(blob.oid)) : null };
+      if (!replayed) return { folder, oid, parsed, files };
+      const blob = files.get(replayed);
+      return { folder, oid, parsed, files, recording: blob ? decoder.decode(await this.repo.readBlob(blob)) : null };
     });
   }
 
@@ -122,7 +123,7 @@ function assemble(
     tools: new Map(tools.map((t) => [t.folder, t])),
     parts: {
       config,
-      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed, ...(a.files ? { files: a.files } : {}), ...(a.recording !== undefined ? { recording: a.recording } : {}) })),
+      agents: agents.map((a) => ({ folder: a.folder, parsed: a.parsed, files: [...a.files.keys()], ...(a.recording !== undefined ? { recording: a.recording } : {}) })),
       tools: tools.map((t) => ({ folder: t.folder, parsed: t.parsed, files: [...t.files.keys()], ...(t.plugin ? { plugin: t.plugin } : {}) })),
       strays,
     },
@@ -163,11 +164,12 @@ export function loadWorkingTree(dir: string): LoadedWorkspace {
   const agents = entries('agents').map((e): LoadedAgent => {
     const source = readIfExists(path.join(dir, 'agents', e.name, 'agent.toml'));
     const file = { path: `agents/${e.name}/agent.toml`, source: source ?? '' };
-    if (source === null) return { folder: e.name, oid: '', parsed: null, files: listFilesOnDisk(path.join(dir, 'agents', e.name)) };
+    const files = new Map(listFilesOnDisk(path.join(dir, 'agents', e.name)).map((f) => [f, ''] as const));
+    if (source === null) return { folder: e.name, oid: '', parsed: null, files };
     const parsed = parseAgentSource(e.name, file);
     const replayed = parsed.value ? replayedFile(parsed.value) : null;
-    if (!replayed) return { folder: e.name, oid: '', parsed };
-    return { folder: e.name, oid: '', parsed, recording: readIfExists(path.join(dir, 'agents', e.name, ...replayed.split('/'))) };
+    if (!replayed) return { folder: e.name, oid: '', parsed, files };
+    return { folder: e.name, oid: '', parsed, files, recording: readIfExists(path.join(dir, 'agents', e.name, ...replayed.split('/'))) };
   });
   const tools = entries('tools').map((e): LoadedTool => {
     const folder = path.join(dir, 'tools', e.name);

@@ -17,7 +17,7 @@ export interface AgentEntry {
   folder: string;
   /** null when the folder has no agent.toml */
   parsed: Parsed<AgentFile> | null;
-  /** without an agent.toml: the files the folder holds, relative to it */
+  /** the files the folder holds, relative to it (without an agent.toml: a manifest elsewhere in it, say) */
   files?: readonly string[];
   /** an agent that plays back a recording (replayedFile): its text, null when the folder lacks it; absent when not read */
   recording?: string | null;

@@ -57,6 +57,14 @@ Changes('a table row per change with field-level impact', () => {
   assert.match(md, /`description` `old` → `new` \(cosmetic\)/);
 });
 
+Changes('a file beside the manifest :: named with what became of it and its note, not its blob ids', () => {
+  const md = renderChanges({ added: [], modified: [{ kind: 'agent', name: 'r', impact: 'compatible', fields: [
+    { field: 'replay.json', impact: 'compatible', before: 'a'.repeat(40), after: 'b'.repeat(40), note: 'the recording the agent plays back: its answers change', file: 'agents/r/replay.json' },
+  ] }], removed: [] });
+  assert.match(md, /\| `replay.json` changed \(compatible\) — the recording the agent plays back: its answers change \|/);
+  assert.not.match(md, /aaaaaaa/);
+});
+
 Changes('no changes says so', () => {
   assert.match(renderChanges({ added: [], modified: [], removed: [] }), /No agent, tool or setting changes/);
 });

@@ -126,6 +126,19 @@ Changes('a modified field shows its value before and after: scalars as JSON cut 
   ]);
 });
 
+Changes('a file beside the manifest :: named with what became of it (added, removed, changed), not its blob ids', () => {
+  const [line] = renderChanges({
+    added: [],
+    modified: [{ kind: 'agent', name: 'r', impact: 'compatible', fields: [
+      { field: 'replay.json', impact: 'compatible', before: 'aaaaaaa1111111', after: 'bbbbbbb2222222', note: 'the recording the agent plays back: its answers change', file: 'agents/r/replay.json' },
+      { field: 'README.md', impact: 'cosmetic', after: 'ccccccc3333333', note: 'not read by Caxton', file: 'agents/r/README.md' },
+      { field: 'notes.md', impact: 'cosmetic', before: 'ddddddd4444444', note: 'not read by Caxton', file: 'agents/r/notes.md' },
+    ] }],
+    removed: [],
+  }).map(strip);
+  assert.is(line, '  ~ agent r: replay.json changed (compatible), README.md added (cosmetic), notes.md removed (cosmetic)');
+});
+
 Changes('a long table shows the values inside it that changed, by their path, not two cut-off copies', () => {
   const step = (fn: string) => ({ id: 'rev', tool: 'reverse', function: fn, input: { text: '{{content}}', note: 'x'.repeat(60) } });
   const [line] = renderChanges({

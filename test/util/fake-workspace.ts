@@ -92,7 +92,9 @@ export function fakeSide(ws: FakeWorkspace, sha: string): PlanSide & { sha: stri
   const tools = new Map<string, PlanEntity<ToolFile>>();
   for (const t of ws.tools) {
     const spec = t.parsed?.value ?? null;
-    tools.set(t.folder, { oid: ws.toolOids.get(t.folder)!, spec, sha, wasmOid: spec ? ws.wasmOids.get(t.folder)! : null });
+    // each file by a content-like id: the plugin by its label's, the others by their path (their content never changes here)
+    const files = new Map(t.files.map((f) => [f, f === (spec?.wasm ?? 'plugin.wasm') ? ws.wasmOids.get(t.folder)! : oidOf(`file\0${t.folder}\0${f}\0${f === 'tool.toml' ? ws.toolOids.get(t.folder) : ''}`)] as const));
+    tools.set(t.folder, { oid: ws.toolOids.get(t.folder)!, spec, sha, wasmOid: spec ? ws.wasmOids.get(t.folder)! : null, files });
   }
   return { sha, config: ws.configOid, configSpec: ws.config?.value ?? null, agents, tools };
 }

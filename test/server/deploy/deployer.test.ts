@@ -311,6 +311,35 @@ Partial('an agent whose recording is missing from the commit :: refused at valid
   }
 });
 
+Partial('an agent whose only change is a file beside agent.toml :: the record names the file (its recording: compatible; a README: cosmetic), the plan too', async () => {
+  const replayed = 'name = "r"\ndescription = "Replays"\ncapabilities = ["r"]\nruntime = "llm"\n[llm]\nprovider = "replay"\nmodel = "m"\n';
+  const cassette = (model: string) => JSON.stringify({ version: 1, generatedBy: 'test', model, exchanges: [] });
+  const repo = makeRepo({ 'agents/r/agent.toml': replayed, 'agents/r/replay.json': cassette('m') });
+  const factory = runtimeFactory({ createTool: basicFactory.createTool, createLlmAgent: llmAgentFactory({ repo: new GitRepo(repo.dir) }) });
+  const data = tmpDir('caxton-data-');
+  const log = await EventLog.open({ file: path.join(data, 'events.duckdb') });
+  const c: Ctx = { repo, data, log, deployer: newDeployer(repo, data, log, factory) };
+  try {
+    assert.is((await deploy(c.deployer)).status, 'succeeded');
+    const before = repo.git('rev-parse', 'HEAD:agents/r/replay.json');
+    repo.commit({ 'agents/r/replay.json': cassette('m2'), 'agents/r/README.md': 'notes' });
+    const after = repo.git('rev-parse', 'HEAD:agents/r/replay.json');
+    const expected = [{
+      kind: 'agent', name: 'r', impact: 'compatible', fields: [
+        { field: 'replay.json', impact: 'compatible', before, after, note: 'the recording the agent plays back: its answers change', file: 'agents/r/replay.json' },
+        { field: 'README.md', impact: 'cosmetic', after: repo.git('rev-parse', 'HEAD:agents/r/README.md'), note: 'not read by Caxton', file: 'agents/r/README.md' },
+      ],
+    }];
+    const plan = await c.deployer.deploy({ ref: 'HEAD', trigger: 'api', dryRun: true });
+    assert.equal(plan.changes.modified, expected);
+    const r = await deploy(c.deployer);
+    assert.is(r.status, 'succeeded');
+    assert.equal(r.changes.modified, expected);
+  } finally {
+    await teardown(c);
+  }
+});
+
 Partial.run();
 
 // ---

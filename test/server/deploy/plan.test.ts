@@ -266,6 +266,12 @@ describe('gives field diffs for a modified tool :: plugin binary changed', () =>
   assert.equal(m!.fields!.map((f) => f.field), ['plugin']);
 });
 
+describe('gives field diffs for a modified tool :: a file beside tool.toml named (cosmetic), the plugin only as plugin', () => {
+  const c = describeChanges(side({ tools: { t: {} } }), side({ tools: { t: { files: ['plugin.wasm', 'README.md'], wasm: 'rebuilt' } } }));
+  const [m] = c.modified;
+  assert.equal(m!.fields!.map((f) => [f.field, f.impact, f.file]), [['plugin', 'compatible', undefined], ['README.md', 'cosmetic', 'tools/t/README.md']]);
+});
+
 describe('gives no field diffs when a side has no valid spec', () => {
   const c = describeChanges(side({ agents: { a: {} } }), side({ agents: { a: brokenAgent('a') } }));
   assert.equal(c.modified, [{ kind: 'agent', name: 'a', impact: null, fields: [] }]);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diffAgent, diffTool, overallImpact, sortByImpact, type FieldChange } from '../../../server/workspace/diff.js';
+import { diffAgent, diffFiles, diffTool, overallImpact, sortByImpact, type FieldChange } from '../../../server/workspace/diff.js';
 import { AgentFile, ToolFile } from '../../../server/workspace/schema.js';
 
 /** An agent as parsed from disk (defaults applied), with overrides. */
@@ -188,6 +188,28 @@ toolDiff('orders breaking first', () => {
 });
 
 toolDiff.run();
+
+// ---
+
+const filesDiff = suite('diffFiles');
+
+filesDiff('names each file beside the manifest that was added, removed or changed, by blob id: one Caxton reads is compatible, with its note; others cosmetic', () => {
+  const changes = diffFiles({
+    folder: 'agents/r',
+    before: new Map([['agent.toml', 'm1'], ['replay.json', 'r1'], ['notes.md', 'n1'], ['same.txt', 's']]),
+    after: new Map([['agent.toml', 'm2'], ['replay.json', 'r2'], ['README.md', 'd1'], ['same.txt', 's']]),
+    skip: ['agent.toml'],
+    read: new Map([['replay.json', 'the recording the agent plays back']]),
+  });
+  assert.equal(changes, [
+    { field: 'replay.json', impact: 'compatible', before: 'r1', after: 'r2', note: 'the recording the agent plays back', file: 'agents/r/replay.json' },
+    { field: 'notes.md', impact: 'cosmetic', before: 'n1', note: 'not read by Caxton', file: 'agents/r/notes.md' },
+    { field: 'README.md', impact: 'cosmetic', after: 'd1', note: 'not read by Caxton', file: 'agents/r/README.md' },
+  ].sort((a, b) => (a.impact === b.impact ? a.field.localeCompare(b.field) : a.impact === 'compatible' ? -1 : 1)));
+  assert.equal(diffFiles({ folder: 'tools/t', before: new Map([['tool.toml', 'a']]), after: new Map([['tool.toml', 'b']]), skip: ['tool.toml'] }), [], 'the manifest is compared by its fields');
+});
+
+filesDiff.run();
 
 // ---
 

@@ -178,8 +178,9 @@ Broken('a folder without its manifest loads with parsed null', async () => {
     const git = new GitRepo(repo.dir);
     const ws = await new EntityCache(git).load(await readWorkspaceIndex(git, repo.head()));
     assert.is(ws.agents.get('nothing')!.parsed, null);
-    assert.equal(ws.agents.get('nothing')!.files, ['notes.md'], 'without a manifest, what the folder holds');
-    assert.equal(loadWorkingTree(repo.dir).agents.get('nothing')!.files, ['notes.md']);
+    assert.equal([...ws.agents.get('nothing')!.files.keys()], ['notes.md'], 'without a manifest, what the folder holds');
+    assert.equal(ws.parts.agents[0]!.files, ['notes.md']);
+    assert.equal([...loadWorkingTree(repo.dir).agents.get('nothing')!.files.keys()], ['notes.md']);
     assert.is(ws.tools.get('bare')!.parsed, null);
     assert.equal([...ws.tools.get('bare')!.files.keys()], ['plugin.wasm']);
     assert.is(ws.config, null);
