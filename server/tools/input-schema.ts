@@ -1,5 +1,5 @@
 // Each function's input_schema compiled once per deployment (ajv), so a call pays only the check.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ToolFile } from '../workspace/schema.js';
 import { nearest } from '../util/nearest.js';
@@ -8,10 +8,13 @@ import { nearest } from '../util/nearest.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 export interface InputIssue {
+  /** JSON Pointer into the input ("/" for the whole of it) */
   path: string;
+  /** in plain words, naming the argument: `text is missing`, `rows must be an array, not a string` */
   message: string;
 }
 
+/** Checks an input (undefined: none was given, checked as null). */
 export type InputCheck = (input: unknown) => InputIssue[] | null;
 
 let shared: Ajv | null = null;
@@ -103,6 +106,61 @@ function inspect(schema: object): SchemaProblem | null {
   }
 }
 
+const TYPE_WORDS: Record<string, string> = {
+  object: 'an object', array: 'an array', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'null',
+};
+
+/** A JSON value's kind, as an error names it: "a string", "null", "a number (1.5)", "true". */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return Number.isInteger(v) ? `an integer (${v})` : `a number (${v})`;
+  if (typeof v === 'boolean') return String(v);
+  return TYPE_WORDS[typeof v] ?? typeof v;
+}
+
+/** "rows", "rows[2]", "options.lang": where in the input, as an argument path; "input" for the whole of it. */
+function argumentPath(segments: readonly string[]): string {
+  if (!segments.length) return 'input';
+  return segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i ? `.${s}` : s)).join('');
+}
+
+const MAX_SHOWN = 60;
+const shown = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+};
+
+/**
+ * One ajv error in plain words, naming the argument: ajv says `/ must be object,array` or
+ * `must have required property 'text'`, which a model (or a person) reading the tool's error has
+ * to translate before it can call again. `missing`: the caller gave no input at all.
+ */
+function describeError(e: ErrorObject, input: unknown, missing: boolean): string {
+  const segments = e.instancePath.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const value = segments.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], input);
+  const where = argumentPath(segments);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${argumentPath([...segments, String(p.missingProperty)])} is missing`;
+    case 'type': {
+      const types = (Array.isArray(p.type) ? p.type : String(p.type).split(',')).map((t) => TYPE_WORDS[String(t)] ?? String(t));
+      const wanted = types.length > 1 ? `${types.slice(0, -1).join(', ')} or ${types.at(-1)}` : types[0];
+      if (missing && !segments.length) return `input is missing: it must be ${wanted}`;
+      return `${where} must be ${wanted}, not ${kindOf(value)}`;
+    }
+    case 'additionalProperties':
+      return `${argumentPath([...segments, String(p.additionalProperty)])} is not allowed: the input_schema has no such property`;
+    case 'enum':
+      return `${where} must be one of ${(p.allowedValues as unknown[]).map(shown).join(', ')}, not ${shown(value)}`;
+    case 'const':
+      return `${where} must be ${shown(p.allowedValue)}, not ${shown(value)}`;
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
 /** function name → its compiled check. Throws with the function's name when a schema does not compile. */
 export function compileInputSchemas(spec: ToolFile): Map<string, InputCheck> {
   const out = new Map<string, InputCheck>();
@@ -114,11 +172,9 @@ export function compileInputSchemas(spec: ToolFile): Map<string, InputCheck> {
       throw new Error(`the input_schema of function "${f.name}" is not a valid JSON Schema (${(err as Error).message})`);
     }
     out.set(f.name, (input) => {
-      if (validate(input)) return null;
-      return (validate.errors ?? []).slice(0, 20).map((e) => ({
-        path: e.instancePath || '/',
-        message: `${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` ("${String((e.params as { additionalProperty?: string }).additionalProperty)}")` : ''}`,
-      }));
+      const value = input === undefined ? null : input;
+      if (validate(value)) return null;
+      return (validate.errors ?? []).slice(0, 20).map((e) => ({ path: e.instancePath || '/', message: describeError(e, value, input === undefined) }));
     });
   }
   return out;

@@ -234,9 +234,9 @@ class Sandboxed implements SandboxedTool {
       throw this.fail(fn, o.agent, 'not-found', 0, new CaxtonError('CAX_TOOL_FUNCTION_NOT_FOUND', { tool: this.name, fn, functions }));
     }
     const value = input === undefined ? null : input;
-    const issues = check(value);
+    const issues = check(input);
     if (issues) {
-      const detail = issues.map((i) => `${i.path} ${i.message}`).join('; ');
+      const detail = issues.map((i) => i.message).join('; ');
       throw this.fail(fn, o.agent, 'schema', 0, new CaxtonError('CAX_TOOL_INPUT_INVALID', { tool: this.name, fn, detail }, { details: { issues } }));
     }
     const outcome = await this.pool.run(fn, JSON.stringify(value), o.signal);

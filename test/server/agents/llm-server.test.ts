@@ -12,7 +12,8 @@ import { makeRepo, type Files, type TestRepo } from '../../util/repo.js';
 import { captureLogs, startTestServer } from '../../util/server.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 import { agentFiles, toolFiles } from '../../util/workspace.js';
-import { errorReply, startLlmStandin, type LlmStandin } from '../../util/llm-standin.js';
+import { errorReply, startLlmStandin, textReply, toolCallReply, type LlmStandin } from '../../util/llm-standin.js';
+import { pluginToolFiles } from '../../util/plugins.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -103,6 +104,27 @@ E2E('a tool-call round trip through the dispatcher :: the manifest offered, the 
   assert.equal(invoked, [{ fn: 'count', input: { text: 'Write about: tides' }, agent: 'writer' }]);
   assert.equal(r.body.trace.map((t: { kind: string; name: string; ok: boolean }) => [t.kind, t.name, t.ok]), [['agent', 'writer', true], ['tool', 'wordcount', true]]);
   assert.is(s.requests[0]!.body.tools![0]!.function.description, 'The wordcount tool — count function');
+});
+
+E2E('tool arguments that break the input_schema :: the model is told in plain words which argument is missing or wrong (CAX_TOOL_INPUT_INVALID), not "/ must be object,array"', async () => {
+  // an input_schema that is not an object is offered as the one argument "input"; models often pass its fields instead
+  const tool = pluginToolFiles('fx', { functions: [{ name: 'echo', input_schema: { type: ['object', 'array'], properties: { rows: { type: 'array' } } } }] });
+  s.queue(
+    toolCallReply([{ name: 'fx__echo', args: { rows: [1, 2] } }]),
+    toolCallReply([{ name: 'fx__echo', args: { input: 'rows' } }]),
+    toolCallReply([{ name: 'fx__echo', args: { input: { rows: 'all' } } }]),
+    textReply('gave up'),
+  );
+  const srv = await serve({ ...llmAgent('writer', { base_url: s.url }, { tools: ['fx'] }), ...tool });
+  const r = await srv.api('POST', '/api/v1/messages', { capability: 'write', content: 'tides' });
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  const told = s.requests.slice(1).map((q) => JSON.stringify(q.body.messages.at(-1)));
+  assert.match(told[0]!, /"content":"The input does not match the input_schema of fx\.echo: input is missing: it must be an object or an array"/);
+  assert.match(told[1]!, /input must be an object or an array, not a string/);
+  assert.match(told[2]!, /rows must be an array, not a string/);
+  assert.not.match(told.join('\n'), /must be object,array/);
+  const failed = await srv.api('GET', '/api/v1/events?type=ToolExecutionFailed');
+  assert.equal(failed.body.map((e: { payload: { code: string } }) => e.payload.code), ['CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_INPUT_INVALID', 'CAX_TOOL_INPUT_INVALID']);
 });
 
 E2E('the endpoint is down :: 502 whose cause is CAX_LLM_UNAVAILABLE, naming base_url; the failure is an event', async () => {

@@ -74,7 +74,7 @@ Call('stopped by a limit :: 422 naming the limit', async () => {
 
 Call('input that breaks the schema :: 400 with the problems', async () => {
   const e = assertError(await s.call('POST', '/api/v1/tools/fx/call', { function: 'echo', input: { n: 'one' } }), 400, 'CAX_TOOL_INPUT_INVALID');
-  assert.equal(e.issues, [{ path: '/n', message: 'must be number' }]);
+  assert.equal(e.issues, [{ path: '/n', message: 'n must be a number, not a string' }]);
 });
 
 Call('a plugin reaching a host it was not granted :: 403', async () => {
