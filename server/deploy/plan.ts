@@ -194,7 +194,7 @@ export function planDeployment(input: PlanInput): Plan {
   // The next snapshot as a plan side, to describe exactly what changes.
   const pick = <T>(sel: Map<string, Selected>, t: ReadonlyMap<string, PlanEntity<T>>, c: ReadonlyMap<string, PlanEntity<T>> | undefined) =>
     new Map([...sel].map(([name, s]) => [name, (s.from === 'target' ? t.get(name) : c?.get(name))!] as const));
-  const next: PlanSide = { config: target.config, agents: pick(agents, target.agents, current?.agents), tools: pick(tools, target.tools, current?.tools) };
+  const next: PlanSide = { config: target.config, configSpec: target.configSpec, agents: pick(agents, target.agents, current?.agents), tools: pick(tools, target.tools, current?.tools) };
   const changes = describeChanges(current, next);
   const build = [
     ...[...tools].filter(([n, s]) => s.from === 'target' && current?.tools.get(n)?.oid !== s.oid).map(([name]) => ({ kind: 'tool' as const, name })),

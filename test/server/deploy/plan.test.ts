@@ -136,6 +136,15 @@ planning('fails on caxton.toml errors even with partial', () => {
   assert.equal(p.errors.map((e) => [e.code, e.file]), [['unknown-key', 'caxton.toml']]);
 });
 
+planning('names the caxton.toml settings that change, as describeChanges does :: [routing] added', () => {
+  const p = plan({ current: { ...V1, config: toml('name = "ws"') }, target: { ...V1, config: toml('name = "ws"', '[routing]', 'max_hops = 3') } });
+  assert.is(p.outcome, 'succeeded');
+  assert.equal(p.changes.modified, [{
+    kind: 'config', name: 'caxton.toml', impact: 'compatible',
+    fields: [{ field: 'routing', impact: 'compatible', before: undefined, after: { max_hops: 3 }, note: 'settings changed' }],
+  }]);
+});
+
 planning('holds back a new agent whose new tool is held back', () => {
   const p = plan({ current: null, target: { agents: { a: { tools: ['t'] }, b: {} }, tools: { t: toolWithoutWasm } }, partial: true });
   assert.is(p.outcome, 'partial');
