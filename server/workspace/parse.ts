@@ -211,6 +211,11 @@ function schemaIssues(
     } else if (iss.code === 'invalid_format' && (iss as { pattern?: string }).pattern === String(NAME_RE)) {
       const actual = String(valueAt(data, path));
       push(path, 'value', 'invalid-name', `"${field}" ${JSON.stringify(actual)} ${iss.message}`, `rename it to "${slugify(actual)}"`);
+    } else if (iss.code === 'invalid_key' && iss.issues.some((i) => (i as { pattern?: string }).pattern === String(NAME_RE))) {
+      // a table keyed by names ([routing] strategies): zod says only "Invalid key in record"
+      const key = String(path[path.length - 1]);
+      const why = iss.issues.find((i) => (i as { pattern?: string }).pattern === String(NAME_RE))!.message;
+      push(path, 'key', 'invalid-name', `"${dotted(path.slice(0, -1))}" key ${JSON.stringify(key)} ${why}`, `rename it to "${slugify(key)}"`);
     } else {
       const actual = valueAt(data, path);
       push(path, 'value', 'invalid-value', `"${field}" ${iss.message.replace(/^Invalid (input|string): /, '')}`,

@@ -342,4 +342,12 @@ parseConfig('reports a URL that does not parse', () => {
   assert.equal(where(p.issues), ['invalid-value@2:7']);
 });
 
+parseConfig('reports a [routing] strategies key that is not a name at the key, with a slugified suggestion', () => {
+  const p = config(toml('[routing]', 'strategies = { chart = "random", "Bad Cap" = "random" }'));
+  assert.equal(where(p.issues), ['invalid-name@2:34']);
+  assert.ok(p.issues[0]!.message.includes('"Bad Cap"'), p.issues[0]!.message);
+  assert.not.ok(p.issues[0]!.message.includes('Invalid key in record'), p.issues[0]!.message);
+  assert.ok(p.issues[0]!.suggestion.includes('"bad-cap"'), p.issues[0]!.suggestion);
+});
+
 parseConfig.run();
