@@ -15,7 +15,12 @@ export const Strategy = z.enum(STRATEGIES);
 export type Strategy = z.infer<typeof Strategy>;
 
 /** A conversation or message id from a client: what the log's wire format (events/wire.ts) relies on. */
-export const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, { message: 'may hold letters, digits and . _ : - only' });
+// (the pattern takes the empty string, so an empty id is told "must not be empty" alone)
+export const Id = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(128, { message: 'must be at most 128 characters' })
+  .regex(/^[A-Za-z0-9._:-]*$/, { message: 'may hold letters, digits and . _ : - only' });
 
 /** Content is a string or any JSON value but null. The union's own message ("Invalid input") says neither what nor why. */
 export const Content = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {

@@ -110,6 +110,14 @@ Send('a --conversation id the server would refuse :: usage error naming the flag
   assert.match(err, /--conversation "bad id": an id may hold letters, digits and \. _ : - only/);
 });
 
+Send('a --conversation id empty or too long :: the usage error says which, in words', async () => {
+  const empty = assertFails(await ctx!.send('--capability', 'greet', '--conversation=', 'hi'), 2, 'CAX_USAGE');
+  assert.match(empty, /--conversation "": an id must not be empty \[CAX_USAGE\]/);
+  const long = assertFails(await ctx!.send('--capability', 'greet', '--conversation', 'a'.repeat(129), 'hi'), 2, 'CAX_USAGE');
+  assert.match(long, /an id must be at most 128 characters \[CAX_USAGE\]/);
+  assert.not.match(empty + long, /Too (small|big)|expected string/);
+});
+
 Send('an unknown capability :: exit 1, CAX_NO_CAPABLE_AGENT on stderr, nothing on stdout', async () => {
   const err = assertFails(await ctx!.send('--capability', 'gret', 'hi'), 1, 'CAX_NO_CAPABLE_AGENT');
   assert.match(err, /"greet"/, 'the nearest capability is suggested');
