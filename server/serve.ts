@@ -22,7 +22,7 @@ import { llmAgentFactory, recordDirFrom, replayAllFrom } from './agents/llm-fact
 import { createSandbox } from './tools/sandbox.js';
 import { SnapshotToolInvoker } from './tools/invoker.js';
 import { Dispatcher, type RoutingConfig } from './routing/dispatcher.js';
-import { Conversations } from './routing/conversations.js';
+import { Conversations, DEFAULT_IDLE_MS } from './routing/conversations.js';
 import { Metrics } from './metrics.js';
 import { Onboarding } from './onboarding.js';
 import type { WebhookSettings } from './routes/webhooks.js';
@@ -238,8 +238,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     workspaceLabel: workspace,
   });
 
+  const baseIdleMs = opts.conversationIdleMs ?? DEFAULT_IDLE_MS;
   const conversations = new Conversations({
-    ...(opts.conversationIdleMs ? { idleMs: opts.conversationIdleMs } : {}),
+    // the deployed caxton.toml's, read at each use: a deployment (or its rollback) changes it at once
+    idleMs: () => deployer.snapshot?.config.routing?.conversation_idle_ms ?? baseIdleMs,
     ...(opts.maxConversations ? { maxConversations: opts.maxConversations } : {}),
     onStart: (c) => events.append(MessageEvent.ConversationStarted, { id: c.id }, { conversationId: c.id }),
     onEnd: (c) => events.append(MessageEvent.ConversationEnded, { id: c.id, reason: c.ended?.reason, messages: c.messageCount }, { conversationId: c.id }),
@@ -249,8 +251,16 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       }
     },
   });
-  const sweeper = setInterval(() => conversations.sweep(), Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
-  sweeper.unref();
+  // ends idle conversations (reads end them too): every half time-out, between 1 and 30 s
+  let sweeper: NodeJS.Timeout;
+  const sweepLater = () => {
+    sweeper = setTimeout(() => {
+      conversations.sweep();
+      sweepLater();
+    }, Math.min(30_000, Math.max(1000, conversations.idleMs / 2)));
+    sweeper.unref();
+  };
+  sweepLater();
   // started once the server listens: a large first deletion must not hold up the restore
   let pruner: { stop(): Promise<void> } | null = null;
   const tools = new SnapshotToolInvoker(() => deployer.snapshot, events);
@@ -265,7 +275,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
 
   let app: FastifyInstance | null = null;
   const close = async () => {
-    clearInterval(sweeper);
+    clearTimeout(sweeper);
     await pruner?.stop();
     await app?.close();
     // Tool workers end with the server (a deployment disposes only what it replaces).

@@ -55,7 +55,8 @@ export interface ConversationView {
 }
 
 export interface ConversationOptions {
-  idleMs?: number;
+  /** how long a conversation may be idle before it ends; a function is read at each use (the deployed caxton.toml may change it) */
+  idleMs?: number | (() => number);
   historyLimit?: number;
   recentLimit?: number;
   maxConversations?: number;
@@ -98,6 +99,9 @@ function withParticipant(list: readonly string[], participant: string): readonly
  */
 export const MAX_PARTICIPANTS = 256;
 
+/** a conversation idle this long ends (reason timeout); `[routing] conversation_idle_ms` sets another */
+export const DEFAULT_IDLE_MS = 30 * 60_000;
+
 /** Adds a participant once; past MAX_PARTICIPANTS the list stays as it is. */
 export function join(c: Conversation, participant: string): void {
   if (c.participants.length < MAX_PARTICIPANTS && !c.participants.includes(participant)) c.participants = withParticipant(c.participants, participant);
@@ -109,17 +113,22 @@ export class Conversations {
   private lastTouched: string | null = null;
   private readonly recentRing: Array<MessageSummary | undefined>;
   private recentNext = 0;
-  readonly idleMs: number;
+  private readonly idle: () => number;
   private readonly historyLimit: number;
   readonly maxConversations: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: ConversationOptions = {}) {
-    this.idleMs = opts.idleMs ?? 30 * 60_000;
+    const idle = opts.idleMs ?? DEFAULT_IDLE_MS;
+    this.idle = typeof idle === 'number' ? () => idle : idle;
     this.historyLimit = opts.historyLimit ?? 50;
     this.maxConversations = opts.maxConversations ?? 100_000;
     this.recentRing = new Array(opts.recentLimit ?? 1000);
     this.now = opts.now ?? Date.now;
+  }
+
+  get idleMs(): number {
+    return this.idle();
   }
 
   /** The conversation, created (or restarted after it ended) on first use. */

@@ -131,6 +131,8 @@ export const RoutingSettings = z.strictObject({
   breaker_window_ms: z.number().int().min(1).max(3_600_000).optional(),
   breaker_open_ms: z.number().int().min(1).max(3_600_000).optional(),
   agent_timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+  /** how long a conversation may be idle before it ends (reason timeout): 1 s to 7 days */
+  conversation_idle_ms: z.number().int().min(1000).max(7 * 86_400_000).optional(),
 });
 export type RoutingSettings = z.output<typeof RoutingSettings>;
 

@@ -288,6 +288,30 @@ Conv('?limit :: the most recently active first, as many as asked; a bad limit is
   assertError(await c.call('GET', '/api/v1/conversations?limit=10001'), 400, 'CAX_BAD_REQUEST');
 });
 
+Conv('[routing] conversation_idle_ms in caxton.toml sets the idle time-out; a deployment without it goes back to the default', async () => {
+  const files = { ...workspace(), 'caxton.toml': '[routing]\nconversation_idle_ms = 1000\n' };
+  const r = await deployed(files);
+  try {
+    assertJson(await r.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: 'A' }, conversationId: 'short' }), 200);
+    assert.is(assertJson(await r.call('GET', '/api/v1/conversations/short'), 200).active, true);
+    await new Promise((res) => setTimeout(res, 1150));
+    const ended = assertJson(await r.call('GET', '/api/v1/conversations/short'), 200);
+    assert.is(ended.active, false);
+    assert.is(ended.endedReason, 'timeout');
+    await r.server.events.flush();
+    const logged = assertJson(await r.call('GET', '/api/v1/events?type=ConversationEnded&conversationId=short'), 200) as Array<{ payload: { reason: string } }>;
+    assert.equal(logged.map((e) => e.payload.reason), ['timeout']);
+    // the setting removed: the default (30 minutes) again, at once
+    r.repo.commit({ 'caxton.toml': '' }, 'default idle time-out');
+    assertJson(await r.call('POST', '/api/v1/deployments', {}), 201);
+    assertJson(await r.call('POST', '/api/v1/messages', { capability: 'greet', content: { name: 'B' }, conversationId: 'long' }), 200);
+    await new Promise((res) => setTimeout(res, 1150));
+    assert.is(assertJson(await r.call('GET', '/api/v1/conversations/long'), 200).active, true);
+  } finally {
+    await r.close();
+  }
+});
+
 Conv.run();
 
 // ---
