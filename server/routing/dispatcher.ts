@@ -475,6 +475,11 @@ export class Dispatcher {
         : pending;
       const ms = roundMs(performance.now() - t0);
       trace[0]!.ms = ms;
+      // An answer after the ttl ran out is not one: one given at once, or before the timer's turn came,
+      // would otherwise be taken late (its tokens are logged with the failure)
+      if (msg.deadline !== null && this.now() > msg.deadline) {
+        throw new CaxtonError('CAX_MESSAGE_EXPIRED', { ttl: msg.deadline - msg.createdAt }, answer.usage ? { details: { usage: answer.usage } } : undefined);
+      }
       if (answer.usage) {
         this.deps.events.append(MessageEvent.LlmUsage, { messageId: msg.id, agent: live.name, ...answer.usage }, { conversationId: msg.conversationId });
       }

@@ -420,6 +420,27 @@ Retry('ttl :: a deadline passed during the backoff is CAX_MESSAGE_EXPIRED', asyn
   assert.equal(h.sink.of('RoutingFailed').map((p) => p.code), ['CAX_MESSAGE_EXPIRED']);
 });
 
+Retry('ttl :: an answer given after the ttl ran out (at once, before any timer could fire) is CAX_MESSAGE_EXPIRED, not taken late', async () => {
+  const h = harness({
+    late: {
+      capabilities: ['w'],
+      handle: () => {
+        h.clock.now += 5;
+        return { content: 'too late', usage: { promptTokens: 3, completionTokens: 1 } };
+      },
+    },
+  });
+  const e = await rejection(h.d.send(req({ capability: 'w', ttl: 2 })));
+  assert.is(e.code, 'CAX_MESSAGE_EXPIRED');
+  assert.equal(h.sink.of('MessageDelivered'), []);
+  assert.equal(h.sink.of('MessageFailed').map((p) => p.code), ['CAX_MESSAGE_EXPIRED']);
+  // the tokens were spent all the same: logged as a failure's
+  assert.equal(h.sink.of('LlmUsage').map((p) => [p.promptTokens, p.failed]), [[3, true]]);
+  assert.is(h.d.health('late').recentFailures, 0, 'the ttl was the sender\'s, not the agent\'s fault');
+  // within the ttl it is an answer
+  assert.is((await h.d.send(req({ capability: 'w', ttl: 10 }))).reply, 'too late');
+});
+
 Retry('ttl :: an agent slower than the ttl is stopped with CAX_MESSAGE_EXPIRED', async () => {
   const never = deferred<AgentAnswer>();
   const h = harness({ slow: { capabilities: ['w'], handle: () => never.promise } });
