@@ -37,6 +37,10 @@ export function renderRoutingStats(s: RoutingStats): string {
     lines.push(pc.dim('No messages in this window. Send one with: caxton send --capability SKILL "hello"'));
     return lines.join('\n');
   }
+  // the counts above include agents' asks (a loop of asks fails once at each level) and retries;
+  // this is what the clients saw
+  const c = s.fromClients;
+  if (c) lines.push(`  from clients: ${c.sent} sent, ${c.failed ? pc.red(`${c.failed} failed`) : '0 failed'}`);
   lines.push(`  routing   ${percentiles(s.routingMs)}`, `  delivery  ${percentiles(s.deliveryMs)}`);
   if (s.failures.length) lines.push('', table(s.failures.map((f) => [f.code, String(f.count)]), ['FAILURE', 'COUNT']));
   if (s.agents.length) {

@@ -5,9 +5,12 @@ import { windowEventsSql } from './view.js';
 
 export interface RoutingStats {
   windowSeconds: number;
+  /** deliveries and failures of every message, an agent's asks included (a loop of asks fails at each level) */
   routed: number;
   delivered: number;
   failed: number;
+  /** the messages clients sent (hops 0), and how many of those failed: what the clients saw */
+  fromClients: { sent: number; failed: number };
   throughputPerSecond: number;
   routingMs: { p50: number | null; p95: number | null; p99: number | null };
   deliveryMs: { p50: number | null; p95: number | null; p99: number | null };
@@ -50,6 +53,12 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
             avg(CAST(payload->>'ms' AS DOUBLE)) FILTER (WHERE type = 'MessageDelivered') AS avg_ms
      FROM ${events} WHERE type IN ('MessageDelivered', 'MessageFailed') GROUP BY 1 ORDER BY 2 DESC`,
   );
+  // a client's message has no hops in MessageSent (an ask has its depth); a failure always has them
+  const [clients] = await log.query<{ sent: string; failed: string }>(
+    `SELECT count(*) FILTER (WHERE type = 'MessageSent' AND coalesce(CAST(payload->>'hops' AS INTEGER), 0) = 0) AS sent,
+            count(*) FILTER (WHERE type = 'RoutingFailed' AND coalesce(CAST(payload->>'hops' AS INTEGER), 0) = 0) AS failed
+     FROM ${events} WHERE type IN ('MessageSent', 'RoutingFailed')`,
+  );
   const strategies = await log.query<{ strategy: string; count: string }>(
     `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM ${events} WHERE type = 'MessageRouted' GROUP BY 1 ORDER BY 2 DESC`,
   );
@@ -62,6 +71,7 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
     routed: Number(lat?.n ?? 0),
     delivered,
     failed: failures.reduce((n, f) => n + Number(f.count), 0),
+    fromClients: { sent: Number(clients?.sent ?? 0), failed: Number(clients?.failed ?? 0) },
     throughputPerSecond: (delivered / sinceFirstMs) * 1000,
     routingMs: { p50: ms(lat?.p50), p95: ms(lat?.p95), p99: ms(lat?.p99) },
     deliveryMs: { p50: ms(del?.p50), p95: ms(del?.p95), p99: ms(del?.p99) },

@@ -15,6 +15,7 @@ const routing = (over: Partial<RoutingStats> = {}): RoutingStats => ({
   routed: 12,
   delivered: 3,
   failed: 5,
+  fromClients: { sent: 4, failed: 2 },
   throughputPerSecond: 0.023880406922133952,
   routingMs: { p50: 0.10450000000000001, p95: 300.84445, p99: 301.87449000000004 },
   deliveryMs: { p50: 0.044, p95: 0.31939999999999996, p99: null },
@@ -42,8 +43,9 @@ Render('routing: counts, percentiles, failures and agents as tables, no float no
   const text = strip(renderRoutingStats(routing()));
   const lines = text.split('\n');
   assert.is(lines[0], 'Routing over the last 1 h: 12 routed, 3 delivered, 5 failed, 0.024 delivered/s');
-  assert.is(lines[1], '  routing   p50 0.105 ms   p95 301 ms   p99 302 ms');
-  assert.is(lines[2], '  delivery  p50 0.044 ms   p95 0.319 ms   p99 —');
+  assert.is(lines[1], '  from clients: 4 sent, 2 failed', 'what the clients saw: the counts above include asks and retries');
+  assert.is(lines[2], '  routing   p50 0.105 ms   p95 301 ms   p99 302 ms');
+  assert.is(lines[3], '  delivery  p50 0.044 ms   p95 0.319 ms   p99 —');
   assert.match(text, /FAILURE\s+COUNT\nCAX_AGENT_FAILED\s+3\nCAX_NO_CAPABLE_AGENT\s+2/);
   assert.match(text, /AGENT\s+DELIVERED\s+FAILED\s+AVG\ntask-automator\s+3\s+0\s+0\.142 ms\nwriter\s+0\s+9\s+—/);
   assert.match(text, /Strategies: deterministic 12$/);

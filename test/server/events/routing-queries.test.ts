@@ -34,6 +34,21 @@ Stats('counts only the events inside the window', async () => {
   });
 });
 
+Stats('fromClients :: a client\'s message that failed through a loop of asks is one failure to the client, three in all', async () => {
+  await withLog(async (log) => {
+    const at = NOW - MIN;
+    // the client's message, then the asks it set off (each with its depth), each failing in turn
+    log.append('MessageSent', { messageId: 'c1', performative: 'request', sender: 'client', capability: 'ping', receiver: null }, { at });
+    log.append('MessageSent', { messageId: 'a1', performative: 'request', sender: 'ping', capability: 'pong', receiver: null, inReplyTo: 'c1', hops: 1 }, { at });
+    log.append('MessageSent', { messageId: 'a2', performative: 'request', sender: 'pong', capability: 'ping', receiver: null, inReplyTo: 'a1', hops: 2 }, { at });
+    for (const hops of [2, 1, 0]) log.append('RoutingFailed', { code: 'CAX_ROUTING_LOOP', hops }, { at });
+    log.append('MessageSent', { messageId: 'c2', performative: 'request', sender: 'client', capability: 'echo', receiver: null }, { at });
+    const r = await routingStats(log, 3600, NOW);
+    assert.is(r.failed, 3);
+    assert.equal(r.fromClients, { sent: 2, failed: 1 });
+  });
+});
+
 Stats('percentiles to the microsecond, without the interpolation\'s float noise', async () => {
   await withLog(async (log) => {
     for (const [i, v] of [0.017, 0.019, 0.023, 0.027].entries()) message(log, i + 1, v);
