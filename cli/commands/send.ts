@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import { Id, PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
+import { nearest } from '../../server/util/nearest.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 import { formatDuration } from './stats.js';
 
@@ -22,6 +23,14 @@ interface SendReply {
 export function renderTrace(trace: TraceEntry[]): string {
   // a call that failed inside an answer that did not (an optional step, a model told of the error) is marked
   return trace.map((t) => `${t.kind === 'tool' ? `${t.name}.${t.fn ?? ''}` : t.name}${t.ok === false ? ' ✗' : ''}`).join(' → ');
+}
+
+/** Refuses a flag's value that is not in `values`, pointing to the nearest ones ("query" → query-if, query-ref). */
+function oneOf(flag: string, value: unknown, values: readonly string[]): void {
+  if (typeof value !== 'string' || values.includes(value)) return;
+  const near = nearest(value, values);
+  const guess = near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : [];
+  throw new CaxtonError('CAX_USAGE', { detail: `unknown ${flag} "${value}"`, hint: [...guess, `Use one of: ${values.join(', ')}`] });
 }
 
 export const send: Command = {
@@ -45,12 +54,8 @@ export const send: Command = {
     let text = ctx.positionals.join(' ');
     if (text === '-') text = fs.readFileSync(0, 'utf8');
     if (!text.trim()) throw new CaxtonError('CAX_USAGE', { detail: 'send needs CONTENT', hint: 'caxton send --capability SKILL "your message" (or - to read it from stdin)' });
-    if (typeof f.performative === 'string' && !(PERFORMATIVES as readonly string[]).includes(f.performative)) {
-      throw new CaxtonError('CAX_USAGE', { detail: `unknown performative "${f.performative}"`, hint: `Use one of: ${PERFORMATIVES.join(', ')}` });
-    }
-    if (typeof f.strategy === 'string' && !(STRATEGIES as readonly string[]).includes(f.strategy)) {
-      throw new CaxtonError('CAX_USAGE', { detail: `unknown strategy "${f.strategy}"`, hint: `Use one of: ${STRATEGIES.join(', ')}` });
-    }
+    oneOf('performative', f.performative, PERFORMATIVES);
+    oneOf('strategy', f.strategy, STRATEGIES);
     // digits only: Number() also read "0x10" as 16 and "1e3" as 1000
     const ttl = typeof f.ttl === 'string' ? (/^\d+$/.test(f.ttl.trim()) ? Number(f.ttl) : NaN) : undefined;
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= 3_600_000)) {

@@ -141,6 +141,15 @@ Send('no content, or an unknown performative :: usage error, exit 2', async () =
   assertFails(await ctx!.send('--capability', 'plan', '--performative', 'shout', 'hi'), 2, 'CAX_USAGE');
 });
 
+Send('a performative cut short :: the usage error points to the nearest ones, then lists them all', async () => {
+  const err = assertFails(await ctx!.send('--capability', 'plan', '--performative', 'query', 'hi'), 2, 'CAX_USAGE');
+  assert.match(err, /unknown performative "query"/);
+  assert.match(err, /Did you mean "query-if" or "query-ref"\?/);
+  assert.match(err, /Use one of: request, inform, query-if/);
+  const strategy = assertFails(await ctx!.send('--capability', 'plan', '--strategy', 'round-robn', 'hi'), 2, 'CAX_USAGE');
+  assert.match(strategy, /Did you mean "round-robin"\?/);
+});
+
 Send('a server that cannot be reached :: exit 3', async () => {
   const r = await runCli(['send', '--capability', 'plan', 'hi'], { cwd: ctx!.repo.dir, env: { CAXTON_URL: 'http://127.0.0.1:9', CAXTON_TOKEN: 't' } });
   assertFails(r, 3, 'CAX_SERVER_UNREACHABLE');

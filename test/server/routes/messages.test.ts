@@ -104,7 +104,15 @@ Post('404 :: an unknown receiver, with the nearest agent', async () => {
 });
 
 Post('400 :: an unknown performative', async () => {
-  assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', performative: 'shout' }), 400, 'CAX_BAD_REQUEST');
+  const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', performative: 'shout' }), 400, 'CAX_BAD_REQUEST');
+  assert.match(e.message, /performative: unknown value "shout" \(one of request, inform, query-if, /);
+  assert.equal(e.suggestions, ["Check the request's body against docs/api.md."], 'nothing near: the general advice');
+});
+
+Post('400 :: a performative cut short points to the nearest ones', async () => {
+  const e = assertError(await s.call('POST', '/api/v1/messages', { capability: 'greet', content: 'hi', performative: 'query' }), 400, 'CAX_BAD_REQUEST');
+  assert.match(e.message, /performative: unknown value "query"/);
+  assert.equal(e.suggestions, ['Did you mean "query-if" or "query-ref"?']);
 });
 
 Post('400 :: missing or null content, named and explained', async () => {
