@@ -1,6 +1,6 @@
 // Small named checks over parsed files; each pushes issues and decides nothing else.
 import type { z } from 'zod';
-import type { ToolFile } from './schema.js';
+import type { CaxtonFile, ToolFile } from './schema.js';
 import { AgentFile, Name, NAME_RE } from './schema.js';
 import type { Issue, IssueCode, EntityRef } from './issue.js';
 import type { Parsed } from './parse.js';
@@ -349,6 +349,21 @@ export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: Read
     push(at(p, ['behavior', 'steps', i, 'ask'], 'unknown-capability', `behavior step ${i + 1} asks capability "${step.ask}", which no agent serves at this commit`,
       near.length ? `did you mean "${near[0]}"?` : `add an agent with capabilities = ["${step.ask}"]`, { kind: 'agent', name: p.folder }, 'warning'));
   });
+}
+
+/** A [routing] strategies key should be a capability some agent at this commit serves (a warning: it may be served later). */
+export function strategiesServed(p: Parsed<CaxtonFile>, capabilities: ReadonlySet<string>, push: Push): void {
+  for (const cap of Object.keys(p.value?.routing?.strategies ?? {})) {
+    if (capabilities.has(cap)) continue;
+    const near = nearest(cap, capabilities, 1);
+    // at the key: the capability is what is wrong, not the strategy it is given
+    const pos = p.positions?.locate(['routing', 'strategies', cap], 'key') ?? { line: 1, column: 1 };
+    push({
+      file: p.path, line: pos.line, column: pos.column, code: 'unknown-capability', severity: 'warning',
+      message: `[routing] strategies names capability "${cap}", which no agent serves at this commit`,
+      suggestion: near.length ? `did you mean "${near[0]}"?` : `add an agent with capabilities = ["${cap}"], or remove the entry`,
+    });
+  }
 }
 
 /** runtime = "llm" needs an [llm] table, and the table settings its provider can use. */

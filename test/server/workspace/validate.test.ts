@@ -387,6 +387,19 @@ validate('behaviour and LLM settings :: a tool step needs a listed tool, an LLM 
   assert.is(byCode(r.issues, 'unknown-capability')[0]!.severity, 'warning');
 });
 
+validate('a [routing] strategies key no agent serves :: a warning at the key, naming the nearest served capability', () => {
+  const check = (config: string) => validateWorkspace(fakeWorkspace({ agents: { a: { capabilities: ['chart'] } }, config }));
+  const inline = check(toml('[routing]', 'strategies = { chart = "random", chrt = "round-robin" }'));
+  assert.ok(inline.ok, 'a warning: the capability may be served later');
+  assert.equal(where(inline.issues), ['caxton.toml@2:34 unknown-capability']);
+  assert.is(inline.issues[0]!.severity, 'warning');
+  assert.match(inline.issues[0]!.message, /\[routing\] strategies names capability "chrt", which no agent serves/);
+  assert.is(inline.issues[0]!.suggestion, 'did you mean "chart"?');
+  const table = check(toml('[routing.strategies]', 'chart = "random"', 'nobody = "random"'));
+  assert.equal(where(table.issues), ['caxton.toml@3:1 unknown-capability']);
+  assert.match(table.issues[0]!.suggestion, /add an agent with capabilities = \["nobody"\]/);
+});
+
 validate('a tool step calls a function its tool declares; with none named it calls "run", and says so', () => {
   const agent = (...step: string[]) => toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'tools = ["rev"]', '[[behavior.steps]]', 'tool = "rev"', ...step);
   const check = (src: string) => validateWorkspace(fakeWorkspace({ agents: { a: src }, tools: { rev: { functions: ['reverse', 'count'] } } }));
