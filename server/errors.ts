@@ -1,6 +1,7 @@
 // Every error Caxton can answer with, defined once: code, HTTP status, CLI exit code, message and
 // suggestions. Routes, the CLI and the Action render these the same way; docs/errors.md lists them
 // (a test keeps the two in step). Codes are never reused.
+import { shellArg } from './util/shell-arg.js';
 import { utcTime } from './util/time.js';
 
 type Data = Record<string, unknown>;
@@ -71,7 +72,7 @@ export const ERRORS = {
     exit: 1,
     message: (d) => `${String(d.dir)} is not a git repository`,
     suggestions: (d) => [
-      `Run "caxton init ${String(d.dir)}" to create a workspace, or "git init" there and commit your agents.`,
+      `Run "caxton init ${shellArg(String(d.dir))}" to create a workspace, or "git init" there and commit your agents.`,
     ],
   },
   CAX_EMPTY_REPOSITORY: {
@@ -336,7 +337,7 @@ export const ERRORS = {
     message: (d) => `No conversation "${String(d.id)}"`,
     suggestions: (d) => [
       'caxton conversations (GET /api/v1/conversations) lists the ones the server holds.',
-      `The event log keeps every conversation's messages, after a restart too: caxton events --conversation ${String(d.id)}`,
+      `The event log keeps every conversation's messages, after a restart too: caxton events --conversation ${shellArg(String(d.id))}`,
     ],
   },
   CAX_LLM_KEY_MISSING: {

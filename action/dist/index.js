@@ -21428,6 +21428,13 @@ function getIDToken(aud) {
   });
 }
 
+// server/util/shell-arg.ts
+var PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
+function shellArg(value2) {
+  if (PLAIN.test(value2)) return value2;
+  return `'${value2.replace(/'/g, `'\\''`)}'`;
+}
+
 // server/util/time.ts
 function utcTime(iso, { ms = false } = {}) {
   const t = iso.replace("T", " ");
@@ -21490,7 +21497,7 @@ var ERRORS = {
     exit: 1,
     message: (d) => `${String(d.dir)} is not a git repository`,
     suggestions: (d) => [
-      `Run "caxton init ${String(d.dir)}" to create a workspace, or "git init" there and commit your agents.`
+      `Run "caxton init ${shellArg(String(d.dir))}" to create a workspace, or "git init" there and commit your agents.`
     ]
   },
   CAX_EMPTY_REPOSITORY: {
@@ -21748,7 +21755,7 @@ var ERRORS = {
     message: (d) => `No conversation "${String(d.id)}"`,
     suggestions: (d) => [
       "caxton conversations (GET /api/v1/conversations) lists the ones the server holds.",
-      `The event log keeps every conversation's messages, after a restart too: caxton events --conversation ${String(d.id)}`
+      `The event log keeps every conversation's messages, after a restart too: caxton events --conversation ${shellArg(String(d.id))}`
     ]
   },
   CAX_LLM_KEY_MISSING: {

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { ConversationView, MessageSummary } from '../../server/routing/conversations.js';
+import { shellArg } from '../../server/util/shell-arg.js';
 import { plural, table, utcTime } from '../render.js';
 import { client, limitFlag, SERVER_OPTIONS, type Command } from '../command.js';
 
@@ -43,9 +44,9 @@ export function renderConversation(c: ConversationView): string {
     lines.push('', `History${shown}:`);
     lines.push(table(c.history.flatMap(exchange), ['TIME', 'FROM → TO', 'PERFORMATIVE', 'CONTENT']));
   } else if (c.messageCount) {
-    lines.push('', `Its history was let go when it ended; the event log keeps every message: caxton events --conversation ${c.id}`);
+    lines.push('', `Its history was let go when it ended; the event log keeps every message: caxton events --conversation ${shellArg(c.id)}`);
   }
-  if (c.active) lines.push('', `Continue it: caxton send --conversation ${c.id} --capability SKILL "…"`);
+  if (c.active) lines.push('', `Continue it: caxton send --conversation ${shellArg(c.id)} --capability SKILL "…"`);
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
 import { CaxtonError } from '../../server/errors.js';
+import { shellArg } from '../../server/util/shell-arg.js';
 import { NAME_RE } from '../../server/workspace/schema.js';
 import { renderToolCall } from '../render-tool.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
@@ -34,7 +35,7 @@ export const tool: Command = {
         input = JSON.parse(json);
       } catch (err) {
         // a bare word is most often text meant as a JSON string
-        const hints = [`Quote it for the shell: caxton tool call ${name} ${fn} '{"key":"value"}'`, `or, for text, a JSON string: caxton tool call ${name} ${fn} '${JSON.stringify(json)}'`];
+        const hints = [`Quote it for the shell: caxton tool call ${name} ${fn} '{"key":"value"}'`, `or, for text, a JSON string: caxton tool call ${name} ${fn} ${shellArg(JSON.stringify(json))}`];
         throw new CaxtonError('CAX_USAGE', { detail: `the input is not valid JSON (${(err as Error).message})`, hint: hints });
       }
     }

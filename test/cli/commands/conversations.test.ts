@@ -100,6 +100,9 @@ Cli('an unknown ID :: not found, with where to look; a bad --limit :: usage erro
   const err = assertFails(await cli('nope'), 1, 'CAX_CONVERSATION_NOT_FOUND');
   assert.match(err, /caxton conversations/);
   assert.match(err, /caxton events --conversation nope/);
+  // the id as the user typed it, quoted so the suggestion runs as one argument
+  const spaced = assertFails(await cli('bad id'), 1, 'CAX_CONVERSATION_NOT_FOUND');
+  assert.match(spaced, /caxton events --conversation 'bad id'$/m);
   assertFails(await cli('--limit', '0'), 2, 'CAX_USAGE');
   assertFails(await cli('a', 'b'), 2, 'CAX_USAGE');
 });
