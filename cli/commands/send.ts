@@ -4,6 +4,8 @@ import { CaxtonError } from '../../server/errors.js';
 import { Id, PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
 import { nearest } from '../../server/util/nearest.js';
+import { NAME_PATTERN, NAME_RE } from '../../server/workspace/schema.js';
+import { slugify } from '../../server/workspace/parse.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
 import { formatDuration } from './stats.js';
 
@@ -50,6 +52,16 @@ export const send: Command = {
     const f = ctx.flags;
     if (!f.capability === !f.to) {
       throw new CaxtonError('CAX_USAGE', { detail: 'send needs exactly one of --capability SKILL or --to AGENT', hint: ['caxton send --capability SKILL "your message"', '"caxton agents" lists the agents and the capabilities they serve.'] });
+    }
+    // a name the server would refuse: said here in the flag's terms, where the server's answer
+    // (CAX_BAD_REQUEST) names a body field and advises reading docs/api.md
+    for (const [flag, kind] of [['to', 'an agent'], ['capability', 'a capability']] as const) {
+      const name = f[flag];
+      if (typeof name !== 'string' || NAME_RE.test(name)) continue;
+      throw new CaxtonError('CAX_USAGE', {
+        detail: `--${flag} ${JSON.stringify(name)}: ${kind} name is lower-case letters, digits and dashes, starting with a letter (${NAME_PATTERN})`,
+        hint: [`caxton send --${flag} ${slugify(name)} …`, '"caxton agents" lists the agents and the capabilities they serve.'],
+      });
     }
     let text = ctx.positionals.join(' ');
     if (text === '-') text = fs.readFileSync(0, 'utf8');

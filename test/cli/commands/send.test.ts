@@ -110,6 +110,16 @@ Send('a --conversation id the server would refuse :: usage error naming the flag
   assert.match(err, /--conversation "bad id": an id may hold letters, digits and \. _ : - only/);
 });
 
+Send('a --to or --capability that is not a name :: usage error saying what a name looks like, before anything is sent', async () => {
+  const to = assertFails(await ctx!.send('--to', 'Bad_Name', 'hi'), 2, 'CAX_USAGE');
+  assert.match(to, /--to "Bad_Name": an agent name is lower-case letters, digits and dashes, starting with a letter/);
+  assert.match(to, /caxton send --to bad-name …/);
+  assert.not.match(to, /docs\/api\.md/, "not the API's advice");
+  const cap = assertFails(await ctx!.send('--capability', 'Greet', 'hi'), 2, 'CAX_USAGE');
+  assert.match(cap, /--capability "Greet": a capability name is lower-case/);
+  assert.match(cap, /caxton send --capability greet …/);
+});
+
 Send('a --conversation id empty or too long :: the usage error says which, in words', async () => {
   const empty = assertFails(await ctx!.send('--capability', 'greet', '--conversation=', 'hi'), 2, 'CAX_USAGE');
   assert.match(empty, /--conversation "": an id must not be empty \[CAX_USAGE\]/);
