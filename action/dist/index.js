@@ -21638,10 +21638,18 @@ var ERRORS = {
   CAX_UNKNOWN_RECEIVER: {
     status: 404,
     exit: 1,
-    message: (d) => `No deployed agent is named "${String(d.receiver)}"`,
+    message: (d) => {
+      const by = d.removedBy;
+      return `No deployed agent is named "${String(d.receiver)}"${by ? `: it was removed by deployment ${by.deploymentId} (commit ${by.sha.slice(0, 7)})` : ""}`;
+    },
     suggestions: (d) => {
       const near = d.nearest ?? [];
-      return [...near.length ? [`Did you mean "${near[0]}"?`] : [], `Agents deployed: ${list(d.agents)}.`];
+      const by = d.removedBy;
+      return [
+        ...near.length ? [`Did you mean "${near[0]}"?`] : [],
+        `Agents deployed: ${list(d.agents)}.`,
+        ...by ? [`"caxton history" shows what ${by.deploymentId} changed; to bring the agent back, restore its folder, commit and deploy.`] : []
+      ];
     }
   },
   CAX_CIRCUIT_OPEN: {
@@ -21699,7 +21707,12 @@ var ERRORS = {
     suggestions: (d) => {
       if (d.agents) {
         const near = d.nearest ?? [];
-        return [...near.length ? [`Did you mean "${near[0]}"?`] : [], `Agents deployed: ${list(d.agents)}.`];
+        const by = d.removedBy;
+        return [
+          ...near.length ? [`Did you mean "${near[0]}"?`] : [],
+          `Agents deployed: ${list(d.agents)}.`,
+          ...by ? [`"caxton history" shows what ${by.deploymentId} changed; to bring the agent back, restore its folder, commit and deploy.`] : []
+        ];
       }
       return [`Add "${String(d.tool)}" to tools in agents/${String(d.agent)}/agent.toml, commit and deploy.`];
     }

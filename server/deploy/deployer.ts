@@ -13,7 +13,7 @@ import type { InterruptedDeployment } from '../events/deployment-queries.js';
 import { EventType } from '../events/types.js';
 import { agentEntity, planDeployment, toolEntity, type Plan, type PlanSide } from './plan.js';
 import type { DeploymentPlan, DeploymentRecord, DeploymentStatus, HeldBack, RecordIssue, Trigger } from './record.js';
-import { capabilityIndex, planSideOf, type LiveAgent, type LiveTool, type Snapshot } from './snapshot.js';
+import { capabilityIndex, planSideOf, type LiveAgent, type LiveTool, type RemovedBy, type Snapshot } from './snapshot.js';
 import type { RuntimeFactory } from './runtime-factory.js';
 import { stateOf, type DeployLock, type StateStore } from './state-store.js';
 
@@ -74,6 +74,14 @@ function asSaved(s: Snapshot, saved: SavedEntities): Snapshot {
     heldBack: saved.heldBack ?? s.heldBack,
     deployedAt: saved.deployedAt ?? s.deployedAt,
   };
+}
+
+/** The agents removed so far: the previous snapshot's, less those back, plus those this deployment drops. */
+function removedAgents(prev: Snapshot | null, next: ReadonlyMap<string, LiveAgent>, by: RemovedBy): ReadonlyMap<string, RemovedBy> {
+  const out = new Map(prev?.removedAgents ?? []);
+  for (const name of next.keys()) out.delete(name);
+  for (const name of prev?.agents.keys() ?? []) if (!next.has(name)) out.set(name, by);
+  return out;
 }
 
 export function newDeploymentId(now = Date.now()): string {
@@ -387,6 +395,7 @@ export class Deployer {
         tools,
         capabilities: capabilityIndex(agents.values()),
         heldBack: plan.heldBack,
+        removedAgents: removedAgents(prev, agents, { deploymentId: id, sha: plan.toSha }),
       };
     } catch (err) {
       await Promise.allSettled(built.map((b) => b.dispose?.()));

@@ -39,6 +39,14 @@ export interface Snapshot {
   /** capability → names of the agents that serve it, sorted */
   readonly capabilities: ReadonlyMap<string, readonly string[]>;
   readonly heldBack: readonly HeldBack[];
+  /** agents a deployment since the server started removed, with that deployment: a message to one says so */
+  readonly removedAgents?: ReadonlyMap<string, RemovedBy>;
+}
+
+/** The deployment that removed an agent. */
+export interface RemovedBy {
+  readonly deploymentId: string;
+  readonly sha: string;
 }
 
 /** capability → agents serving it. Pure. */

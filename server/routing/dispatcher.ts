@@ -76,7 +76,7 @@ export function failureError(f: RoutingFailure, lastFailure?: (agent: string) =>
     case 'no-capable-agent':
       return new CaxtonError('CAX_NO_CAPABLE_AGENT', f, { details: { capabilities: f.capabilities, nearest: f.nearest } });
     case 'unknown-receiver':
-      return new CaxtonError('CAX_UNKNOWN_RECEIVER', f, { details: { agents: f.agents, nearest: f.nearest } });
+      return new CaxtonError('CAX_UNKNOWN_RECEIVER', f, { details: { agents: f.agents, nearest: f.nearest, ...(f.removedBy ? { removedBy: f.removedBy } : {}) } });
     case 'circuit-open': {
       const retryAt = new Date(f.retryAt).toISOString();
       // what opened them, so the answer says why and not only when
@@ -297,6 +297,7 @@ export class Dispatcher {
         message: msg,
         capabilities: current.capabilities,
         agents: current.agents,
+        removed: current.removedAgents,
         exclude: tried ?? undefined,
         breaker: this.breakerLookup(current),
         now,

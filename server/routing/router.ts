@@ -7,7 +7,7 @@ import { nearest } from '../util/nearest.js';
 
 export type RoutingFailure =
   | { code: 'no-capable-agent'; capability: string; capabilities: string[]; nearest: string[] }
-  | { code: 'unknown-receiver'; receiver: string; agents: string[]; nearest: string[] }
+  | { code: 'unknown-receiver'; receiver: string; agents: string[]; nearest: string[]; removedBy?: { deploymentId: string; sha: string } }
   | { code: 'circuit-open'; agents: string[]; retryAt: number }
   | { code: 'all-unavailable'; agents: string[] }
   | { code: 'hop-limit'; hops: number; maxHops: number }
@@ -19,6 +19,8 @@ export interface RouteInput {
   message: Pick<Message, 'capability' | 'receiver' | 'conversationId' | 'path' | 'hops' | 'strategy'>;
   capabilities: ReadonlyMap<string, readonly string[]>;
   agents: { has(name: string): boolean; keys(): IterableIterator<string> };
+  /** agents a deployment removed, with that deployment (a receiver among them is told so) */
+  removed?: ReadonlyMap<string, { deploymentId: string; sha: string }>;
   /** agents already tried for this message (retries move on) */
   exclude?: ReadonlySet<string>;
   breaker: (agent: string) => BreakerState;
@@ -40,7 +42,8 @@ export function route(i: RouteInput): RouteDecision {
   if (m.receiver) {
     if (!i.agents.has(m.receiver)) {
       const agents = [...i.agents.keys()].sort();
-      return { ok: false, failure: { code: 'unknown-receiver', receiver: m.receiver, agents, nearest: nearest(m.receiver, agents) } };
+      const removedBy = i.removed?.get(m.receiver);
+      return { ok: false, failure: { code: 'unknown-receiver', receiver: m.receiver, agents, nearest: nearest(m.receiver, agents), ...(removedBy ? { removedBy } : {}) } };
     }
     capable = [m.receiver];
   } else {

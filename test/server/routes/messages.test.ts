@@ -495,3 +495,33 @@ Behind('messages are all answered; the log sheds their events, records how many 
 });
 
 Behind.run();
+
+// ---
+
+const Removed = suite('POST /api/v1/messages :: an agent a redeploy removed');
+
+Removed('404 :: says which deployment removed it, until it is deployed again', async () => {
+  const files = { ...agentFiles('greeter', { capabilities: ['greet'] }), ...agentFiles('helper', { capabilities: ['help'] }) };
+  const r = await deployed(files);
+  try {
+    const never = assertError(await r.call('POST', '/api/v1/messages', { to: 'nobody', content: 'hi' }), 404, 'CAX_UNKNOWN_RECEIVER');
+    assert.is(never.removedBy, undefined, 'a name never deployed is not said to be removed');
+    const sha = r.repo.commit({ 'agents/helper/agent.toml': null }, 'remove helper');
+    const dep = assertJson(await r.call('POST', '/api/v1/deployments', {}), 201);
+    const e = assertError(await r.call('POST', '/api/v1/messages', { to: 'helper', content: 'hi' }), 404, 'CAX_UNKNOWN_RECEIVER');
+    assert.is(e.message, `No deployed agent is named "helper": it was removed by deployment ${dep.id} (commit ${sha.slice(0, 7)})`);
+    assert.equal(e.removedBy, { deploymentId: dep.id, sha });
+    assert.ok(e.suggestions.some((s: string) => s.includes('caxton history')), e.suggestions.join('\n'));
+    // a later deployment that does not touch it still knows; one that brings it back forgets
+    r.repo.commit(agentFiles('other', { capabilities: ['other'] }), 'add other');
+    assertJson(await r.call('POST', '/api/v1/deployments', {}), 201);
+    assert.equal(assertError(await r.call('POST', '/api/v1/messages', { to: 'helper', content: 'hi' }), 404, 'CAX_UNKNOWN_RECEIVER').removedBy, { deploymentId: dep.id, sha });
+    r.repo.commit(agentFiles('helper', { capabilities: ['help'] }), 'helper back');
+    assertJson(await r.call('POST', '/api/v1/deployments', {}), 201);
+    assertJson(await r.call('POST', '/api/v1/messages', { to: 'helper', content: 'hi' }), 200);
+  } finally {
+    await r.close();
+  }
+});
+
+Removed.run();
