@@ -58,7 +58,10 @@ export const validate: Command = {
     if (result.ok) {
       lines.push(`${pc.green('✓')} Workspace is valid: ${summary}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}`);
     } else {
-      lines.push(`${pc.red('✗')} ${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''} in ${summary}`);
+      // where the errors are, not "in 3 agents": an error in caxton.toml is none of theirs
+      const files = [...new Set(errors.map((i) => i.file))];
+      const where = files.length <= 3 ? files.join(', ') : `${files.length} files`;
+      lines.push(`${pc.red('✗')} ${plural(errors.length, 'error')} in ${where}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''} (workspace: ${summary})`);
     }
     return { data, text: lines.join('\n\n'), ok: result.ok };
   },

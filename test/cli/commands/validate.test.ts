@@ -53,6 +53,13 @@ Validate('prints every problem at once as path:line:column message with a fix', 
   assert.match(err, /→ did you mean "capabilities"\?/);
   assert.match(err, /→ set name = "b"/);
   assert.match(err, /4 error/);
+  assert.match(err, /^✗ 4 errors in agents\/a\/agent\.toml, agents\/b\/agent\.toml, tools\/t\/tool\.toml \(workspace: 3 agents, 2 tools\)$/m, err);
+});
+
+Validate('an error in caxton.toml :: the summary names caxton.toml, not the agents', async () => {
+  repo.commit({ 'caxton.toml': '[routing]\nattempts = "x"\n' });
+  const err = assertFails(await runCli(['validate'], { cwd: repo.dir }), 1);
+  assert.match(err, /^✗ 1 error in caxton\.toml \(workspace: 1 agent, 1 tool\)$/m);
 });
 
 Validate('validates the working tree, not the last commit :: uncommitted typo', async () => {
