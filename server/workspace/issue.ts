@@ -35,6 +35,7 @@ export type IssueCode =
   | 'name-mismatch'
   | 'unknown-tool'
   | 'unknown-capability'
+  | 'ask-cycle'
   | 'duplicate-name'
   | 'duplicate-entry'
   | 'missing-manifest'

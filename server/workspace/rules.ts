@@ -351,6 +351,58 @@ export function askedCapabilitiesServed(p: Parsed<AgentFile>, capabilities: Read
   });
 }
 
+/** How many agents the ask-cycle search may visit: past it, it says nothing (a workspace that large is unusual). */
+const ASK_SEARCH_BUDGET = 20_000;
+
+/**
+ * Offline agents whose steps ask each other in a cycle. A step that is not optional always runs, and
+ * the router never sends a request to an agent already on its path, so when every agent that serves
+ * an asked capability is on the path (or itself always fails that way), a message to the agent fails
+ * every time with CAX_ROUTING_LOOP. A warning at the step that closes the cycle: it runs, and fails.
+ * LLM agents may or may not ask, and optional steps go on past a failure: neither closes a cycle.
+ */
+export function askCycles(agents: ReadonlyArray<Parsed<AgentFile>>, push: Push): void {
+  const byName = new Map(agents.flatMap((p) => (p.value ? [[p.folder, p] as const] : [])));
+  const servers = new Map<string, string[]>();
+  for (const [name, p] of byName) for (const c of p.value!.capabilities) servers.set(c, [...(servers.get(c) ?? []), name]);
+  let budget = ASK_SEARCH_BUDGET;
+  /** the chain a message to `agent` (with `path` before it) always ends in, with the failing step; null when it may be answered */
+  const fails = (agent: string, path: readonly string[]): { chain: string[]; step: number } | null => {
+    const v = byName.get(agent)?.value;
+    if (!v || v.runtime === 'llm' || --budget < 0) return null;
+    const steps = v.behavior?.steps ?? [];
+    const onPath = [...path, agent];
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      if (!s.ask || s.optional) continue;
+      const serving = servers.get(s.ask) ?? [];
+      // no agent at all is told apart (askedCapabilitiesServed)
+      if (!serving.length) continue;
+      const candidates = serving.filter((a) => !onPath.includes(a));
+      if (!candidates.length) return { chain: [agent, serving.find((a) => onPath.includes(a))!], step: i };
+      let ending: string[] | null = null;
+      for (const c of candidates) {
+        const f = fails(c, onPath);
+        if (!f) {
+          ending = null;
+          break;
+        }
+        ending ??= f.chain;
+      }
+      if (ending) return { chain: [agent, ...ending], step: i };
+    }
+    return null;
+  };
+  for (const [name, p] of byName) {
+    const f = fails(name, []);
+    if (!f) continue;
+    const ask = p.value!.behavior!.steps[f.step]!.ask!;
+    push(at(p, ['behavior', 'steps', f.step, 'ask'], 'ask-cycle',
+      `behavior step ${f.step + 1} asks "${ask}", and the asks come back round (${f.chain.join(' → ')}): a message to "${name}" always fails with CAX_ROUTING_LOOP`,
+      'break the cycle: have one of these agents answer without asking, mark the step optional = true, or let another agent serve the capability', { kind: 'agent', name }, 'warning'));
+  }
+}
+
 /** A [routing] strategies key should be a capability some agent at this commit serves (a warning: it may be served later). */
 export function strategiesServed(p: Parsed<CaxtonFile>, capabilities: ReadonlySet<string>, push: Push): void {
   for (const cap of Object.keys(p.value?.routing?.strategies ?? {})) {

@@ -400,6 +400,28 @@ validate('a [routing] strategies key no agent serves :: a warning at the key, na
   assert.match(table.issues[0]!.suggestion, /add an agent with capabilities = \["nobody"\]/);
 });
 
+validate('agents whose steps ask each other round in a cycle :: a warning at the step that closes it, with the chain; none where an agent outside the cycle can answer, or the step is optional', () => {
+  const agent = (name: string, serves: string[], ...asks: string[]) =>
+    toml(`name = "${name}"`, 'description = "d"', `capabilities = [${serves.map((c) => `"${c}"`).join(', ')}]`, ...asks.flatMap((a) => ['[[behavior.steps]]', a.startsWith('?') ? `ask = "${a.slice(1)}"\noptional = true` : `ask = "${a}"`]));
+  const check = (agents: Record<string, string>) => validateWorkspace(fakeWorkspace({ agents }));
+  // ping asks pong, pong asks ping: a message to either fails
+  const pingPong = check({ ping: agent('ping', ['ping'], 'pong'), pong: agent('pong', ['pong'], 'ping') });
+  assert.ok(pingPong.ok, 'a warning: the deployment goes ahead');
+  assert.equal(where(pingPong.issues), ['agents/ping/agent.toml@5:7 ask-cycle', 'agents/pong/agent.toml@5:7 ask-cycle']);
+  assert.is(pingPong.issues[0]!.severity, 'warning');
+  assert.match(pingPong.issues[0]!.message, /^behavior step 1 asks "pong", and the asks come back round \(ping → pong → ping\): a message to "ping" always fails with CAX_ROUTING_LOOP$/);
+  // an agent asking a capability only it serves
+  assert.match(check({ self: agent('self', ['me'], 'me') }).issues[0]!.message, /\(self → self\)/);
+  // a third agent serves pong and answers: the router sends the ask that would close the cycle there
+  assert.equal(check({ ping: agent('ping', ['ping'], 'pong'), pong: agent('pong', ['pong'], 'ping'), other: agent('other', ['pong']) }).issues, []);
+  // an optional ask goes on past its failure, so ping answers, and pong with it
+  assert.equal(check({ ping: agent('ping', ['ping'], '?pong'), pong: agent('pong', ['pong'], 'ping') }).issues, []);
+  // but a cycle that only one way round can leave: a → b → c → a, with nothing else serving
+  assert.equal(where(check({ a: agent('a', ['a'], 'b'), b: agent('b', ['b'], 'c'), c: agent('c', ['c'], 'a') }).issues).length, 3);
+  assert.match(check({ a: agent('a', ['a'], 'b'), b: agent('b', ['b'], 'c'), c: agent('c', ['c'], 'a') }).issues[0]!.message, /\(a → b → c → a\)/);
+  assert.equal(check({ a: agent('a', ['a'], 'b'), b: agent('b', ['b'], 'c'), c: agent('c', ['c']) }).issues, []);
+});
+
 validate('a tool step calls a function its tool declares; with none named it calls "run", and says so', () => {
   const agent = (...step: string[]) => toml('name = "a"', 'description = "d"', 'capabilities = ["a"]', 'tools = ["rev"]', '[[behavior.steps]]', 'tool = "rev"', ...step);
   const check = (src: string) => validateWorkspace(fakeWorkspace({ agents: { a: src }, tools: { rev: { functions: ['reverse', 'count'] } } }));
