@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
-import { EventLog, type DroppedEvents, type EventLogOptions } from '../../../server/events/log.js';
+import { EventLog, type DroppedEvents } from '../../../server/events/log.js';
 import { GROUP, ROWS } from '../../../server/events/wire.js';
+import { withLog } from '../../util/event-log.js';
 import { holdWorker } from '../../util/hold-log.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
@@ -189,52 +190,36 @@ Commit('a commit that fails (a full disk, say) :: reported with the rows it lost
 });
 
 Commit('a long read holds up no commit: a flush (a deployment awaits one) and a short read queued after it answer first; close waits for it', async () => {
-  const dir = tmpDir('caxton-log-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
   const order: string[] = [];
-  try {
+  await withLog(async (log) => {
     log.append('MessageSent', { messageId: 'm0' }, { conversationId: 'c' });
     // seconds of DuckDB's time here, as analytics over a month of a busy log are
     const long = log.query<{ n: string }>(`SELECT count(*) AS n FROM range(200000000) t(i) WHERE i % 7 = 3`).then((r) => {
       order.push('long read');
       return r;
-    });
-    log.append('DeploymentCompleted', { id: 'd1' }, { deploymentId: 'd1' });
-    await log.flush();
-    order.push('flush');
-    const short = await log.query<{ n: string }>(`SELECT count(*) AS n FROM events`);
-    order.push('short read');
-    assert.is(Number(short[0]!.n), 2, 'the short read sees everything appended before it');
-    const closed = log.close().then(() => order.push('close'));
-    assert.is(Number((await long)[0]!.n), 28571429);
-    await closed;
-    assert.equal(order, ['flush', 'short read', 'long read', 'close']);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
+  });
+  log.append('DeploymentCompleted', { id: 'd1' }, { deploymentId: 'd1' });
+  await log.flush();
+  order.push('flush');
+  const short = await log.query<{ n: string }>(`SELECT count(*) AS n FROM events`);
+  order.push('short read');
+  assert.is(Number(short[0]!.n), 2, 'the short read sees everything appended before it');
+  const closed = log.close().then(() => order.push('close'));
+  assert.is(Number((await long)[0]!.n), 28571429);
+  await closed;
+  assert.equal(order, ['flush', 'short read', 'long read', 'close']);
+  });
 });
 
 Commit.run();
 
 const Backlog = suite('event log :: a log that falls behind sheds message events, counts them and says so');
 
-async function withLog(opts: Omit<EventLogOptions, 'file'>, body: (log: EventLog) => Promise<void>): Promise<void> {
-  const dir = tmpDir('caxton-log-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb'), maxBatch: 20, ...opts });
-  try {
-    await body(log);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
-}
-
 Backlog('while the worker is held (as by a stalled disk): message events past the backlog are shed and recorded as one EventsDropped; a deployment\'s is kept; seqs stay unbroken; then it catches up', async () => {
   const warnings: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
   const reported: DroppedEvents[] = [];
-  await withLog({ logger, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) }, async (log) => {
+  await withLog(async (log) => {
     const slow = holdWorker(log);
     await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < 2000; i++) {
@@ -263,18 +248,18 @@ Backlog('while the worker is held (as by a stalled disk): message events past th
     await log.flush();
     assert.is((await log.events({ conversationId: 'after', limit: 1000 })).length, 100);
     assert.is((await log.events({ type: 'EventsDropped' })).length, 1);
-  });
+  }, { maxBatch: 20, logger, maxBacklogBytes: 4096, onDropped: (d) => reported.push(d) });
 });
 
 Backlog('under the limit nothing is shed, however many events', async () => {
-  await withLog({ onDropped: () => assert.unreachable('nothing to shed') }, async (log) => {
+  await withLog(async (log) => {
     const slow = holdWorker(log);
     for (let i = 0; i < 2000; i++) log.append('MessageSent', { messageId: `m${i}` }, { conversationId: `c${i % 50}` });
     await slow;
     await log.flush();
     assert.is((await log.events({ type: 'MessageSent', limit: 10_000 })).length, 2000);
     assert.is((await log.events({ type: 'EventsDropped' })).length, 0);
-  });
+  }, { maxBatch: 20, onDropped: () => assert.unreachable('nothing to shed') });
 });
 
 Backlog.run();
@@ -282,7 +267,7 @@ Backlog.run();
 const Prune = suite('event log :: prune');
 
 Prune('deletes the listed types and grouped events stored before the time, answers how many events, and takes only type names', async () => {
-  await withLog({}, async (log) => {
+  await withLog(async (log) => {
     const old = T0 - 86_400_000;
     log.append('MessageSent', { messageId: 'm1' }, { conversationId: 'c', at: old });
     log.append('MessageRouted', { messageId: 'm1' }, { conversationId: 'c', at: old });
@@ -299,7 +284,7 @@ Prune('deletes the listed types and grouped events stored before the time, answe
       assert.match((err as Error).message, /not an event type/);
     }
     assert.is((await log.events()).length, 2);
-  });
+  }, { maxBatch: 20 });
 });
 
 Prune.run();
