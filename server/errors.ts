@@ -1,6 +1,7 @@
 // Every error Caxton can answer with, defined once: code, HTTP status, CLI exit code, message and
 // suggestions. Routes, the CLI and the Action render these the same way; docs/errors.md lists them
 // (a test keeps the two in step). Codes are never reused.
+import { didYouMean } from './util/nearest.js';
 import { shellArg } from './util/shell-arg.js';
 import { utcTime } from './util/time.js';
 
@@ -88,7 +89,7 @@ export const ERRORS = {
     suggestions: (d) => {
       const near = (d.nearest as string[] | undefined) ?? [];
       return [
-        ...(near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : []),
+        ...didYouMean(near),
         'Use a branch, a tag, a full or short SHA, or HEAD~N; "git log --oneline" lists commits.',
       ];
     },
@@ -207,7 +208,7 @@ export const ERRORS = {
     suggestions: (d) => {
       const near = (d.nearest as string[] | undefined) ?? [];
       return [
-        ...(near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : []),
+        ...didYouMean(near),
         `Capabilities deployed: ${list(d.capabilities)}.`,
       ];
     },

@@ -21428,6 +21428,11 @@ function getIDToken(aud) {
   });
 }
 
+// server/util/nearest.ts
+function didYouMean(near) {
+  return near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(" or ")}?`] : [];
+}
+
 // server/util/shell-arg.ts
 var PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
 function shellArg(value2) {
@@ -21513,7 +21518,7 @@ var ERRORS = {
     suggestions: (d) => {
       const near = d.nearest ?? [];
       return [
-        ...near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(" or ")}?`] : [],
+        ...didYouMean(near),
         'Use a branch, a tag, a full or short SHA, or HEAD~N; "git log --oneline" lists commits.'
       ];
     }
@@ -21630,7 +21635,7 @@ var ERRORS = {
     suggestions: (d) => {
       const near = d.nearest ?? [];
       return [
-        ...near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(" or ")}?`] : [],
+        ...didYouMean(near),
         `Capabilities deployed: ${list(d.capabilities)}.`
       ];
     }

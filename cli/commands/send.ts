@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { CaxtonError } from '../../server/errors.js';
 import { Id, PERFORMATIVES, STRATEGIES } from '../../server/routing/message.js';
 import type { TraceEntry } from '../../server/routing/message.js';
-import { nearest } from '../../server/util/nearest.js';
+import { didYouMean, nearest } from '../../server/util/nearest.js';
 import { NAME_PATTERN, NAME_RE } from '../../server/workspace/schema.js';
 import { slugify } from '../../server/workspace/parse.js';
 import { client, SERVER_OPTIONS, type Command } from '../command.js';
@@ -30,9 +30,7 @@ export function renderTrace(trace: TraceEntry[]): string {
 /** Refuses a flag's value that is not in `values`, pointing to the nearest ones ("query" → query-if, query-ref). */
 function oneOf(flag: string, value: unknown, values: readonly string[]): void {
   if (typeof value !== 'string' || values.includes(value)) return;
-  const near = nearest(value, values);
-  const guess = near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : [];
-  throw new CaxtonError('CAX_USAGE', { detail: `unknown ${flag} "${value}"`, hint: [...guess, `Use one of: ${values.join(', ')}`] });
+  throw new CaxtonError('CAX_USAGE', { detail: `unknown ${flag} "${value}"`, hint: [...didYouMean(nearest(value, values)), `Use one of: ${values.join(', ')}`] });
 }
 
 export const send: Command = {

@@ -1,14 +1,8 @@
 // Request bodies and queries are parsed with zod at the edge; a bad one is CAX_BAD_REQUEST naming the field.
 import type { z } from 'zod';
 import { CaxtonError } from '../errors.js';
-import { nearest } from '../util/nearest.js';
-
-/** The value at `path` in `input`, or undefined. */
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur = input;
-  for (const key of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[key] : undefined;
-  return cur;
-}
+import { didYouMean, nearest } from '../util/nearest.js';
+import { valueAt } from '../util/value-at.js';
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
   // `?type=&limit=` (a form left blank) means the defaults, as leaving the parameters out does
@@ -24,8 +18,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
       const given = i.code === 'invalid_value' ? valueAt(input, i.path) : undefined;
       if (i.code !== 'invalid_value' || typeof given !== 'string') return `${field}: ${i.message}`;
       const values = i.values.map(String);
-      const near = nearest(given, values);
-      advice ??= near.length ? `Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : undefined;
+      advice ??= didYouMean(nearest(given, values))[0];
       return `${field}: unknown value "${given}" (one of ${values.join(', ')})`;
     })
     .join('; ');

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ToolFile } from '../workspace/schema.js';
 import { nearest } from '../util/nearest.js';
+import { valueAt } from '../util/value-at.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -81,7 +82,7 @@ function inspect(schema: object): SchemaProblem | null {
       const path = e.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
       const where = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'the schema';
       if (e.instancePath === '/type' || e.instancePath.startsWith('/type/')) {
-        const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], schema);
+        const value = valueAt(schema, path);
         const given = JSON.stringify(value);
         const near = typeof value === 'string' ? nearest(value, TYPES, 1) : [];
         return { severity: 'error', message: `is not a valid JSON Schema: type ${given} is not a JSON type`, suggestion: near.length ? `did you mean "${near[0]}"?` : `use one of ${TYPES.join(', ')}`, path };
@@ -138,7 +139,7 @@ const shown = (v: unknown): string => {
  */
 function describeError(e: ErrorObject, input: unknown, missing: boolean): string {
   const segments = e.instancePath.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const value = segments.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], input);
+  const value = valueAt(input, segments);
   const where = argumentPath(segments);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {

@@ -32,3 +32,8 @@ export function nearest(word: string, candidates: Iterable<string>, limit = 3): 
   }
   return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([c]) => c);
 }
+
+/** `Did you mean "a" or "b"?` for the nearest candidates, as a list of one sentence; empty when there are none. */
+export function didYouMean(near: readonly string[]): string[] {
+  return near.length ? [`Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`] : [];
+}

@@ -6,6 +6,7 @@ import { AgentFile, CaxtonFile, ToolFile, NAME_RE } from './schema.js';
 import { TomlPositions } from './toml-position.js';
 import type { EntityRef, Issue, IssueCode } from './issue.js';
 import { nearest } from '../util/nearest.js';
+import { valueAt } from '../util/value-at.js';
 
 export interface SourceFile {
   path: string;
@@ -75,15 +76,6 @@ function shown(v: unknown): string {
     }
   }
   return JSON.stringify(v);
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur: unknown = root;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[seg];
-  }
-  return cur;
 }
 
 function typeName(v: unknown): string {
