@@ -4,10 +4,11 @@ import type { Message, Strategy } from './message.js';
 import { breakerAvailable, type BreakerState } from './breaker.js';
 import { choose } from './strategies.js';
 import { nearest } from '../util/nearest.js';
+import type { RemovedBy } from '../deploy/snapshot.js';
 
 export type RoutingFailure =
   | { code: 'no-capable-agent'; capability: string; capabilities: string[]; nearest: string[] }
-  | { code: 'unknown-receiver'; receiver: string; agents: string[]; nearest: string[]; removedBy?: { deploymentId: string; sha: string } }
+  | { code: 'unknown-receiver'; receiver: string; agents: string[]; nearest: string[]; removedBy?: RemovedBy }
   | { code: 'circuit-open'; agents: string[]; retryAt: number }
   | { code: 'all-unavailable'; agents: string[] }
   | { code: 'hop-limit'; hops: number; maxHops: number }
@@ -20,7 +21,7 @@ export interface RouteInput {
   capabilities: ReadonlyMap<string, readonly string[]>;
   agents: { has(name: string): boolean; keys(): IterableIterator<string> };
   /** agents a deployment removed, with that deployment (a receiver among them is told so) */
-  removed?: ReadonlyMap<string, { deploymentId: string; sha: string }>;
+  removed?: ReadonlyMap<string, RemovedBy>;
   /** agents already tried for this message (retries move on) */
   exclude?: ReadonlySet<string>;
   breaker: (agent: string) => BreakerState;

@@ -78,6 +78,9 @@ function shown(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A zod issue of a string that is not a name (NAME_RE): said as invalid-name, with the name to rename it to. */
+const isNameFormat = (i: object): boolean => (i as { pattern?: string }).pattern === String(NAME_RE);
+
 function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
@@ -139,6 +142,8 @@ function schemaIssues(
   for (const iss of error.issues) {
     const path = iss.path;
     const field = dotted(path);
+    // a key of a table keyed by names that is not one
+    const badKey = iss.code === 'invalid_key' ? iss.issues.find(isNameFormat) : undefined;
     if (iss.code === 'unrecognized_keys') {
       const container = schemaAt(schema, path);
       const allowed = container instanceof z.ZodObject ? Object.keys(container.shape) : [];
@@ -200,14 +205,13 @@ function schemaIssues(
         const unit = iss.origin === 'array' ? (bound === 1 ? 'item' : 'items') : (bound === 1 ? 'character' : 'characters');
         push(path, 'value', 'invalid-value', `"${field}" must have ${limit} ${unit}`, big ? `shorten ${field}` : `add to ${field}`);
       }
-    } else if (iss.code === 'invalid_format' && (iss as { pattern?: string }).pattern === String(NAME_RE)) {
+    } else if (iss.code === 'invalid_format' && isNameFormat(iss)) {
       const actual = String(valueAt(data, path));
       push(path, 'value', 'invalid-name', `"${field}" ${JSON.stringify(actual)} ${iss.message}`, `rename it to "${slugify(actual)}"`);
-    } else if (iss.code === 'invalid_key' && iss.issues.some((i) => (i as { pattern?: string }).pattern === String(NAME_RE))) {
+    } else if (badKey) {
       // a table keyed by names ([routing] strategies): zod says only "Invalid key in record"
       const key = String(path[path.length - 1]);
-      const why = iss.issues.find((i) => (i as { pattern?: string }).pattern === String(NAME_RE))!.message;
-      push(path, 'key', 'invalid-name', `"${dotted(path.slice(0, -1))}" key ${JSON.stringify(key)} ${why}`, `rename it to "${slugify(key)}"`);
+      push(path, 'key', 'invalid-name', `"${dotted(path.slice(0, -1))}" key ${JSON.stringify(key)} ${badKey.message}`, `rename it to "${slugify(key)}"`);
     } else {
       const actual = valueAt(data, path);
       push(path, 'value', 'invalid-value', `"${field}" ${iss.message.replace(/^Invalid (input|string): /, '')}`,

@@ -72,9 +72,10 @@ export function validateWorkspace(parts: WorkspaceParts): ValidationResult {
   // file left no checked value: that error is reported, and an ask of its capability is not a second one
   const capabilities = new Set(parts.agents.flatMap((a) => (a.parsed ? (rules.checkedField(a.parsed, 'capabilities', AgentFile.shape.capabilities) ?? []) : [])));
   for (const a of parts.agents) if (a.parsed) rules.askedCapabilitiesServed(a.parsed, capabilities, push);
-  rules.askCycles(parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : [])), push);
+  const parsedAgents = parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : []));
+  rules.askCycles(parsedAgents, push);
   if (parts.config) rules.strategiesServed(parts.config, capabilities, push);
-  rules.uniqueNames('agent', parts.agents.flatMap((a) => (a.parsed ? [a.parsed] : [])), push);
+  rules.uniqueNames('agent', parsedAgents, push);
   rules.uniqueNames('tool', parts.tools.flatMap((t) => (t.parsed ? [t.parsed] : [])), push);
 
   const errors = issues.filter((i) => i.severity === 'error');
