@@ -28,12 +28,18 @@ const ms = (v: unknown) => {
 
 export async function routingStats(log: EventLog, windowSeconds = 3600, now = Date.now()): Promise<RoutingStats> {
   const events = windowEventsSql(windowSeconds, now);
+  // the routing times, and what clients sent and saw fail: a client's message has no hops in
+  // MessageSent (an ask has its depth); a failure always has them
+  const routed = `type = 'MessageRouted'`;
+  const fromClient = `coalesce(CAST(payload->>'hops' AS INTEGER), 0) = 0`;
   const [lat] = await log.query<Record<string, unknown>>(
-    `SELECT count(*) AS n,
-            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.5) AS p50,
-            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.95) AS p95,
-            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.99) AS p99
-     FROM ${events} WHERE type = 'MessageRouted'`,
+    `SELECT count(*) FILTER (WHERE ${routed}) AS n,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.5) FILTER (WHERE ${routed}) AS p50,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.95) FILTER (WHERE ${routed}) AS p95,
+            quantile_cont(CAST(payload->>'routingMs' AS DOUBLE), 0.99) FILTER (WHERE ${routed}) AS p99,
+            count(*) FILTER (WHERE type = 'MessageSent' AND ${fromClient}) AS client_sent,
+            count(*) FILTER (WHERE type = 'RoutingFailed' AND ${fromClient}) AS client_failed
+     FROM ${events} WHERE type IN ('MessageRouted', 'MessageSent', 'RoutingFailed')`,
   );
   const [del] = await log.query<Record<string, unknown>>(
     `SELECT count(*) AS n, min(ts) AS first, max(ts) AS last,
@@ -53,12 +59,6 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
             avg(CAST(payload->>'ms' AS DOUBLE)) FILTER (WHERE type = 'MessageDelivered') AS avg_ms
      FROM ${events} WHERE type IN ('MessageDelivered', 'MessageFailed') GROUP BY 1 ORDER BY 2 DESC`,
   );
-  // a client's message has no hops in MessageSent (an ask has its depth); a failure always has them
-  const [clients] = await log.query<{ sent: string; failed: string }>(
-    `SELECT count(*) FILTER (WHERE type = 'MessageSent' AND coalesce(CAST(payload->>'hops' AS INTEGER), 0) = 0) AS sent,
-            count(*) FILTER (WHERE type = 'RoutingFailed' AND coalesce(CAST(payload->>'hops' AS INTEGER), 0) = 0) AS failed
-     FROM ${events} WHERE type IN ('MessageSent', 'RoutingFailed')`,
-  );
   const strategies = await log.query<{ strategy: string; count: string }>(
     `SELECT (payload->>'strategy') AS strategy, count(*) AS count FROM ${events} WHERE type = 'MessageRouted' GROUP BY 1 ORDER BY 2 DESC`,
   );
@@ -71,7 +71,7 @@ export async function routingStats(log: EventLog, windowSeconds = 3600, now = Da
     routed: Number(lat?.n ?? 0),
     delivered,
     failed: failures.reduce((n, f) => n + Number(f.count), 0),
-    fromClients: { sent: Number(clients?.sent ?? 0), failed: Number(clients?.failed ?? 0) },
+    fromClients: { sent: Number(lat?.client_sent ?? 0), failed: Number(lat?.client_failed ?? 0) },
     throughputPerSecond: (delivered / sinceFirstMs) * 1000,
     routingMs: { p50: ms(lat?.p50), p95: ms(lat?.p95), p99: ms(lat?.p99) },
     deliveryMs: { p50: ms(del?.p50), p95: ms(del?.p95), p99: ms(del?.p99) },
