@@ -47,8 +47,7 @@ const SCHEMA = [
 ];
 
 let db: DuckDBInstance | null = null;
-/** opens the log; reads have connections of their own (Readers) */
-let reader: DuckDBConnection | null = null;
+/** opens the log, appends, commits and prunes; reads have connections of their own (Readers) */
 let writer: DuckDBConnection | null = null;
 let appender: DuckDBAppender | null = null;
 /** bytes of batches stored (or failed), shared with the main thread: what it sent less this is the backlog */
@@ -66,14 +65,13 @@ const CHECKPOINT_WAL = '128MB';
 async function open(file: string, storedBytes: SharedArrayBuffer): Promise<number> {
   stored = new BigInt64Array(storedBytes);
   db = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_WAL });
-  reader = await db.connect();
-  // a log written before groups existed kept its rows in a table named events
-  const old = await reader.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`);
-  if (old.currentRowCount > 0) await reader.run(`ALTER TABLE events RENAME TO ${ROWS}`);
-  for (const sql of SCHEMA) await reader.run(sql);
   writer = await db.connect();
+  // a log written before groups existed kept its rows in a table named events
+  const old = await writer.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`);
+  if (old.currentRowCount > 0) await writer.run(`ALTER TABLE events RENAME TO ${ROWS}`);
+  for (const sql of SCHEMA) await writer.run(sql);
+  const r = await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) AS m FROM ${ROWS}`);
   appender = await writer.createAppender(ROWS);
-  const r = await reader.runAndReadAll(`SELECT coalesce(max(seq), 0) AS m FROM ${ROWS}`);
   return Number(r.getRowObjectsJson()[0]?.m ?? 0);
 }
 
@@ -223,7 +221,6 @@ async function handle(req: Job): Promise<unknown> {
       await readers.close();
       appender?.closeSync();
       writer?.closeSync();
-      reader?.closeSync();
       db?.closeSync();
       return undefined;
   }
