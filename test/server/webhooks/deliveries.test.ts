@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EventLog } from '../../../server/events/log.js';
 import { DeliveryLedger } from '../../../server/webhooks/deliveries.js';
 import { WebhookEvent } from '../../../server/webhooks/events.js';
+import { withLog } from '../../util/event-log.js';
 import { rm, tmpDir } from '../../util/tmp.js';
 
 // ---
@@ -11,32 +12,22 @@ import { rm, tmpDir } from '../../util/tmp.js';
 const Claim = suite('DeliveryLedger.claim');
 
 Claim('a new delivery is claimed once; a second claim is a duplicate', async () => {
-  const dir = tmpDir('caxton-ledger-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
-  try {
+  await withLog(async (log) => {
     const ledger = new DeliveryLedger({ events: log });
     const [a, b] = await Promise.all([ledger.claim('d1'), ledger.claim('d1')]);
     assert.equal([a, b].sort(), [false, true], 'of two concurrent claims only one wins');
     assert.is(await ledger.claim('d1'), false);
     assert.is(await ledger.claim('d2'), true);
-  } finally {
-    await log.close();
-    rm(dir);
-  }
+  });
 });
 
 Claim('a released claim (a refused delivery) may be claimed again', async () => {
-  const dir = tmpDir('caxton-ledger-');
-  const log = await EventLog.open({ file: path.join(dir, 'events.duckdb') });
-  try {
+  await withLog(async (log) => {
     const ledger = new DeliveryLedger({ events: log });
     assert.ok(await ledger.claim('d1'));
     ledger.release('d1');
     assert.ok(await ledger.claim('d1'));
-  } finally {
-    await log.close();
-    rm(dir);
-  }
+  });
 });
 
 Claim('after a restart, a delivery queued or ignored before is a duplicate; duplicates and refusals are not evidence', async () => {
